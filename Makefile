@@ -1,0 +1,23 @@
+# Payout Desk: every target installs what is missing first (scripts/bootstrap.sh).
+.PHONY: setup run test bench package screenshots clean
+
+setup:
+	bash scripts/bootstrap.sh
+
+run:
+	bash scripts/run.sh
+
+test:
+	bash scripts/test.sh
+
+bench:
+	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks
+
+package:
+	bash scripts/bootstrap.sh --group package && bash packaging/build.sh
+
+screenshots:
+	bash scripts/bootstrap.sh && QT_QPA_PLATFORM=offscreen .venv/bin/python -m payout_desk.ui.screenshots docs/screenshots
+
+clean:
+	rm -rf .venv .tools build dist .mypy_cache .ruff_cache

@@ -1,0 +1,106 @@
+"""Wiring: command line, platform set-up for QtWebEngine, the one qasync event loop, and the main window."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from payout_desk import APP_NAME, __version__
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `payout-desk`."""
+    parser = argparse.ArgumentParser(
+        prog="payout-desk",
+        description=f"{APP_NAME}: send one-off payouts through your payment provider's Payouts API.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the built-in provider sandbox and connect to it with a fresh test token",
+    )
+    parser.add_argument(
+        "--sandbox-url",
+        metavar="URL",
+        help="connect to a sandbox that is already running (its token is minted through its control routes)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        type=Path,
+        help="keep the journal, settings and logs in DIR instead of the user's data folders",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="run a payout end to end against the embedded sandbox, print each step, and exit (0 = passed)",
+    )
+    return parser
+
+
+def prepare_qt_environment() -> None:
+    """Set what QtWebEngine needs before Qt starts: the Chromium sandbox flag when root, no GPU noise."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and not os.environ.get("QTWEBENGINE_DISABLE_SANDBOX"):
+        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
+        log.warning(
+            "Running as root: the Chromium sandbox of the checkin view is disabled "
+            "(QTWEBENGINE_DISABLE_SANDBOX=1). Run Payout Desk as a normal user."
+        )
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    if "--disable-gpu" not in flags:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --disable-gpu").strip()
+
+
+def launch(argv: Sequence[str]):  # type: ignore[no-untyped-def]  # -> QMainWindow; Qt types stay in ui/
+    """Build the main window for `argv` inside an existing QApplication and qasync loop; do not run the loop."""
+    from payout_desk.ui.main_window import MainWindow
+
+    args = build_parser().parse_args(list(argv))
+    window = MainWindow()
+    window.setProperty("launchArgs", vars(args))
+    window.show()
+    return window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `payout-desk`: parse arguments, start Qt and run the event loop exactly once."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)  # --help and --version exit here, before Qt starts
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.self_test:
+        from payout_desk.selftest import run_self_test
+
+        return run_self_test(args.data_dir)
+
+    prepare_qt_environment()
+    import PySide6.QtWebEngineWidgets  # noqa: F401  (must be imported before the QApplication exists)
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    # Quitting the loop twice after QtWebEngine was used segfaults (DESIGN.md): run it exactly once.
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closed = asyncio.Event()
+
+    async def run() -> None:
+        window = launch(argv)
+        window.destroyed.connect(lambda *_: closed.set())
+        window.closing.connect(closed.set)
+        await closed.wait()
+
+    with loop:
+        loop.run_until_complete(run())
+    return 0

@@ -1,0 +1,1 @@
+"""The provider emulator (Starlette on uvicorn) described by shared/provider/SPEC.md."""

@@ -1,0 +1,1 @@
+"""The flows: settings and secrets, submit (journal first, then network), poll, recover on start. No widgets."""

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Sets up everything Payout Desk needs on a Debian machine, then exits; safe to run again (fast when done).
+#   - system libraries for Qt + QtWebEngine (and Xvfb for headless runs): apt-get when root, else the exact line to run
+#   - uv (pinned) in .tools/, then the locked Python environment in .venv/ (uv.lock, --frozen)
+# Extra arguments go to `uv sync` (e.g. --group package).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION="0.13.9"
+APT_PACKAGES=(
+  libnss3 libxkbcommon0 libegl1 libgl1 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2
+  libxkbfile1 libfontconfig1 libglib2.0-0 libdbus-1-3 ca-certificates fonts-dejavu-core
+  xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
+  libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
+)
+
+if command -v dpkg-query >/dev/null 2>&1; then
+  missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    if [[ "$status" != "install ok installed" ]]; then
+      # Debian 13 renamed some libraries with a t64 suffix.
+      status64=$(dpkg-query -W -f='${Status}' "${pkg}t64" 2>/dev/null || true)
+      [[ "$status64" == "install ok installed" ]] || missing+=("$pkg")
+    fi
+  done
+  if ((${#missing[@]})); then
+    if [[ "$(id -u)" == 0 ]]; then
+      echo "bootstrap: installing system packages: ${missing[*]}"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "bootstrap: these system packages are missing. Install them, then run the command again:" >&2
+      echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+else
+  echo "bootstrap: not a Debian system; make sure Qt 6 / QtWebEngine runtime libraries are installed." >&2
+fi
+
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "bootstrap: Python 3.11 or newer is required (set PYTHON=/path/to/python3.11)." >&2
+  exit 1
+fi
+
+if [[ ! -x .tools/bin/uv ]] || [[ "$(.tools/bin/uv --version 2>/dev/null)" != "uv $UV_VERSION"* ]]; then
+  echo "bootstrap: installing uv $UV_VERSION into .tools/"
+  "$PYTHON" -m venv .tools
+  .tools/bin/python -m pip install --quiet "uv==$UV_VERSION"
+fi
+
+.tools/bin/uv sync --frozen --quiet --python "$PYTHON" "$@"
