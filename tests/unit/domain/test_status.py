@@ -1,0 +1,60 @@
+"""Statuses: constants, finality, labels, tones."""
+
+from __future__ import annotations
+
+import pytest
+
+from payout_desk.domain import status as st
+
+
+def test_constants_match_the_architecture_table() -> None:
+    assert {"confirmed", "outcome_unknown", "rejected", "pending", "succeeded", "failed"} == st.KNOWN_STATUSES
+    assert {"rejected", "succeeded", "failed"} == st.FINAL_STATUSES
+    assert st.FINAL_STATUSES <= st.KNOWN_STATUSES
+
+
+@pytest.mark.parametrize(
+    ("status", "final"),
+    [
+        ("confirmed", False),
+        ("outcome_unknown", False),
+        ("pending", False),
+        ("rejected", True),
+        ("succeeded", True),
+        ("failed", True),
+        ("processing", False),
+        ("SUCCEEDED", False),  # exact match only: unknown → keep polling
+        (" succeeded", False),
+        ("", False),
+    ],
+)
+def test_is_final(status: str, final: bool) -> None:
+    assert st.is_final(status) is final
+
+
+@pytest.mark.parametrize(
+    ("status", "label", "tone"),
+    [
+        ("confirmed", "Sending…", st.StatusTone.PROGRESS),
+        ("outcome_unknown", "Outcome unknown — retrying", st.StatusTone.WARNING),
+        ("rejected", "Rejected", st.StatusTone.FAILURE),
+        ("pending", "Pending", st.StatusTone.PROGRESS),
+        ("succeeded", "Succeeded", st.StatusTone.SUCCESS),
+        ("failed", "Failed", st.StatusTone.FAILURE),
+        ("in_review", "in_review", st.StatusTone.WARNING),
+        ("Chargeback", "Chargeback", st.StatusTone.WARNING),
+        ("", "Unknown", st.StatusTone.WARNING),
+        ("  ", "Unknown", st.StatusTone.WARNING),
+        ("bad\nthing", "bad\ufffdthing", st.StatusTone.WARNING),
+    ],
+)
+def test_label_and_tone(status: str, label: str, tone: st.StatusTone) -> None:
+    assert st.status_label(status) == label
+    assert st.status_tone(status) is tone
+
+
+def test_every_known_status_has_a_label_and_tone() -> None:
+    for status in st.KNOWN_STATUSES:
+        assert st.status_label(status) != status
+        assert st.status_tone(status) is not st.StatusTone.WARNING or status == st.OUTCOME_UNKNOWN
+    assert {t.value for t in st.StatusTone} == {"neutral", "progress", "success", "failure", "warning"}
