@@ -1,0 +1,225 @@
+"""PayoutDesk: the facade the UI talks to — submit, follow, recover, history, export.
+
+It wires the flows together for one journal and one provider client:
+:class:`~payout_desk.services.submit.Submitter` (journal first, then network),
+:class:`~payout_desk.services.poll.Poller` (follow until final),
+:class:`~payout_desk.services.recover.Resender` and :func:`~payout_desk.services.recover.recover`
+(never lost), all sharing one :class:`~payout_desk.services.poll.RateLimiter`.
+
+Listeners get a :class:`PayoutChange` for every change — confirmed, each attempt, created,
+rejected, outcome unknown, status change — called on the event loop's thread (the UI adapts them
+to Qt signals). Each call is guarded: a failing listener is logged and the flow goes on.
+Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from payout_desk.domain.payout import PayoutRequest
+from payout_desk.domain.status import is_final
+from payout_desk.journal import AsyncJournal, HistoryQuery, JournalEvent, PayoutRecord
+from payout_desk.provider.client import PayoutsClient
+from payout_desk.services.export import export_csv
+from payout_desk.services.poll import Clock, Poller, PollPolicy, RateLimiter, Sleep
+from payout_desk.services.recover import RecoveryReport, Resender, recover
+from payout_desk.services.submit import UNSENT_STATUSES, Submitter
+
+__all__ = ["PayoutChange", "PayoutDesk"]
+
+log = logging.getLogger("payout_desk.services.desk")
+
+Listener = Callable[["PayoutChange"], None]
+
+
+@dataclass(frozen=True)
+class PayoutChange:
+    """One change of one payout, for listeners.
+
+    ``previous_status`` is the status before the change (None for a new payout; equal to
+    ``record.status`` for an attempt). ``became_final`` is True when the change put the payout
+    into a final status it did not have before — including ``succeeded`` → ``failed``.
+    ``event`` is what happened: confirmed, attempt, created, rejected, outcome_unknown, status.
+    """
+
+    record: PayoutRecord
+    previous_status: str | None
+    became_final: bool
+    event: str = "status"
+
+
+class PayoutDesk:
+    """The services the UI uses, for one journal, one client, one environment and profile.
+
+    The desk does not own the journal or the client: whoever opened them closes them after
+    :meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        journal: AsyncJournal,
+        client: PayoutsClient,
+        *,
+        environment: str,
+        profile: str,
+        actor: str,
+        poll: PollPolicy = PollPolicy(),  # noqa: B008 - frozen dataclass
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._journal = journal
+        self.client = client
+        self.environment = environment
+        self.profile = profile
+        self.actor = actor
+        self.policy = poll
+        self._listeners: list[Listener] = []
+        self.limiter = RateLimiter(poll.max_requests_per_second, clock=clock, sleep=sleep)
+        self._submitter = Submitter(
+            journal,
+            client,
+            environment=environment,
+            profile=profile,
+            actor=actor,
+            notify=self._notify,
+            limiter=self.limiter,
+        )
+        self._poller = Poller(
+            journal,
+            client,
+            policy=poll,
+            limiter=self.limiter,
+            actor=actor,
+            notify=self._notify,
+            clock=clock,
+            sleep=sleep,
+        )
+        self._resender = Resender(journal, self._submitter, self._poller, policy=poll, clock=clock, sleep=sleep)
+        self._recovery: asyncio.Task[RecoveryReport] | None = None
+        self._started = False
+
+    def __repr__(self) -> str:
+        return f"PayoutDesk(environment={self.environment!r}, profile={self.profile!r}, client={self.client!r})"
+
+    # -- listeners -------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` for every change from now on; returns the unsubscribe function."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notify(self, record: PayoutRecord, previous: str | None, event: str) -> None:
+        became_final = is_final(record.status) and previous != record.status
+        change = PayoutChange(record=record, previous_status=previous, became_final=became_final, event=event)
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:
+                log.exception("a PayoutChange listener failed (payout %s, %s); carrying on", record.local_id, event)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Recover: resend every unsent payout with its original key, follow every open one.
+
+        Returns once recovery is under way (the resends run in the background, so a slow or
+        unreachable provider never holds up the window); :meth:`wait_recovered` waits for them.
+        """
+        if self._started:
+            return
+        self._started = True
+        self._recovery = asyncio.get_running_loop().create_task(
+            recover(
+                self._journal, self._submitter, self._poller, self._resender, max_concurrent=self.policy.max_concurrent
+            ),
+            name="recover",
+        )
+        self._resender.start_sweeper()
+
+    async def wait_recovered(self) -> RecoveryReport:
+        """Wait until the start-up resends all have an outcome (call :meth:`start` first)."""
+        if self._recovery is None:
+            raise RuntimeError("PayoutDesk.start() has not been called")
+        return await asyncio.shield(self._recovery)
+
+    async def stop(self) -> None:
+        """Stop polling and resending and cancel sends in flight (they are resent at the next
+        start, with the same key). Does not close the journal or the client."""
+        if self._recovery is not None and not self._recovery.done():
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._recovery
+        await self._resender.stop()
+        await self._poller.stop()
+        await self._submitter.cancel_all()
+
+    # -- payouts ---------------------------------------------------------------------------
+
+    async def submit(self, request: PayoutRequest) -> PayoutRecord:
+        """Journal ``request`` (committed before any network traffic), send it, return the record.
+
+        Never raises for provider faults: the record's status says what happened (pending,
+        rejected with the provider's message, outcome_unknown — then resent automatically with
+        the same key). Journal failures do raise: then nothing was sent.
+        """
+        record = await self._submitter.confirm(request)
+        result = await self._submitter.send(record)
+        self._resender.route(result)
+        return result
+
+    async def refresh(self, local_id: int) -> PayoutRecord:
+        """Ask the provider now, for any payout (final ones too: a bank return turns
+        ``succeeded`` into ``failed``). An unsent payout is resent now with its original key.
+        Raises :class:`~payout_desk.provider.errors.ProviderError` (``user_message`` for the
+        person) when the provider cannot be asked; the journal keeps what it had."""
+        record = await self._journal.get(local_id)
+        if record.payment_id is None:
+            if record.status in UNSENT_STATUSES:
+                result = await self._submitter.send(record)
+                self._resender.route(result)
+                return result
+            return record
+        return await self._poller.poll_now(record, source="refresh")
+
+    @property
+    def following(self) -> frozenset[int]:
+        """Local ids the poller follows now."""
+        return self._poller.following
+
+    @property
+    def resend_scheduled(self) -> frozenset[int]:
+        """Local ids waiting for an automatic resend."""
+        return self._resender.scheduled
+
+    # -- history ---------------------------------------------------------------------------
+
+    async def get(self, local_id: int) -> PayoutRecord:
+        """One payout as journaled."""
+        return await self._journal.get(local_id)
+
+    async def history_count(self, query: HistoryQuery) -> int:
+        """How many payouts match ``query``."""
+        return await self._journal.count(query)
+
+    async def history_page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
+        """One page of matching payouts, in the query's order."""
+        return await self._journal.page(query, offset, limit)
+
+    async def events(self, local_id: int) -> list[JournalEvent]:
+        """The audit trail of one payout, oldest first."""
+        return await self._journal.events(local_id)
+
+    async def export_csv(self, query: HistoryQuery, path: Path) -> int:
+        """Write matching payouts to ``path`` as CSV (formula injection defused); rows written."""
+        return await export_csv(self._journal, query, path)

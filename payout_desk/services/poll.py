@@ -1,0 +1,281 @@
+"""Following payouts until they are final: the poll schedule, the request-rate cap, the poller.
+
+* :class:`PollPolicy` — the numbers: first poll after ``initial_interval`` (1 s), then 2, 4, …
+  capped at ``max_interval`` (60 s); the cadence restarts from 1 s whenever the status changes;
+  at most ``max_concurrent`` requests at once and never more than ``max_requests_per_second``.
+* :class:`RateLimiter` — the request-rate cap, shared by everything the desk sends.
+* :class:`Poller` — one asyncio task per followed payout; records every status change in the
+  journal and stops at a final status.
+
+All timing goes through an injectable ``clock``/``sleep`` pair (asyncio by default); no threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import functools
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from payout_desk.domain.status import is_final
+from payout_desk.journal import AsyncJournal, PayoutRecord
+from payout_desk.provider.client import PayoutsClient, RetryPolicy
+from payout_desk.provider.errors import ProviderError, RateLimitedError
+from payout_desk.provider.models import Payment
+
+__all__ = ["Clock", "Notify", "PollPolicy", "Poller", "RateLimiter", "Sleep", "next_interval"]
+
+log = logging.getLogger("payout_desk.services.poll")
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+#: ``notify(record, previous_status, event)``: how the flows tell the desk about a change.
+Notify = Callable[[PayoutRecord, "str | None", str], None]
+
+_ONE_ATTEMPT = RetryPolicy(max_attempts=1)
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How the desk follows and resends payouts (seconds, requests)."""
+
+    initial_interval: float = 1.0
+    max_interval: float = 60.0
+    multiplier: float = 2.0
+    max_concurrent: int = 4
+    max_requests_per_second: float = 5.0
+    #: Unsent (outcome unknown) payouts are resent after 5 s, 10 s, … capped at 300 s.
+    resend_initial_interval: float = 5.0
+    resend_max_interval: float = 300.0
+
+    def __post_init__(self) -> None:
+        if self.initial_interval <= 0 or self.max_interval < self.initial_interval:
+            raise ValueError("poll intervals must be positive and max >= initial")
+        if self.multiplier < 1 or self.max_concurrent < 1 or self.max_requests_per_second <= 0:
+            raise ValueError("multiplier >= 1, max_concurrent >= 1, max_requests_per_second > 0")
+        if self.resend_initial_interval <= 0 or self.resend_max_interval < self.resend_initial_interval:
+            raise ValueError("resend intervals must be positive and max >= initial")
+
+
+def next_interval(current: float, policy: PollPolicy, *, changed: bool) -> float:
+    """The wait before the next poll: back to the start after a change, else grow to the cap."""
+    if changed:
+        return policy.initial_interval
+    return min(policy.max_interval, current * policy.multiplier)
+
+
+class RateLimiter:
+    """A token bucket that never lets more than ``rate`` requests into any one-second window.
+
+    The bucket holds ``floor(rate)`` tokens (one token per ``1/rate`` s when ``rate < 1``). A
+    spent token comes back one period after it was spent, plus ``margin`` (0.1 s) to absorb
+    event-loop and send-time jitter, so — unlike a refill-by-rate bucket, which allows
+    capacity + rate in a window — no window of one period ever holds more than the cap.
+    Waiters are served first come, first served; ``urgent`` waiters (a person's action) go
+    ahead of the background queue.
+    """
+
+    def __init__(
+        self, rate: float, *, margin: float = 0.1, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        if rate >= 1:
+            self.tokens, self.period = math.floor(rate), 1.0
+        else:
+            self.tokens, self.period = 1, 1.0 / rate
+        self.margin = margin
+        self._clock = clock
+        self._sleep = sleep
+        self._spent: collections.deque[float] = collections.deque()
+        self._queue = asyncio.Lock()
+        self._urgent_waiting = 0
+
+    def _expire(self, now: float) -> None:
+        horizon = now - self.period - self.margin
+        while self._spent and self._spent[0] <= horizon:
+            self._spent.popleft()
+
+    def _wait_time(self, now: float) -> float:
+        """Seconds until a token is free (0 if one is free now)."""
+        self._expire(now)
+        if len(self._spent) < self.tokens:
+            return 0.0
+        return max(0.0, self._spent[0] + self.period + self.margin - now) + 1e-6
+
+    async def acquire(self, urgent: bool = False) -> None:
+        """Wait for a token and spend it."""
+        if urgent:
+            self._urgent_waiting += 1
+            try:
+                await self._take(urgent=True)
+            finally:
+                self._urgent_waiting -= 1
+            return
+        async with self._queue:
+            await self._take(urgent=False)
+
+    async def acquire_urgent(self) -> None:
+        """``acquire(urgent=True)``, as a zero-argument callable for the client's hook."""
+        await self.acquire(urgent=True)
+
+    async def _take(self, *, urgent: bool) -> None:
+        while True:
+            now = self._clock()
+            wait = self._wait_time(now)
+            if wait == 0.0 and (urgent or self._urgent_waiting == 0):
+                self._spent.append(now)
+                return
+            await self._sleep(wait if wait > 0 else 0.005)
+
+
+class Poller:
+    """Follows every non-final payout with a provider id until its status is final.
+
+    One task per payout: wait, then (holding a slot of the concurrency semaphore and a token of
+    the rate limiter) GET it once; record a change and restart the cadence, or back off. A 429
+    pauses every poll for the provider's ``Retry-After``. Errors never stop the following; a
+    final status does. ``refresh`` (a person's "check now") is :meth:`poll_now`.
+    """
+
+    def __init__(
+        self,
+        journal: AsyncJournal,
+        client: PayoutsClient,
+        *,
+        policy: PollPolicy,
+        limiter: RateLimiter,
+        actor: str,
+        notify: Notify,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._journal = journal
+        self._client = client
+        self.policy = policy
+        self._limiter = limiter
+        self._actor = actor
+        self._notify = notify
+        self._clock = clock
+        self._sleep = sleep
+        self._semaphore = asyncio.Semaphore(policy.max_concurrent)
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._pause_until = 0.0
+        self._stopped = False
+
+    @property
+    def following(self) -> frozenset[int]:
+        """Local ids being followed now."""
+        return frozenset(self._tasks)
+
+    def follow(self, record: PayoutRecord, *, restart: bool = False) -> bool:
+        """Start following ``record`` (needs a provider id, not final); True if a task runs.
+        ``restart`` begins the cadence again for a payout already followed."""
+        if self._stopped or record.payment_id is None or is_final(record.status):
+            return False
+        existing = self._tasks.get(record.local_id)
+        if existing is not None and not existing.done():
+            if not restart:
+                return True
+            existing.cancel()
+        task = asyncio.get_running_loop().create_task(
+            self._follow(record.local_id, record.payment_id, record.status), name=f"poll-{record.local_id}"
+        )
+        self._tasks[record.local_id] = task
+        task.add_done_callback(functools.partial(self._forget, record.local_id))
+        return True
+
+    def _forget(self, local_id: int, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(local_id) is task:
+            del self._tasks[local_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("poller for payout %s crashed", local_id, exc_info=task.exception())
+
+    def unfollow(self, local_id: int) -> None:
+        """Stop following ``local_id`` (no-op if not followed)."""
+        task = self._tasks.pop(local_id, None)
+        if task is not None:
+            task.cancel()
+
+    async def stop(self) -> None:
+        """Cancel every follow task and wait for them to end."""
+        self._stopped = True
+        tasks = list(self._tasks.values())
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _wait_pause(self) -> None:
+        while (remaining := self._pause_until - self._clock()) > 0:
+            await self._sleep(remaining)
+
+    async def _follow(self, local_id: int, payment_id: str, status: str) -> None:
+        interval = self.policy.initial_interval
+        last_status = status
+        while True:
+            await self._sleep(interval)
+            try:
+                async with self._semaphore:
+                    await self._wait_pause()
+                    payment = await self._client.get_payout(
+                        payment_id, retry=_ONE_ATTEMPT, before_attempt=self._limiter.acquire
+                    )
+            except RateLimitedError as exc:
+                pause = exc.retry_after if exc.retry_after is not None else interval
+                self._pause_until = max(self._pause_until, self._clock() + pause)
+                interval = next_interval(interval, self.policy, changed=False)
+                continue
+            except ProviderError as exc:
+                log.warning("poll of payout %s (%s) failed: %s", local_id, payment_id, exc.detail)
+                interval = next_interval(interval, self.policy, changed=False)
+                continue
+            except Exception:  # a bug must not end the following for good
+                log.exception("poll of payout %s (%s) failed unexpectedly", local_id, payment_id)
+                interval = next_interval(interval, self.policy, changed=False)
+                continue
+            try:
+                updated = await self.apply(local_id, payment, source="poll", previous=last_status)
+            except Exception:  # the journal could not record it: ask again later
+                log.exception("recording the status of payout %s failed", local_id)
+                interval = next_interval(interval, self.policy, changed=False)
+                continue
+            if updated is not None:
+                last_status = updated.status
+            if is_final(last_status) or is_final(payment.status):
+                log.info("payout %s (%s) is final: %s", local_id, payment_id, payment.status)
+                return
+            interval = next_interval(interval, self.policy, changed=updated is not None)
+
+    async def apply(self, local_id: int, payment: Payment, *, source: str, previous: str | None) -> PayoutRecord | None:
+        """Record ``payment``'s status for ``local_id``; notify and return the record if it
+        changed, None if the journal already had it."""
+        updated = await self._journal.record_status(
+            local_id, status=payment.status, failure_reason=payment.failure_reason, source=source, actor=self._actor
+        )
+        if updated is not None:
+            log.info("payout %s: %s -> %s (%s)", local_id, previous, updated.status, source)
+            self._notify(updated, previous, "status")
+        return updated
+
+    async def poll_now(self, record: PayoutRecord, *, source: str = "refresh") -> PayoutRecord:
+        """GET ``record``'s payment now (ahead of background polls) and record any change.
+        Works for final payouts too (a bank return turns ``succeeded`` into ``failed``).
+        Raises ProviderError when the provider cannot say."""
+        if record.payment_id is None:
+            return record
+        payment = await self._client.get_payout(record.payment_id, before_attempt=self._limiter.acquire_urgent)
+        updated = await self.apply(record.local_id, payment, source=source, previous=record.status)
+        current = updated or record
+        if is_final(current.status):
+            self.unfollow(record.local_id)
+        else:
+            self.follow(current, restart=updated is not None)
+        return current

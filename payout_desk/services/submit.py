@@ -1,0 +1,172 @@
+"""Submitting a payout: journal first, then the network — and only ever with the journaled key.
+
+1. :meth:`Submitter.confirm` writes the confirmed request, its exact JSON body and a fresh UUID v4
+   Idempotency-Key to the journal; the journal commits before this returns, and nothing has been
+   sent yet. If the app dies now, :mod:`recover` sends it at the next start.
+2. :meth:`Submitter.send` sends the *stored* body with the *stored* key (never a new key, never a
+   re-serialised body). Every attempt is journaled (key, status code, duration, error). The
+   outcome is journaled too: ``created`` (with the provider's id and status), ``rejected`` (with
+   the provider's message; never resent) or ``outcome_unknown`` (resent later, same key).
+
+A send runs in a task the submitter owns: a caller that stops waiting (a closed window) does not
+cancel the request, and a second send of the same payout while one is running joins the first
+instead of racing it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import uuid
+
+from payout_desk.domain.payout import PayoutRequest
+from payout_desk.domain.status import CONFIRMED, OUTCOME_UNKNOWN
+from payout_desk.journal import AsyncJournal, PayoutRecord
+from payout_desk.provider.client import PayoutsClient
+from payout_desk.provider.errors import IdempotencyKeyReusedError, OutcomeUnknownError, ProviderError, RejectedError
+from payout_desk.provider.models import Attempt
+from payout_desk.services.poll import Notify, RateLimiter
+
+__all__ = ["UNSENT_STATUSES", "Submitter", "new_idempotency_key"]
+
+log = logging.getLogger("payout_desk.services.submit")
+
+#: Statuses of a journaled payout the provider has not definitively answered.
+UNSENT_STATUSES = frozenset({CONFIRMED, OUTCOME_UNKNOWN})
+
+
+def new_idempotency_key() -> str:
+    """A fresh bare UUID v4, as the provider asks for."""
+    return str(uuid.uuid4())
+
+
+class Submitter:
+    """Confirms payouts into the journal and sends journaled payouts to the provider."""
+
+    def __init__(
+        self,
+        journal: AsyncJournal,
+        client: PayoutsClient,
+        *,
+        environment: str,
+        profile: str,
+        actor: str,
+        notify: Notify,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self._journal = journal
+        self._client = client
+        self._environment = environment
+        self._profile = profile
+        self._actor = actor
+        self._notify = notify
+        self._limiter = limiter
+        self._in_flight: dict[int, asyncio.Task[PayoutRecord]] = {}
+
+    def is_in_flight(self, local_id: int) -> bool:
+        """True while a send of ``local_id`` is running."""
+        task = self._in_flight.get(local_id)
+        return task is not None and not task.done()
+
+    async def confirm(self, request: PayoutRequest) -> PayoutRecord:
+        """Journal ``request`` as ``confirmed`` with a fresh key; committed when this returns."""
+        key = new_idempotency_key()
+        record = await self._journal.record_confirmed(
+            request, idempotency_key=key, environment=self._environment, profile=self._profile, actor=self._actor
+        )
+        log.info("payout %s confirmed (key %s, %s %s)", record.local_id, key, record.amount, record.currency)
+        self._notify(record, None, "confirmed")
+        return record
+
+    async def send(self, record: PayoutRecord, *, urgent: bool = True) -> PayoutRecord:
+        """Send the journaled ``record`` (its stored body and key) and return the updated record.
+
+        Never raises for provider faults: the record's status says what happened. A record that
+        is no longer unsent (created, rejected) is returned as the journal has it. ``urgent``
+        (a person is waiting) lets the attempts go ahead of background polls in the rate limiter.
+        """
+        task = self._in_flight.get(record.local_id)
+        if task is None or task.done():
+            coro = self._send(record, urgent=urgent)
+            task = asyncio.get_running_loop().create_task(coro, name=f"send-{record.local_id}")
+            self._in_flight[record.local_id] = task
+            task.add_done_callback(functools.partial(self._done, record.local_id))
+        return await asyncio.shield(task)
+
+    def _done(self, local_id: int, task: asyncio.Task[PayoutRecord]) -> None:
+        if self._in_flight.get(local_id) is task:
+            del self._in_flight[local_id]
+
+    async def cancel_all(self) -> None:
+        """Cancel running sends (app shutdown): their payouts stay unsent and are resent at the
+        next start with the same key."""
+        tasks = list(self._in_flight.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # already logged by _send; shutdown goes on
+                log.debug("send task ended with an error during shutdown", exc_info=True)
+
+    async def _send(self, stale: PayoutRecord, *, urgent: bool) -> PayoutRecord:
+        local_id = stale.local_id
+        record = await self._journal.get(local_id)  # the journal's word, not a caller's copy
+        if record.status not in UNSENT_STATUSES:
+            return record
+        key, body = record.idempotency_key, record.request_body
+
+        async def on_attempt(attempt: Attempt) -> None:
+            await self._journal.record_attempt(local_id, attempt, actor=self._actor)
+            current = await self._journal.get(local_id)
+            self._notify(current, current.status, "attempt")
+
+        before = None
+        if self._limiter is not None:
+            before = self._limiter.acquire_urgent if urgent else self._limiter.acquire
+        try:
+            result = await self._client.create_payout(body, key, on_attempt, before_attempt=before)
+        except RejectedError as exc:
+            if isinstance(exc, IdempotencyKeyReusedError):
+                log.error("payout %s: key %s reused with a different body?! Journal body kept as is.", local_id, key)
+            message = exc.user_message
+            if exc.provider_message and exc.provider_message not in message:
+                message = f"{message} (The provider said: {exc.provider_message})"
+            log.warning("payout %s rejected by the provider: %s", local_id, exc.detail)
+            updated = await self._journal.record_rejected(local_id, code=exc.code, message=message, actor=self._actor)
+            self._notify(updated, record.status, "rejected")
+            return updated
+        except OutcomeUnknownError as exc:
+            return await self._unknown(record, exc.detail)
+        except ProviderError as exc:  # not expected from create_payout; handled the safe way
+            return await self._unknown(record, exc.detail)
+        except Exception as exc:
+            log.exception("payout %s: unexpected error while sending; it stays unsent", local_id)
+            return await self._unknown(record, self._client.scrub(f"{type(exc).__name__}: {exc}"))
+        payment = result.payment
+        updated = await self._journal.record_created(
+            local_id, payment_id=payment.id, checkin_url=payment.url, status=payment.status, actor=self._actor
+        )
+        log.info(
+            "payout %s %s as %s (status %s)",
+            local_id,
+            "replayed" if result.replayed else "created",
+            payment.id,
+            payment.status,
+        )
+        self._notify(updated, record.status, "created")
+        return updated
+
+    async def _unknown(self, record: PayoutRecord, message: str) -> PayoutRecord:
+        updated = await self._journal.record_outcome_unknown(record.local_id, message=message, actor=self._actor)
+        log.warning(
+            "payout %s: outcome unknown (%s); it will be resent with key %s",
+            record.local_id,
+            message,
+            record.idempotency_key,
+        )
+        self._notify(updated, record.status, "outcome_unknown")
+        return updated

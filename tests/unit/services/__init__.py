@@ -1,0 +1,1 @@
+"""Tests of the core (provider and services) — owned by the core team."""

@@ -1,0 +1,131 @@
+"""Settings: declared once with defaults, JSON round-trip, atomic 0600 writes, never a token."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from payout_desk.services.poll import PollPolicy
+from payout_desk.services.settings import AppSettings, Profile, load_settings, save_settings
+
+
+def test_defaults() -> None:
+    settings = AppSettings()
+    assert [(p.name, p.kind) for p in settings.profiles] == [("Sandbox", "sandbox"), ("Live", "live")]
+    assert settings.active_profile == "Sandbox"
+    assert settings.profile().base_url.startswith("http://127.0.0.1")
+    assert settings.confirm_retype_threshold == Decimal("10000")
+    assert settings.recent_currencies == []
+    assert settings.poll_policy() == PollPolicy()
+    assert settings.timeouts().deadline == 30.0
+
+
+def test_missing_file_gives_defaults(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "nope.json") == AppSettings()
+
+
+def test_round_trip_atomic_and_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "settings.json"
+    settings = AppSettings()
+    settings.profiles.append(Profile("Live EU", "live", "https://api.provider.example/"))
+    settings.active_profile = "Live EU"
+    settings.confirm_retype_threshold = Decimal("2500.50")
+    for code in ["EUR", "USD", "JPY"]:
+        settings.remember_currency(code)
+    settings.poll_max_requests_per_second = 3.0
+    settings.extra["ui.window_geometry"] = "abc"
+    save_settings(settings, path)
+    loaded = load_settings(path)
+    assert loaded == settings
+    assert loaded.profile().base_url == "https://api.provider.example"
+    assert loaded.confirm_retype_threshold == Decimal("2500.50")
+    assert loaded.recent_currencies == ["JPY", "USD", "EUR"]
+    assert loaded.extra == {"ui.window_geometry": "abc"}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert raw["confirm_retype_threshold"] == "2500.50"  # a decimal string, never a float
+    assert raw["version"] == 1
+    if os.name == "posix":
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no temp file left
+    save_settings(loaded, path)  # overwriting works (os.replace)
+    assert load_settings(path) == settings
+
+
+def test_recent_currencies_most_recent_first_max_8() -> None:
+    settings = AppSettings()
+    for code in ["AAA", "EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "eur", "nope", "EU"]:
+        settings.remember_currency(code)
+    assert settings.recent_currencies == ["EUR", "PLN", "DKK", "NOK", "SEK", "JPY", "CHF", "GBP"]
+
+
+def test_unusable_values_fall_back_to_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(
+        json.dumps(
+            {
+                "profiles": [
+                    {"name": "Live", "kind": "live", "base_url": "http://insecure.example"},
+                    {"name": "Mine", "kind": "sandbox", "base_url": "http://localhost:9000"},
+                    {"name": "Mine", "kind": "sandbox", "base_url": "http://localhost:9001"},
+                    "junk",
+                    {"kind": "live"},
+                ],
+                "active_profile": "Live",
+                "confirm_retype_threshold": 12.5,
+                "recent_currencies": ["EUR", 5, "EUR", "usd"],
+                "poll_max_concurrent": -1,
+                "poll_initial_interval": "fast",
+                "from_the_future": {"x": 1},
+            }
+        ),
+        encoding="utf-8",
+    )
+    loaded = load_settings(path)
+    assert [(p.name, p.base_url) for p in loaded.profiles] == [("Mine", "http://localhost:9000")]
+    assert loaded.active_profile == "Mine"  # "Live" was dropped
+    assert loaded.confirm_retype_threshold == Decimal("10000")  # a float is not accepted for money
+    assert loaded.recent_currencies == ["EUR"]
+    assert loaded.poll_max_concurrent == 4
+    assert loaded.poll_initial_interval == 1.0
+    assert loaded.extra == {"from_the_future": {"x": 1}}
+
+
+@pytest.mark.parametrize("text", ["", "{", "[1, 2]", "null"])
+def test_corrupt_file_gives_defaults(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(text, encoding="utf-8")
+    assert load_settings(path) == AppSettings()
+
+
+def test_live_profile_must_be_https() -> None:
+    with pytest.raises(ValueError):
+        Profile("Live", "live", "http://127.0.0.1:8765")
+    with pytest.raises(ValueError):
+        Profile("Sandbox", "sandbox", "http://sandbox.example")
+    with pytest.raises(ValueError):
+        Profile("", "sandbox", "http://127.0.0.1")
+    assert not Profile("Live", "live", "").is_configured
+
+
+def test_settings_never_hold_a_token(tmp_path: Path) -> None:
+    token = "tk_live_Secret0Token0For0Settings0123"
+    path = tmp_path / "settings.json"
+    settings = AppSettings()
+    save_settings(settings, path)
+    assert token not in path.read_text(encoding="utf-8")
+    assert "token" not in path.read_text(encoding="utf-8").lower()
+    assert "tk_" not in repr(settings)
+    assert "token" not in repr(settings.profile()).lower()
+    settings.extra["oops"] = token  # someone pastes a token in the wrong place
+    with pytest.raises(ValueError) as info:
+        save_settings(settings, path)
+    assert token not in str(info.value)
+    assert token not in path.read_text(encoding="utf-8")  # the old file is untouched
+    with pytest.raises(ValueError):
+        save_settings(AppSettings(profiles=[Profile("tk_test_abc123", "sandbox", "")]), path)
