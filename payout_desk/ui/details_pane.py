@@ -1,0 +1,276 @@
+"""DetailsPane: every field of one payout plus its audit timeline (attempts and status changes).
+
+Construct::
+
+    pane = DetailsPane(events_source=desk, parent=None)   # events_source: anything with
+                                                          # ``async events(local_id) -> list[JournalEvent]``
+    pane.show_record(record)      # slot: a PayoutRecord, or None for "nothing selected"
+    pane.set_events(events)       # fill the timeline directly (show_record does it via events_source)
+
+Signals: ``eventsLoaded(int)`` (number of events shown), ``eventsFailed(str)``.
+Object names: ``detailsPane``, ``detailsTitle``, ``timelineList`` (a QListWidget; each item reads
+"what" then "when · who", with ``WhatRole`` / ``WhoRole`` / ``WhenRole`` data),
+and one selectable QLabel per field named ``detail_<field>`` (``detail_status``, ``detail_amount``,
+``detail_payment_id``, ``detail_failure`` …). Loading the events runs through
+``asyncio.ensure_future``; a newer selection supersedes an older load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import Any, Final, Protocol
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from payout_desk.domain.money import currency
+from payout_desk.domain.status import status_label
+from payout_desk.journal.models import JournalEvent, PayoutRecord
+from payout_desk.ui.history_columns import format_local_time, format_record_amount
+from payout_desk.ui.status_style import status_style
+
+__all__ = ["DetailsPane", "EventsSource", "WhatRole", "WhenRole", "WhoRole", "describe_event"]
+
+#: Data roles of the timeline items (the text is "what\nwhen · who").
+WhatRole: Final = int(Qt.ItemDataRole.UserRole) + 1
+WhoRole: Final = int(Qt.ItemDataRole.UserRole) + 2
+WhenRole: Final = int(Qt.ItemDataRole.UserRole) + 3
+
+#: (field key, label) in display order.
+FIELDS: Final[tuple[tuple[str, str], ...]] = (
+    ("status", "Status"),
+    ("amount", "Amount"),
+    ("description", "Description"),
+    ("recipient", "Recipient"),
+    ("reference", "Reference"),
+    ("payment_id", "Payment ID"),
+    ("failure", "Provider says"),
+    ("created", "Created"),
+    ("updated", "Last update"),
+    ("created_by", "Created by"),
+    ("environment", "Environment"),
+    ("checkin", "Checkin page"),
+    ("metadata", "Metadata"),
+    ("local_id", "Journal number"),
+    ("idempotency_key", "Idempotency key"),
+)
+
+
+_STATUS_KINDS: Final = frozenset({"status", "created", "rejected", "outcome_unknown"})
+
+
+class EventsSource(Protocol):
+    def events(self, local_id: int) -> Awaitable[list[JournalEvent]]: ...
+
+
+def _currency_name(code: str) -> str:
+    try:
+        return currency(code).name
+    except ValueError:
+        return code
+
+
+def _status(value: object) -> str:
+    return status_label(str(value)) if value else "—"
+
+
+def describe_event(event: JournalEvent) -> str:
+    """One timeline line in plain words."""
+    d: Mapping[str, Any] = event.detail
+    kind = event.kind
+    if kind == "confirmed":
+        return f"Confirmed and recorded ({d.get('environment', '')}, profile {d.get('profile', '')})"
+    if kind == "attempt":
+        outcome = f"HTTP {d['status_code']}" if d.get("status_code") is not None else "no answer"
+        if d.get("error"):
+            outcome += f" — {d['error']}"
+        duration = d.get("duration_ms")
+        timing = f" in {float(duration):.0f} ms" if isinstance(duration, int | float) else ""
+        return f"Sending attempt {d.get('number', '?')}: {outcome}{timing}"
+    if kind == "created":
+        return f"Created at the provider as {d.get('payment_id', '?')} — {_status(d.get('new'))}"
+    if kind == "status":
+        text = f"Status {_status(d.get('old'))} → {_status(d.get('new'))} (from {d.get('source', '?')})"
+        if d.get("failure_reason"):
+            text += f": {d['failure_reason']}"
+        return text
+    if kind == "rejected":
+        return f"Rejected by the provider: {d.get('message', '')} ({d.get('code', '')})"
+    if kind == "outcome_unknown":
+        return f"No definitive answer, will resend with the same key: {d.get('message', '')}"
+    if kind == "note":
+        if d.get("failure_reason"):
+            return f"Provider reason: {d['failure_reason']}"
+        return "Note: " + ", ".join(f"{k}={v}" for k, v in d.items())
+    return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in d.items())
+
+
+class DetailsPane(QWidget):
+    """Fields and timeline of the selected payout; see the module docstring."""
+
+    eventsLoaded = Signal(int)
+    eventsFailed = Signal(str)
+
+    def __init__(self, events_source: EventsSource | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailsPane")
+        self.setAccessibleName("Payout details")
+        self._source = events_source
+        self._record: PayoutRecord | None = None
+        self._load: asyncio.Future[None] | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.title = QLabel("Select a payout to see its details", self)
+        self.title.setObjectName("detailsTitle")
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        layout.addWidget(self.title)
+
+        body = QWidget(self)
+        form = QFormLayout(body)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in FIELDS:
+            value = QLabel("", body)
+            value.setObjectName(f"detail_{key}")
+            value.setAccessibleName(label)
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            name = QLabel(label + ":", body)
+            name.setBuddy(value)
+            if key == "status":  # icon + coloured text: never colour alone
+                row = QWidget(body)
+                row_layout = QHBoxLayout(row)
+                row_layout.setContentsMargins(0, 0, 0, 0)
+                self.status_icon = QLabel(row)
+                self.status_icon.setObjectName("detail_status_icon")
+                self.status_icon.setAccessibleName("Status icon")
+                row_layout.addWidget(self.status_icon)
+                row_layout.addWidget(value, 1)
+                form.addRow(name, row)
+            else:
+                form.addRow(name, value)
+            self.fields[key] = value
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        layout.addWidget(scroll, 3)
+
+        heading = QLabel("Timeline", self)
+        heading.setFont(font)
+        layout.addWidget(heading)
+        self.timeline = QListWidget(self)
+        self.timeline.setObjectName("timelineList")
+        self.timeline.setAccessibleName("Timeline of attempts and status changes")
+        self.timeline.setAlternatingRowColors(True)
+        self.timeline.setWordWrap(True)
+        self.timeline.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.timeline.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        heading.setBuddy(self.timeline)
+        layout.addWidget(self.timeline, 2)
+        self.show_record(None)
+
+    # ---------------------------------------------------------------- API
+    def record(self) -> PayoutRecord | None:
+        return self._record
+
+    @Slot(object)
+    def show_record(self, record: PayoutRecord | None) -> None:
+        """Show ``record`` (None clears the pane) and load its timeline."""
+        same = record is not None and self._record is not None and record.local_id == self._record.local_id
+        self._record = record
+        if self._load is not None and not self._load.done() and not same:
+            self._load.cancel()
+        if record is None:
+            self.title.setText("Select a payout to see its details")
+            for value in self.fields.values():
+                value.setText("")
+            self.status_icon.clear()
+            self.timeline.clear()
+            return
+        self._fill(record)
+        if self._source is not None:
+            self._load = asyncio.ensure_future(self._load_events(record.local_id))
+
+    def set_events(self, events: Sequence[JournalEvent]) -> None:
+        """Fill the timeline, oldest first."""
+        self.timeline.clear()
+        for event in events:
+            what = describe_event(event)
+            item = QListWidgetItem(f"{what}\n{format_local_time(event.at)} · {event.actor}")
+            item.setData(WhatRole, what)
+            item.setData(WhoRole, event.actor)
+            item.setData(WhenRole, event.at)
+            item.setToolTip(what)
+            new = event.detail.get("new") if event.kind in _STATUS_KINDS else None
+            if new:
+                item.setIcon(status_style(str(new)).icon)
+            self.timeline.addItem(item)
+
+    # ---------------------------------------------------------------- internals
+    async def _load_events(self, local_id: int) -> None:
+        assert self._source is not None
+        try:
+            events = await self._source.events(local_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.eventsFailed.emit(str(exc) or type(exc).__name__)
+            return
+        if self._record is None or self._record.local_id != local_id:
+            return
+        self.set_events(events)
+        self.eventsLoaded.emit(len(events))
+
+    def _fill(self, record: PayoutRecord) -> None:
+        style = status_style(record.status)
+        amount = format_record_amount(record)
+        self.title.setText(f"{amount} — {style.label}")
+        recipient = " ".join(
+            part
+            for part in (record.recipient_name or "", f"({record.recipient_id})" if record.recipient_id else "")
+            if part
+        )
+        problem = record.failure_reason or record.last_error or ""
+        values = {
+            "status": style.label,
+            "amount": f"{amount} ({_currency_name(record.currency)})",
+            "description": record.description or "",
+            "recipient": recipient,
+            "reference": record.external_id or "",
+            "payment_id": record.payment_id or "not created at the provider yet",
+            "failure": problem or "—",
+            "created": format_local_time(record.created_at),
+            "updated": format_local_time(record.updated_at),
+            "created_by": record.created_by,
+            "environment": f"{record.environment} ({record.profile})",
+            "checkin": record.checkin_url or "—",
+            "metadata": json.dumps(dict(record.metadata), ensure_ascii=False) if record.metadata else "—",
+            "local_id": str(record.local_id),
+            "idempotency_key": record.idempotency_key,
+        }
+        for key, text in values.items():
+            self.fields[key].setText(text)
+        self.status_icon.setPixmap(style.icon.pixmap(16, 16))
+        self.fields["status"].setStyleSheet(f"color: {style.color.name()}; font-weight: bold;")
+        self.fields["failure"].setStyleSheet(f"color: {status_style('failed').color.name()};" if problem else "")

@@ -1,0 +1,131 @@
+"""HistoryFilterBar: the history's status filter, debounced text search and date range.
+
+Construct ``HistoryFilterBar(parent=None)``; read ``query(sort, descending) -> HistoryQuery``; signal
+``changed()`` fires at once for the status and the dates, and ``SEARCH_DELAY_MS`` (250 ms) after the
+last keystroke in the search field (one query per word, not per key). ``flush()`` stops a pending
+search delay; ``clear_date_range()`` clears both dates with a single ``changed``.
+
+Widgets (attributes / object names): ``status_filter`` / ``statusFilter`` (``STATUS_FILTERS``: All,
+Pending, Succeeded, Failed, Rejected, Outcome unknown, Sending), ``search_edit`` / ``searchEdit``,
+``from_date`` / ``fromDate`` and ``to_date`` / ``toDate`` (QDateEdit; the earliest date reads "Any":
+no bound; both days inclusive, in local time), ``clear_dates`` / ``clearDatesButton``,
+``count_label`` / ``countLabel`` (the panel writes the number of payouts there).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Final
+
+from PySide6.QtCore import QDate, QTimer, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from payout_desk.journal.models import HistoryQuery, SortKey
+
+__all__ = ["ANY_DATE", "SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryFilterBar"]
+
+#: (label, statuses) of the status filter; None = every status.
+STATUS_FILTERS: Final[tuple[tuple[str, frozenset[str] | None], ...]] = (
+    ("All", None),
+    ("Pending", frozenset({"pending"})),
+    ("Succeeded", frozenset({"succeeded"})),
+    ("Failed", frozenset({"failed"})),
+    ("Rejected", frozenset({"rejected"})),
+    ("Outcome unknown", frozenset({"outcome_unknown"})),
+    ("Sending", frozenset({"confirmed"})),
+)
+ANY_DATE: Final = QDate(2000, 1, 1)
+SEARCH_DELAY_MS: Final = 250
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day).astimezone()
+
+
+def _day(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class HistoryFilterBar(QWidget):
+    """The filter row above the history table; see the module docstring."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyFilters")
+        self.setAccessibleName("History filters")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        label = QLabel("&Status:", self)
+        self.status_filter = QComboBox(self)
+        self.status_filter.setObjectName("statusFilter")
+        self.status_filter.setAccessibleName("Status filter")
+        for text, statuses in STATUS_FILTERS:
+            self.status_filter.addItem(text, statuses)
+        label.setBuddy(self.status_filter)
+        self.search_edit = QLineEdit(self)
+        self.search_edit.setObjectName("searchEdit")
+        self.search_edit.setAccessibleName("Search payouts")
+        self.search_edit.setPlaceholderText("Search description, recipient, reference, payment ID, amount")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.changed)
+        self.search_edit.textChanged.connect(lambda _text: self.search_timer.start())
+
+        self.from_date = self._date_edit("fromDate", "Created from (inclusive)")
+        self.to_date = self._date_edit("toDate", "Created until (inclusive)")
+        from_label, to_label = QLabel("&From:", self), QLabel("&To:", self)
+        from_label.setBuddy(self.from_date)
+        to_label.setBuddy(self.to_date)
+        self.clear_dates = QPushButton("Clear dates", self)
+        self.clear_dates.setObjectName("clearDatesButton")
+        self.clear_dates.setAccessibleName("Clear the date range")
+        self.clear_dates.clicked.connect(self.clear_date_range)
+        self.count_label = QLabel("", self)
+        self.count_label.setObjectName("countLabel")
+        self.count_label.setAccessibleName("Number of payouts shown")
+
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.from_date.dateChanged.connect(lambda _d: self.changed.emit())
+        self.to_date.dateChanged.connect(lambda _d: self.changed.emit())
+        for widget in (label, self.status_filter, self.search_edit, from_label, self.from_date,
+                       to_label, self.to_date, self.clear_dates, self.count_label):  # fmt: skip
+            layout.addWidget(widget, 1 if widget is self.search_edit else 0)
+
+    def _date_edit(self, name: str, accessible: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setMinimumDate(ANY_DATE)
+        edit.setSpecialValueText("Any")  # shown at the minimum date: no bound
+        edit.setDate(ANY_DATE)
+        return edit
+
+    def query(self, sort: SortKey = SortKey.CREATED_AT, descending: bool = True) -> HistoryQuery:
+        """The HistoryQuery these widgets describe, in the given order."""
+        start, end = self.from_date.date(), self.to_date.date()
+        return HistoryQuery(
+            statuses=self.status_filter.currentData(),
+            text=self.search_edit.text().strip(),
+            created_from=_local_midnight(_day(start)) if start != ANY_DATE else None,
+            created_to=_local_midnight(_day(end) + timedelta(days=1)) if end != ANY_DATE else None,
+            sort=sort,
+            descending=descending,
+        )
+
+    def flush(self) -> None:
+        """Forget a pending search delay (the caller reads the query now)."""
+        self.search_timer.stop()
+
+    @Slot()
+    def clear_date_range(self) -> None:
+        for edit in (self.from_date, self.to_date):
+            edit.blockSignals(True)
+            edit.setDate(ANY_DATE)
+            edit.blockSignals(False)
+        self.changed.emit()

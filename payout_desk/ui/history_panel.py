@@ -1,0 +1,354 @@
+"""HistoryPanel: filter bar + the lazy history table + the details pane + row actions.
+
+Construct::
+
+    panel = HistoryPanel(desk, parent=None, *, page_size=200, max_pages=12)
+    panel.reload()                      # first load (returns an asyncio Future); call once the loop runs
+
+``desk`` is the facade ``PayoutDesk`` (anything with ``history_count``, ``history_page``, ``events``,
+``refresh``, ``export_csv`` coroutines: :class:`HistoryDesk`).
+
+Signals: ``reopenRequested(int local_id)`` (the "Reopen checkin…" button, enabled only for a pending
+payout with a checkin URL), ``exportFinished(int rows, str path)``, ``refreshFinished(object record)``.
+Slots: ``apply_change(change)`` (connect ``DeskBridge.payoutChanged``), ``reload()``.
+Methods: ``export_to(path) -> Future[int]`` (what the Export button runs after its QFileDialog; tests
+call it directly), ``current_record()``, ``select_row(row)``, ``copy_selection()``.
+
+Object names: ``historyPanel``, ``historyFilters`` (the HistoryFilterBar of history_filters:
+``statusFilter`` — All, Pending, Succeeded, Failed, Rejected, Outcome unknown, Sending —,
+``searchEdit`` debounced 250 ms, ``fromDate`` / ``toDate`` where the earliest date reads "Any",
+``clearDatesButton``, ``countLabel``; also attributes of the panel), ``historyTable``,
+``emptyStateLabel``, ``copyPaymentIdButton``, ``reopenCheckinButton``, ``refreshButton``, ``exportButton``,
+``historyMessage`` (results of export/refresh and load errors), ``detailsPane``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from payout_desk.domain.status import status_label
+from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutRecord
+from payout_desk.ui.csv_export import ask_export_path, export_summary
+from payout_desk.ui.details_pane import DetailsPane
+from payout_desk.ui.history_filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
+from payout_desk.ui.history_model import COL_CREATED, COLUMNS, HistoryModel, RecordRole
+
+__all__ = ["SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryDesk", "HistoryPanel"]
+
+_WIDTHS: Final = (150, 190, 110, 70, 240, 170, 120, 150, 150)
+
+
+class HistoryDesk(Protocol):
+    async def history_count(self, query: HistoryQuery) -> int: ...
+    async def history_page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]: ...
+    async def events(self, local_id: int) -> list[JournalEvent]: ...
+    async def refresh(self, local_id: int) -> PayoutRecord: ...
+    async def export_csv(self, query: HistoryQuery, path: Path) -> int: ...
+
+
+@dataclass(frozen=True)
+class _LocalChange:  # what apply_change reads of a PayoutChange
+    record: PayoutRecord
+    previous_status: str | None
+
+
+def _error_text(exc: BaseException) -> str:
+    return str(getattr(exc, "user_message", "") or exc or type(exc).__name__)
+
+
+class HistoryPanel(QWidget):
+    """Payout history with filters, details and actions; see the module docstring."""
+
+    reopenRequested = Signal(int)
+    exportFinished = Signal(int, str)
+    refreshFinished = Signal(object)
+
+    def __init__(
+        self, desk: HistoryDesk, parent: QWidget | None = None, *, page_size: int = 200, max_pages: int = 12
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyPanel")
+        self.setAccessibleName("Payout history")
+        self._desk = desk
+        self._selected_id: int | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self.model = HistoryModel(desk, self, page_size=page_size, max_pages=max_pages)
+
+        self._build_filters()
+        self._build_table()
+        self.details = DetailsPane(desk, self)
+        self._build_actions()
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.stack, 1)
+        left_layout.addLayout(self._actions)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([1000, 420])
+        self.details.setMinimumWidth(320)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.filters)
+        layout.addWidget(splitter, 1)
+
+        self.model.modelReset.connect(self._after_reset)
+        self.model.dataChanged.connect(self._on_data_changed)
+        self.model.loadingChanged.connect(self._update_count)
+        self.model.loadFailed.connect(lambda text: self.message.setText(f"Could not load the history: {text}"))
+        self._update_actions()
+
+    # ------------------------------------------------------------------ construction
+    def _build_filters(self) -> None:
+        self.filters = HistoryFilterBar(self)
+        # The bar's widgets, also reachable from the panel (tests, benchmarks, the main window).
+        self.status_filter = self.filters.status_filter
+        self.search_edit = self.filters.search_edit
+        self.from_date, self.to_date = self.filters.from_date, self.filters.to_date
+        self.clear_dates = self.filters.clear_dates
+        self.count_label = self.filters.count_label
+        self.filters.changed.connect(self.apply_filters)
+
+    def _build_table(self) -> None:
+        self.table = QTableView(self)
+        self.table.setObjectName("historyTable")
+        self.table.setAccessibleName("Payouts")
+        self.table.setModel(self.model)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        # Fixed row heights: the view never measures a million rows.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate(_WIDTHS[: len(COLUMNS)]):
+            self.table.setColumnWidth(column, width)
+        header.setSortIndicator(COL_CREATED, Qt.SortOrder.DescendingOrder)  # the model's default order
+        self.table.setSortingEnabled(True)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.table)
+        copy.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        copy.activated.connect(self.copy_selection)
+
+        self.empty_label = QLabel("", self)
+        self.empty_label.setObjectName("emptyStateLabel")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty_label)
+
+    def _button(self, name: str, text: str, accessible: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setAccessibleName(accessible)
+        self._actions.addWidget(button)
+        return button
+
+    def _build_actions(self) -> None:
+        self._actions = QHBoxLayout()
+        self.copy_button = self._button("copyPaymentIdButton", "Copy payment ID", "Copy the payment ID")
+        self.reopen_button = self._button("reopenCheckinButton", "Reopen checkin…", "Reopen the checkin page")
+        self.refresh_button = self._button("refreshButton", "Refresh now", "Ask the provider for the status now")
+        self.export_button = self._button("exportButton", "Export CSV…", "Export the shown payouts to CSV")
+        self.message = QLabel("", self)
+        self.message.setObjectName("historyMessage")
+        self.message.setAccessibleName("History messages")
+        self.message.setWordWrap(True)
+        self._actions.addWidget(self.message, 1)
+        self.copy_button.clicked.connect(self.copy_payment_id)
+        self.reopen_button.clicked.connect(self._reopen)
+        self.refresh_button.clicked.connect(self.refresh_current)
+        self.export_button.clicked.connect(self._choose_export_path)
+
+    # ------------------------------------------------------------------ filters
+    def build_query(self) -> HistoryQuery:
+        """The HistoryQuery the filter bar describes (keeping the current sort)."""
+        current = self.model.query()
+        return self.filters.query(current.sort, current.descending)
+
+    @Slot()
+    def apply_filters(self) -> asyncio.Future[None] | None:
+        self.filters.flush()
+        query = self.build_query()
+        if query == self.model.query() and self.model.total():
+            return None
+        self.count_label.setText("Loading…")
+        return self.model.set_query(query)
+
+    @Slot()
+    def clear_date_range(self) -> None:
+        self.filters.clear_date_range()
+
+    @Slot()
+    def reload(self) -> asyncio.Future[None]:
+        return self.model.reload()
+
+    # ------------------------------------------------------------------ live updates
+    @Slot(object)
+    def apply_change(self, change: Any) -> None:
+        """A PayoutChange (from DeskBridge.payoutChanged): update that row or reload for a new one."""
+        self.model.apply_change(change)
+
+    # ------------------------------------------------------------------ selection & details
+    def current_record(self) -> PayoutRecord | None:
+        index = self.table.currentIndex()
+        return self.model.data(index, RecordRole) if index.isValid() else None
+
+    def select_row(self, row: int) -> None:
+        self.table.selectRow(row)
+        self.table.setCurrentIndex(self.model.index(row, 0))
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        record = self.model.data(current, RecordRole) if current.isValid() else None
+        self._selected_id = record.local_id if record is not None else None
+        self.details.show_record(record)
+        self._update_actions()
+
+    def _on_data_changed(self, top: QModelIndex, bottom: QModelIndex, _roles: Any = None) -> None:
+        current = self.table.currentIndex()
+        if current.isValid() and top.row() <= current.row() <= bottom.row():
+            record = self.model.data(current, RecordRole)
+            shown = self.details.record()
+            if record is not None and record != shown:
+                self._selected_id = record.local_id
+                self.details.show_record(record)
+            self._update_actions()
+
+    def _after_reset(self) -> None:
+        self._update_count()
+        row = self.model.row_of(self._selected_id) if self._selected_id is not None else None
+        if row is not None:
+            self.select_row(row)
+        else:
+            self.details.show_record(None)
+            self._selected_id = None
+        self._update_actions()
+
+    def _update_count(self, *_args: Any) -> None:
+        total = self.model.total()
+        query = self.model.query()
+        filtered = query != HistoryQuery(sort=query.sort, descending=query.descending)
+        if self.model.is_loading():
+            self.count_label.setText("Loading…")
+        else:
+            self.count_label.setText(f"{total:,} payout{'s' if total != 1 else ''}")
+        if total == 0 and not self.model.is_loading():
+            self.empty_label.setText(
+                "No payouts match these filters."
+                if filtered
+                else "No payouts yet.\nPayouts you send appear here with their status, newest first."
+            )
+            self.stack.setCurrentWidget(self.empty_label)
+        else:
+            self.stack.setCurrentWidget(self.table)
+        self.export_button.setEnabled(total > 0)
+
+    def _update_actions(self) -> None:
+        record = self.current_record()
+        self.copy_button.setEnabled(bool(record and record.payment_id))
+        self.reopen_button.setEnabled(bool(record and record.status == "pending" and record.checkin_url))
+        self.refresh_button.setEnabled(record is not None)
+        self.export_button.setEnabled(self.model.total() > 0)
+
+    # ------------------------------------------------------------------ actions
+    @Slot()
+    def copy_payment_id(self) -> None:
+        record = self.current_record()
+        if record is not None and record.payment_id:
+            QGuiApplication.clipboard().setText(record.payment_id)
+            self.message.setText(f"Copied {record.payment_id}")
+
+    @Slot()
+    def copy_selection(self) -> None:
+        """Ctrl+C: the selected rows as tab-separated text with a header line."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        if not rows and self.table.currentIndex().isValid():
+            rows = [self.table.currentIndex().row()]
+        if not rows:
+            return
+        lines = ["\t".join(name for name, _ in COLUMNS)]
+        for row in rows:
+            cells = (str(self.model.data(self.model.index(row, c)) or "") for c in range(len(COLUMNS)))
+            lines.append("\t".join(cell.replace("\t", " ") for cell in cells))
+        QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+
+    def _reopen(self) -> None:
+        record = self.current_record()
+        if record is not None and record.status == "pending" and record.checkin_url:
+            self.reopenRequested.emit(record.local_id)
+
+    @Slot()
+    def refresh_current(self) -> asyncio.Future[None] | None:
+        record = self.current_record()
+        if record is None:
+            return None
+        self.refresh_button.setEnabled(False)
+        self.message.setText("Asking the provider…")
+        return self._spawn(self._refresh(record))
+
+    async def _refresh(self, record: PayoutRecord) -> None:
+        try:
+            fresh = await self._desk.refresh(record.local_id)
+        except Exception as exc:
+            self.message.setText(f"Could not refresh: {_error_text(exc)}")
+        else:
+            self.model.apply_change(_LocalChange(fresh, previous_status=record.status))
+            self.message.setText(f"Status checked just now: {status_label(fresh.status)}")
+            self.refreshFinished.emit(fresh)
+        finally:
+            self._update_actions()
+
+    def _choose_export_path(self) -> None:
+        path = ask_export_path(self)
+        if path is not None:
+            self.export_to(path)
+
+    def export_to(self, path: Path) -> asyncio.Future[int]:
+        """Export every row matching the current filters to ``path``; the future gives the row count."""
+        self.export_button.setEnabled(False)
+        self.message.setText("Exporting…")
+        return self._spawn(self._export(Path(path)))
+
+    async def _export(self, path: Path) -> int:
+        try:
+            rows = await self._desk.export_csv(self.model.query(), path)
+        except Exception as exc:
+            self.message.setText(f"Export failed: {_error_text(exc)}")
+            raise
+        finally:
+            self.export_button.setEnabled(self.model.total() > 0)
+        self.message.setText(export_summary(rows, path))
+        self.exportFinished.emit(rows, str(path))
+        return rows
+
+    def _spawn(self, coro: Any) -> asyncio.Future[Any]:
+        future = asyncio.ensure_future(coro)
+        self._tasks.add(future)
+        future.add_done_callback(self._tasks.discard)
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # shown in the message line
+        return future

@@ -1,0 +1,409 @@
+"""SettingsDialog: connection profiles (Sandbox + Live), API tokens in the OS keychain, Test connection,
+and the confirm-retype threshold.
+
+Construct::
+
+    dialog = SettingsDialog(settings, tokens, settings_path=path, parent=window)
+    dialog.settingsSaved.connect(...)   # object: the same AppSettings, updated and written
+    dialog.open()
+
+``settings`` is the app's :class:`AppSettings` (mutated on Save only), ``tokens`` the
+:class:`TokenStore`; ``settings_path`` (optional) is where :func:`save_settings` writes the JSON.
+``connection_test`` defaults to :func:`run_connection_test` (inject a fake in tests if needed).
+Keychain access, the file write and the connection test all run off the GUI thread
+(one worker thread / the qasync loop). The token never goes into the settings file.
+
+Token field: empty means "keep the stored token"; typing replaces it on Save. When the keychain is
+not usable (``TokenStore.is_persistent`` False) the dialog says plainly that the token stays in memory.
+Existing profiles keep their names (the name is the keychain entry); new Live profiles are named freely.
+
+Object names: ``settingsDialog``, ``activeProfileCombo``, ``profileList``, ``addProfileButton``,
+``removeProfileButton``, ``profileName``, ``profileKind``, ``baseUrlEdit``, ``baseUrlError``,
+``tokenEdit``, ``showTokenButton``, ``keychainNotice``, ``testConnectionButton``,
+``connectionResult``, ``retypeThreshold``, ``thresholdError``. Methods returning futures for tests:
+``ready`` (stored-token lookup), ``test_connection()``, ``save()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Final
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from payout_desk.provider.models import ConnectionCheck, ConnectionStatus
+from payout_desk.provider.urls import url_host
+from payout_desk.services.connection import run_connection_test
+from payout_desk.services.secrets import TokenStore
+from payout_desk.services.settings import AppSettings, Profile, ProfileKind, save_settings
+from payout_desk.ui.status_style import status_style
+
+__all__ = ["NO_KEYCHAIN_TEXT", "SettingsDialog", "connection_message"]
+
+NO_KEYCHAIN_TEXT: Final = "No system keychain is available: the token is kept in memory until you close Payout Desk."
+ConnectionTest = Callable[[Profile, str], Awaitable[ConnectionCheck]]
+# Keychain calls and the settings write: off the GUI thread, one at a time, plain Python threads.
+_IO: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings-io")
+
+
+async def _off_gui(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(_IO, fn, *args)
+
+
+def connection_message(check: ConnectionCheck, host: str) -> str:
+    """The Test connection verdict in words a finance user can act on."""
+    status = check.status
+    if status is ConnectionStatus.OK:
+        kind = {"test": " (a test token)", "live": " (a live token)"}.get(check.token_kind or "", "")
+        return f"Connected. This token can send payouts{kind}."
+    if status is ConnectionStatus.BAD_TOKEN:
+        return ("The provider did not accept this token. Check that you copied the whole token and that "
+                "it has not been revoked in the Merchant Dashboard.")  # fmt: skip
+    if status is ConnectionStatus.NO_PAYOUT_PERMISSION:
+        return ("The token is valid but is not allowed to send payouts. In the Merchant Dashboard, create a "
+                "token with the \u201cPayout\u201d box ticked.")  # fmt: skip
+    if status is ConnectionStatus.UNREACHABLE:
+        return (f"Could not reach {host or 'the provider'}. Check the address, your network connection or "
+                "proxy, and try again.")  # fmt: skip
+    if status is ConnectionStatus.TLS_ERROR:
+        return f"The secure connection to {host} could not be verified, so nothing was sent. Ask IT to check it."
+    if status is ConnectionStatus.INSECURE_URL:
+        return "The provider address must start with https:// (plain http only for a local sandbox)."
+    return check.user_message or "The provider gave an unexpected answer. Try again later."
+
+
+@dataclass
+class _Draft:
+    name: str
+    kind: ProfileKind
+    base_url: str
+    token: str = ""  # typed in this dialog; "" = keep the stored one
+    is_new: bool = False
+
+
+class SettingsDialog(QDialog):
+    """Profiles, tokens and the retype threshold; see the module docstring."""
+
+    settingsSaved = Signal(object)
+
+    def __init__(
+        self,
+        settings: AppSettings,
+        tokens: TokenStore,
+        *,
+        settings_path: Path | None = None,
+        connection_test: ConnectionTest = run_connection_test,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self.settings = settings
+        self.tokens = tokens
+        self.settings_path = settings_path
+        self._connection_test = connection_test
+        self._drafts = [_Draft(p.name, p.kind, p.base_url) for p in settings.profiles]
+        self._removed: list[str] = []
+        self._stored: dict[str, bool] = {}
+        self._current = -1
+        self._build()
+        self.profile_list.setCurrentRow(0)
+        self.ready: asyncio.Future[None] = asyncio.ensure_future(self._look_up_tokens())
+
+    # ------------------------------------------------------------------ layout
+    def _named(self, widget: Any, name: str, accessible: str) -> Any:
+        widget.setObjectName(name)
+        widget.setAccessibleName(accessible)
+        return widget
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        top = QFormLayout()
+        self.active_combo = self._named(QComboBox(self), "activeProfileCombo", "Profile in use")
+        top.addRow("Profile in &use:", self.active_combo)
+        layout.addLayout(top)
+
+        profiles = QGroupBox("Connection profiles", self)
+        row = QHBoxLayout(profiles)
+        left = QVBoxLayout()
+        self.profile_list = self._named(QListWidget(profiles), "profileList", "Connection profiles")
+        self.add_button = self._named(QPushButton("Add Live profile", profiles), "addProfileButton",
+                                      "Add a Live profile")  # fmt: skip
+        self.remove_button = self._named(QPushButton("Remove", profiles), "removeProfileButton", "Remove this profile")
+        left.addWidget(self.profile_list, 1)
+        left.addWidget(self.add_button)
+        left.addWidget(self.remove_button)
+        row.addLayout(left, 1)
+
+        form = QFormLayout()
+        self.name_edit = self._named(QLineEdit(profiles), "profileName", "Profile name")
+        self.kind_label = self._named(QLabel(profiles), "profileKind", "Profile kind")
+        self.kind_label.setWordWrap(True)
+        self.url_edit = self._named(QLineEdit(profiles), "baseUrlEdit", "Provider address (base URL)")
+        self.url_edit.setPlaceholderText("https://api.provider.example")
+        self.url_error = self._named(QLabel(profiles), "baseUrlError", "Provider address problem")
+        self.url_error.setWordWrap(True)
+        self.url_error.setStyleSheet(f"color: {status_style('failed').color.name()};")
+        self.token_edit = self._named(QLineEdit(profiles), "tokenEdit", "API token")
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.show_token = self._named(QPushButton("Show", profiles), "showTokenButton", "Show or hide the token")
+        self.show_token.setCheckable(True)
+        token_row = QHBoxLayout()
+        token_row.addWidget(self.token_edit, 1)
+        token_row.addWidget(self.show_token)
+        self.keychain_notice = self._named(QLabel(profiles), "keychainNotice", "Where the token is kept")
+        self.keychain_notice.setWordWrap(True)
+        self.test_button = self._named(QPushButton("Test connection", profiles), "testConnectionButton",
+                                       "Test the connection with this token")  # fmt: skip
+        self.result_label = self._named(QLabel(profiles), "connectionResult", "Connection test result")
+        self.result_label.setWordWrap(True)
+        form.addRow("&Name:", self.name_edit)
+        form.addRow("Kind:", self.kind_label)
+        form.addRow("&Address:", self.url_edit)
+        form.addRow("", self.url_error)
+        token_label = QLabel("API &token:", profiles)
+        token_label.setBuddy(self.token_edit)
+        form.addRow(token_label, token_row)
+        form.addRow("", self.keychain_notice)
+        form.addRow("", self.test_button)
+        form.addRow("", self.result_label)
+        row.addLayout(form, 3)
+        layout.addWidget(profiles, 1)
+
+        safety = QGroupBox("Confirmation", self)
+        safety_form = QFormLayout(safety)
+        self.threshold_edit = self._named(QLineEdit(str(self.settings.confirm_retype_threshold), safety),
+                                          "retypeThreshold", "Retype the amount from this amount on")  # fmt: skip
+        self.threshold_error = self._named(QLabel(safety), "thresholdError", "Threshold problem")
+        self.threshold_error.setStyleSheet(f"color: {status_style('failed').color.name()};")
+        safety_form.addRow("Ask to &retype the amount from:", self.threshold_edit)
+        safety_form.addRow("", self.threshold_error)
+        layout.addWidget(safety)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setObjectName("saveSettingsButton")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        self._refresh_lists()
+        self.profile_list.currentRowChanged.connect(self._select)
+        self.add_button.clicked.connect(self.add_live_profile)
+        self.remove_button.clicked.connect(self._remove)
+        self.name_edit.textEdited.connect(self._edited)
+        self.url_edit.textEdited.connect(self._edited)
+        self.token_edit.textEdited.connect(self._edited)
+        self.show_token.toggled.connect(self._toggle_token)
+        self.test_button.clicked.connect(self.test_connection)
+        self.threshold_edit.textEdited.connect(lambda _t: self._validate())
+        self.resize(760, 520)
+
+    def _refresh_lists(self) -> None:
+        active = self.active_combo.currentText() or self.settings.active_profile
+        self.active_combo.clear()
+        self.active_combo.addItems([d.name for d in self._drafts])
+        self.active_combo.setCurrentText(active)
+        row = self.profile_list.currentRow()
+        self.profile_list.blockSignals(True)
+        self.profile_list.clear()
+        for d in self._drafts:
+            self.profile_list.addItem(f"{d.name}  ·  {'test data' if d.kind == 'sandbox' else 'real money'}")
+        self.profile_list.blockSignals(False)
+        if 0 <= row < len(self._drafts):
+            self.profile_list.setCurrentRow(row)
+
+    # ------------------------------------------------------------------ editing
+    def _select(self, row: int) -> None:
+        self._current = row
+        if not 0 <= row < len(self._drafts):
+            return
+        d = self._drafts[row]
+        self.name_edit.setText(d.name)
+        self.name_edit.setReadOnly(not d.is_new)
+        self.kind_label.setText("Sandbox: test data, no real money moves" if d.kind == "sandbox"
+                                else "Live: REAL money is paid out with this profile")  # fmt: skip
+        self.url_edit.setText(d.base_url)
+        self.token_edit.setText(d.token)
+        self.remove_button.setEnabled(d.kind == "live")
+        self.result_label.clear()
+        self._update_token_hint()
+        self._validate()
+
+    def _edited(self, _text: str = "") -> None:
+        if not 0 <= self._current < len(self._drafts):
+            return
+        d = self._drafts[self._current]
+        if d.is_new and self.name_edit.text().strip() != d.name:
+            d.name = self.name_edit.text().strip()
+            self._refresh_lists()
+        d.base_url = self.url_edit.text().strip()
+        d.token = self.token_edit.text().strip()
+        self.result_label.clear()
+        self._validate()
+
+    @Slot()
+    def add_live_profile(self) -> None:
+        taken = {d.name for d in self._drafts}
+        candidates = ("Live", *(f"Live {n}" for n in range(2, 1000)))
+        name = next(c for c in candidates if c not in taken)
+        self._drafts.append(_Draft(name, "live", "", is_new=True))
+        self._refresh_lists()
+        self.profile_list.setCurrentRow(len(self._drafts) - 1)
+        self.url_edit.setFocus()
+
+    def _remove(self) -> None:
+        row = self._current
+        if 0 <= row < len(self._drafts) and self._drafts[row].kind == "live":
+            draft = self._drafts.pop(row)
+            if not draft.is_new:
+                self._removed.append(draft.name)
+            self._refresh_lists()
+            self.profile_list.setCurrentRow(max(0, row - 1))
+
+    def _toggle_token(self, shown: bool) -> None:
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.show_token.setText("Hide" if shown else "Show")
+
+    def _update_token_hint(self) -> None:
+        if not 0 <= self._current < len(self._drafts):
+            return
+        d = self._drafts[self._current]
+        prefix = "tk_test_" if d.kind == "sandbox" else "tk_live_"
+        stored = self._stored.get(d.name, False)
+        self.token_edit.setPlaceholderText(
+            "A token is stored — type here to replace it" if stored else f"Paste the API token ({prefix}…)"
+        )
+        where = NO_KEYCHAIN_TEXT if not self.tokens.is_persistent else self.tokens.backend_description
+        self.keychain_notice.setText(where)
+
+    def _draft_error(self, d: _Draft) -> str:
+        if not d.name:
+            return "Give the profile a name."
+        if [x.name for x in self._drafts].count(d.name) > 1:
+            return f"Another profile is already called \u201c{d.name}\u201d."
+        if not d.base_url:
+            return ""  # not configured yet: allowed (Test connection asks for it)
+        if d.kind == "live" and not d.base_url.lower().startswith("https://"):
+            return "A Live profile must use a secure address starting with https://."
+        try:
+            Profile(d.name, d.kind, d.base_url)
+        except ValueError as exc:
+            return str(getattr(exc, "user_message", "") or exc)
+        if d.kind == "live" and d.token.startswith("tk_test_"):
+            return "This is a test token (tk_test_…); a Live profile needs a live token (tk_live_…)."
+        return ""
+
+    def _threshold(self) -> Decimal | None:
+        try:
+            value = Decimal(self.threshold_edit.text().strip().replace(",", ""))
+        except InvalidOperation:
+            return None
+        return value if value.is_finite() and value > 0 else None
+
+    def _validate(self) -> bool:
+        current = self._drafts[self._current] if 0 <= self._current < len(self._drafts) else None
+        self.url_error.setText(self._draft_error(current) if current else "")
+        threshold_ok = self._threshold() is not None
+        self.threshold_error.setText("" if threshold_ok else "Enter an amount greater than zero, like 10000.")
+        for label in (self.url_error, self.threshold_error):
+            label.setVisible(bool(label.text()))
+        ok = threshold_ok and all(not self._draft_error(d) for d in self._drafts)
+        self.save_button.setEnabled(ok)
+        return ok
+
+    # ------------------------------------------------------------------ async work
+    async def _look_up_tokens(self) -> None:
+        names = [d.name for d in self._drafts]
+        found = await _off_gui(lambda: {n: self.tokens.get(n) is not None for n in names})
+        self._stored.update(found)
+        self._update_token_hint()
+
+    @Slot()
+    def test_connection(self) -> asyncio.Future[ConnectionCheck | None]:
+        """Run Test connection for the selected profile; the future gives the ConnectionCheck."""
+        return asyncio.ensure_future(self._test())
+
+    async def _test(self) -> ConnectionCheck | None:
+        if not 0 <= self._current < len(self._drafts):
+            return None
+        d = self._drafts[self._current]
+        problem = self._draft_error(d) or ("" if d.base_url else "Enter the provider's address first.")
+        if problem:
+            self._show_result(problem, "failed")
+            return None
+        stored: str | None = None if d.token else await _off_gui(self.tokens.get, d.name)
+        token = d.token or stored or ""
+        if not token:
+            self._show_result("Enter the API token first.", "failed")
+            return None
+        self.test_button.setEnabled(False)
+        self._show_result("Testing the connection…", "pending")
+        try:
+            check = await self._connection_test(Profile(d.name, d.kind, d.base_url), token)
+        finally:
+            self.test_button.setEnabled(True)
+        self._show_result(connection_message(check, url_host(d.base_url)),
+                          "succeeded" if check.ok else "failed")  # fmt: skip
+        return check
+
+    def _show_result(self, text: str, status: str) -> None:
+        style = status_style(status)
+        self.result_label.setText(f"{style.label}: {text}" if status != "pending" else text)
+        self.result_label.setStyleSheet(f"color: {style.color.name()};")
+
+    @Slot()
+    def save(self) -> asyncio.Future[bool]:
+        """Validate, store tokens in the keychain, write the settings file, close; future → saved?"""
+        return asyncio.ensure_future(self._save())
+
+    async def _save(self) -> bool:
+        if not self._validate():
+            return False
+        threshold = self._threshold()
+        assert threshold is not None
+        profiles = [Profile(d.name, d.kind, d.base_url) for d in self._drafts]
+        new_tokens = {d.name: d.token for d in self._drafts if d.token}
+        removed = [n for n in self._removed if n not in new_tokens]
+        self.save_button.setEnabled(False)
+
+        def store() -> None:
+            for name, token in new_tokens.items():
+                self.tokens.set(name, token)
+            for name in removed:
+                self.tokens.delete(name)
+
+        try:
+            await _off_gui(store)
+            self.settings.profiles = profiles
+            self.settings.active_profile = self.active_combo.currentText() or profiles[0].name
+            self.settings.confirm_retype_threshold = threshold
+            if self.settings_path is not None:
+                await _off_gui(save_settings, self.settings, self.settings_path)
+        except (OSError, ValueError) as exc:
+            self._show_result(f"The settings could not be saved: {exc}", "failed")
+            self.save_button.setEnabled(True)
+            return False
+        self.settingsSaved.emit(self.settings)
+        self.accept()
+        return True

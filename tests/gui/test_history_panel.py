@@ -1,0 +1,186 @@
+"""HistoryPanel over the real facade (PayoutDesk on a filled journal; no network is used): filter
+widgets drive the model, details show the timeline, export writes the filtered rows, reopen rules."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QGuiApplication
+
+from payout_desk.journal import AsyncJournal, HistoryQuery
+from payout_desk.provider.client import PayoutsClient
+from payout_desk.services.desk import PayoutDesk
+from payout_desk.ui.details_pane import WhatRole, WhoRole
+from payout_desk.ui.history_model import RecordRole
+from payout_desk.ui.history_panel import SEARCH_DELAY_MS, HistoryPanel
+from tests.gui.test_history_fixtures import ROWS, START, copy_of, template
+
+
+@pytest.fixture
+def desk(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, run_async: Callable[..., Any]
+) -> Iterator[PayoutDesk]:
+    path = copy_of(template(tmp_path_factory.getbasetemp()), tmp_path)
+    journal: AsyncJournal = run_async(AsyncJournal.open(path))
+    client = PayoutsClient("http://127.0.0.1:9", "tk_test_unused")  # never called in these tests
+    yield PayoutDesk(journal, client, environment="sandbox", profile="Sandbox", actor="tester")
+    run_async(client.aclose())
+    run_async(journal.close())
+
+
+@pytest.fixture
+def panel(desk: PayoutDesk, qtbot: Any, run_async: Callable[..., Any]) -> HistoryPanel:
+    widget = HistoryPanel(desk, page_size=100, max_pages=6)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 700)
+    widget.show()
+    run_async(widget.reload())
+    return widget
+
+
+def reset_after(qtbot: Any, panel: HistoryPanel, action: Callable[[], object]) -> None:
+    with qtbot.waitSignal(panel.model.modelReset, timeout=5000):
+        action()
+
+
+def test_filters_drive_the_model(panel: HistoryPanel, qtbot: Any) -> None:
+    assert panel.model.rowCount() == ROWS
+    assert panel.count_label.text() == f"{ROWS:,} payouts"
+    reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("Rejected"))
+    assert panel.model.query().statuses == frozenset({"rejected"})
+    assert panel.model.rowCount() == ROWS // 5
+
+    reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("Sending"))
+    assert panel.model.query().statuses == frozenset({"confirmed"})
+    reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("All"))
+
+    # typing is debounced: one query for the whole word, not one per keystroke
+    queries: list[HistoryQuery] = []
+    panel.model.modelReset.connect(lambda: queries.append(panel.model.query()))
+    qtbot.keyClicks(panel.search_edit, "00012")
+    assert queries == []
+    qtbot.waitUntil(lambda: len(queries) == 1, timeout=SEARCH_DELAY_MS + 3000)
+    assert queries[0].text == "00012"
+    assert 0 < panel.model.rowCount() < 100
+    panel.search_edit.clear()
+    qtbot.waitUntil(lambda: len(queries) == 2, timeout=3000)
+
+    day = START.astimezone().date() + timedelta(days=3)
+    reset_after(qtbot, panel, lambda: panel.from_date.setDate(QDate(day.year, day.month, day.day)))
+    reset_after(qtbot, panel, lambda: panel.to_date.setDate(QDate(day.year, day.month, day.day)))
+    query = panel.model.query()
+    assert query.created_from is not None
+    assert query.created_to is not None
+    assert query.created_to - query.created_from == timedelta(days=1)
+    assert 0 < panel.model.rowCount() < 100
+    for row in range(panel.model.rowCount()):
+        assert panel.model.data(panel.model.index(row, 0), RecordRole).created_at.astimezone().date() == day
+
+    reset_after(qtbot, panel, panel.clear_date_range)
+    assert panel.model.query().created_from is None
+    assert panel.from_date.text() == "Any"
+    assert panel.model.rowCount() == ROWS
+
+
+def test_empty_state_when_nothing_matches(panel: HistoryPanel, qtbot: Any) -> None:
+    reset_after(qtbot, panel, lambda: panel.to_date.setDate(QDate(2001, 1, 1)))
+    assert panel.stack.currentWidget() is panel.empty_label
+    assert panel.empty_label.text() == "No payouts match these filters."
+    assert not panel.export_button.isEnabled()
+
+
+def test_details_show_fields_and_timeline(panel: HistoryPanel, qtbot: Any) -> None:
+    reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("Failed"))
+    with qtbot.waitSignal(panel.details.eventsLoaded, timeout=5000) as loaded:
+        panel.select_row(0)
+    assert loaded.args == [3]  # confirmed, created, status
+    record = panel.current_record()
+    assert record is not None
+    assert panel.details.fields["payment_id"].text() == record.payment_id
+    assert panel.details.fields["failure"].text() == "account_closed"
+    assert panel.details.fields["status"].text() == "Failed"
+    lines = [panel.details.timeline.item(i).data(WhatRole) for i in range(3)]
+    whos = [panel.details.timeline.item(i).data(WhoRole) for i in range(3)]
+    assert panel.details.timeline.item(2).text().endswith(" · poller")
+    assert lines[0].startswith("Confirmed and recorded")
+    assert lines[1].startswith(f"Created at the provider as {record.payment_id}")
+    assert lines[2] == "Status Pending → Failed (from poll): account_closed"
+    assert whos == ["alice", "alice", "poller"]
+
+
+def test_reopen_only_for_pending_rows_with_a_checkin_url(panel: HistoryPanel, qtbot: Any) -> None:
+    statuses: dict[str, bool] = {}
+    for row in range(10):
+        panel.select_row(row)
+        record = panel.current_record()
+        statuses[record.status] = panel.reopen_button.isEnabled()
+    assert statuses == {"pending": True, "succeeded": False, "failed": False, "rejected": False, "confirmed": False}
+    while panel.current_record().status != "pending":
+        panel.select_row(panel.table.currentIndex().row() + 1)
+    with qtbot.waitSignal(panel.reopenRequested, timeout=1000) as reopened:
+        qtbot.mouseClick(panel.reopen_button, Qt.MouseButton.LeftButton)
+    assert reopened.args == [panel.current_record().local_id]
+
+    qtbot.mouseClick(panel.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == panel.current_record().payment_id
+
+
+def test_ctrl_c_copies_the_selected_rows(panel: HistoryPanel, qtbot: Any) -> None:
+    panel.select_row(0)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QGuiApplication.clipboard().text().splitlines()
+    assert lines[0].startswith("Created\tStatus\tAmount")
+    assert f"Invoice {ROWS - 1:05d}" in lines[1]
+
+
+def test_export_writes_the_filtered_rows_defused(
+    panel: HistoryPanel, qtbot: Any, tmp_path: Path, run_async: Any
+) -> None:
+    reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("Succeeded"))  # i % 5 == 2
+    target = tmp_path / "out.csv"
+    with qtbot.waitSignal(panel.exportFinished, timeout=10000) as done:
+        future = panel.export_to(target)
+    assert run_async(future) == ROWS // 5
+    assert done.args == [ROWS // 5, str(target)]
+    assert panel.message.text() == f"Exported {ROWS // 5:,} payouts to out.csv"
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == ROWS // 5
+    assert {row["status"] for row in rows} == {"succeeded"}
+    bait = [row["description"] for row in rows if "HYPERLINK" in row["description"]]
+    assert bait, "the fill puts a formula in a succeeded row's description"
+    assert all(text.startswith("'=") for text in bait)
+
+
+def test_apply_change_updates_row_and_details(panel: HistoryPanel, qtbot: Any) -> None:
+    from dataclasses import replace
+
+    from payout_desk.services.desk import PayoutChange
+
+    panel.select_row(2)
+    record = panel.current_record()
+    assert record is not None
+    changed = replace(record, status="succeeded", failure_reason=None)
+    with qtbot.waitSignal(panel.model.dataChanged, timeout=1000):
+        panel.apply_change(PayoutChange(changed, previous_status=record.status, became_final=True))
+    assert panel.details.fields["status"].text() == "Succeeded"
+    assert panel.table.currentIndex().row() == 2
+
+
+def test_refresh_now_asks_the_desk_and_reports(panel: HistoryPanel, qtbot: Any) -> None:
+    reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("Rejected"))  # no payment id: no network
+    panel.select_row(0)
+    assert panel.refresh_button.isEnabled()
+    assert not panel.copy_button.isEnabled()  # nothing to copy without a payment id
+    with qtbot.waitSignal(panel.refreshFinished, timeout=5000) as done:
+        qtbot.mouseClick(panel.refresh_button, Qt.MouseButton.LeftButton)
+    assert done.args[0].local_id == panel.current_record().local_id
+    assert panel.message.text() == "Status checked just now: Rejected"
+    assert panel.details.fields["failure"].text() == "Bad IBAN"
