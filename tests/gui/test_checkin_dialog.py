@@ -57,36 +57,6 @@ FILL_AND_SUBMIT = """
 """
 
 
-@pytest.fixture
-def accept_null_origin(monkeypatch: pytest.MonkeyPatch) -> None:
-    """WORKAROUND for a sandbox bug (reported): the checkin page sends ``Referrer-Policy: no-referrer``,
-    so Chromium posts the form with ``Origin: null``, which ``sandbox.checkin._same_origin`` refuses
-    (403 "This form can only be sent from its own page."). Treat ``null`` like a missing Origin here;
-    remove this fixture once the sandbox is fixed (``test_sandbox_accepts_chromium_form_post`` then passes)."""
-    import payout_desk.sandbox.checkin as checkin
-
-    original = checkin._same_origin
-
-    def same_origin(request: Any) -> bool:
-        if request.headers.get("origin") == "null":
-            return True
-        return original(request)
-
-    monkeypatch.setattr(checkin, "_same_origin", same_origin)
-
-
-@pytest.mark.xfail(strict=True, reason="sandbox refuses Chromium's 'Origin: null' form post (no-referrer policy)")
-def test_sandbox_accepts_chromium_form_post(
-    qtbot: Any, sandbox_server: EmbeddedSandbox, api_client: httpx.Client
-) -> None:
-    payment = create_payout(api_client)
-    dialog = open_dialog(qtbot, sandbox_server, payment)
-    with qtbot.waitSignal(dialog.page.loadFinished, timeout=LOAD_MS):
-        dialog.page.runJavaScript(FILL_AND_SUBMIT)  # 403 page loads instead of the redirect
-    assert dialog.was_completed(), run_js(qtbot, dialog, "document.body.innerText")
-
-
-@pytest.mark.usefixtures("accept_null_origin")
 def test_fill_and_submit_is_caught_at_the_return_url(
     qtbot: Any, sandbox_server: EmbeddedSandbox, api_client: httpx.Client
 ) -> None:
