@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libxkbfile1 libfontconfig1 libglib2.0-0 libdbus-1-3 ca-certificates fonts-dejavu-core
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
   libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0
+  gnome-keyring dbus-x11 dbus-daemon  # a real Secret Service keychain for the keychain integration tests
 )
 
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -66,6 +66,7 @@ class TokenStore:
         self._acceptable = is_acceptable_backend(self._backend)
         self._memory: dict[str, str] = {}
         self._write_failed = False
+        self._read_failed = False  # the keychain exists but refused a read (locked): say so, don't claim it stores
         if not self._acceptable:
             log.warning(
                 "no usable OS keychain (%s): API tokens are kept in memory for this session only",
@@ -78,7 +79,7 @@ class TokenStore:
     @property
     def is_persistent(self) -> bool:
         """True when tokens are saved in a real OS keychain and survive a restart."""
-        return self._acceptable and not self._write_failed
+        return self._acceptable and not self._write_failed and not self._read_failed
 
     @property
     def backend_description(self) -> str:
@@ -88,6 +89,11 @@ class TokenStore:
             return (
                 f"No secure system keychain is available ({name}). API tokens are kept in memory "
                 "for this session only and must be entered again after a restart."
+            )
+        if self._read_failed and not self._write_failed:
+            return (
+                f"The system keychain ({name}) could not be read (is it locked?). Unlock it and restart "
+                "Payout Desk; a token entered now is kept in memory for this session only."
             )
         if self._write_failed:
             return (
@@ -103,10 +109,13 @@ class TokenStore:
         if not self._acceptable:
             return None
         try:
-            return self._backend.get_password(SERVICE_NAME, profile)
+            token = self._backend.get_password(SERVICE_NAME, profile)
         except Exception as exc:  # any backend failure means "not stored there"
             log.warning("keychain read failed for profile %r: %s", profile, type(exc).__name__)
+            self._read_failed = True
             return None
+        self._read_failed = False
+        return token
 
     def set(self, profile: str, token: str) -> None:
         """Store ``token`` for ``profile`` (keychain, or memory when there is none)."""
@@ -124,6 +133,7 @@ class TokenStore:
                 self._write_failed = True
             else:
                 self._memory.pop(profile, None)
+                self._write_failed = self._read_failed = False
                 return
         self._memory[profile] = token
 
