@@ -9,8 +9,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from payout_desk import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMainWindow
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +63,23 @@ def prepare_qt_environment() -> None:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --disable-gpu").strip()
 
 
-def launch(argv: Sequence[str]):  # type: ignore[no-untyped-def]  # -> QMainWindow; Qt types stay in ui/
-    """Build the main window for `argv` inside an existing QApplication and qasync loop; do not run the loop."""
+def launch(argv: Sequence[str]) -> QMainWindow:
+    """Build and show the main window for ``argv`` inside an existing QApplication and qasync loop.
+
+    Does not run the loop. The window appears at once; connecting (embedded sandbox start, token
+    mint or keychain read, journal open, recovery) runs asynchronously on the running loop and the
+    window enables submit when ready. Close the window to shut everything down (``shutdownFinished``).
+    """
+    from payout_desk.ui.app_context import AppContext, AppPaths, LaunchOptions
     from payout_desk.ui.main_window import MainWindow
 
     args = build_parser().parse_args(list(argv))
-    window = MainWindow()
-    window.setProperty("launchArgs", vars(args))
+    options = LaunchOptions(sandbox=bool(args.sandbox), sandbox_url=args.sandbox_url, data_dir=args.data_dir)
+    context = AppContext(options, AppPaths.resolve(args.data_dir))
+    window = MainWindow(context)
+    window.setProperty("launchArgs", {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()})
     window.show()
+    window.start()
     return window
 
 
@@ -74,11 +87,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `payout-desk`: parse arguments, start Qt and run the event loop exactly once."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)  # --help and --version exit here, before Qt starts
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from payout_desk.logging_setup import configure_logging
+    from payout_desk.ui.app_context import AppPaths
+
+    paths = AppPaths.resolve(args.data_dir)
+    log_file = configure_logging(paths.log_dir if args.data_dir is not None else None)
+    log.info("Payout Desk %s starting (log: %s)", __version__, log_file)
     if args.self_test:
         from payout_desk.selftest import run_self_test
 
-        return run_self_test(args.data_dir)
+        return int(run_self_test(args.data_dir))
 
     prepare_qt_environment()
     import PySide6.QtWebEngineWidgets  # noqa: F401  (must be imported before the QApplication exists)
@@ -93,14 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    closed = asyncio.Event()
 
     async def run() -> None:
+        finished = asyncio.Event()
         window = launch(argv)
-        window.destroyed.connect(lambda *_: closed.set())
-        window.closing.connect(closed.set)
-        await closed.wait()
+        window.shutdownFinished.connect(finished.set)  # type: ignore[attr-defined]
+        await finished.wait()
 
     with loop:
         loop.run_until_complete(run())
+    log.info("Payout Desk closed")
     return 0

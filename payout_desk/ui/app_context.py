@@ -1,0 +1,301 @@
+"""Start-up wiring: where the files live, which provider to talk to, and the desk's life cycle.
+
+:class:`AppContext` is built synchronously (cheap: no I/O) and connected asynchronously after
+the window is shown: embedded sandbox start, token mint or keychain read, journal open, recover.
+Blocking calls (the sandbox's thread start, the keychain, settings file) run in a worker thread
+via a small thread pool; HTTP runs on the qasync loop; the journal on its own worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import platformdirs
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+APP_DIR_NAME = "payout-desk"
+#: Which sandbox merchant this data dir's payouts belong to (per sandbox; no secrets).
+SANDBOX_MERCHANTS_FILE = "sandbox-merchants.json"
+#: Blocking start-up calls (sandbox thread start, keychain, settings file) run here, off the GUI thread.
+_BLOCKING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="payout-desk-startup")
+APP_AUTHOR = "PayoutDesk"
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    """What the command line asked for."""
+
+    sandbox: bool = False
+    sandbox_url: str | None = None
+    data_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """Every file the app writes. ``--data-dir`` puts all of them inside that one directory."""
+
+    data_dir: Path
+    config_dir: Path
+    log_dir: Path
+
+    @property
+    def journal(self) -> Path:
+        return self.data_dir / "journal.sqlite3"
+
+    @property
+    def settings(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def sandbox_state(self) -> Path:
+        return self.data_dir / "sandbox.sqlite3"
+
+    @classmethod
+    def resolve(cls, data_dir: Path | None) -> AppPaths:
+        if data_dir is not None:
+            root = data_dir.expanduser().resolve()
+            return cls(root, root, root / "logs")
+        return cls(
+            Path(platformdirs.user_data_dir(APP_DIR_NAME, APP_AUTHOR)),
+            Path(platformdirs.user_config_dir(APP_DIR_NAME, APP_AUTHOR)),
+            Path(platformdirs.user_log_dir(APP_DIR_NAME, APP_AUTHOR)),
+        )
+
+
+@dataclass
+class Connection:
+    """Which provider the desk talks to, as the banner shows it."""
+
+    environment: str  # "sandbox" or "live"
+    profile: str
+    base_url: str
+    token_kind: str | None = None  # "test", "live" or None (unknown shape)
+    embedded: bool = False
+
+    @property
+    def token_mismatch(self) -> bool:
+        """The token's kind contradicts the profile (a tk_live_ token on a sandbox, or the reverse)."""
+        expected = "live" if self.environment == "live" else "test"
+        return self.token_kind is not None and self.token_kind != expected
+
+
+def token_kind(token: str) -> str | None:
+    if token.startswith("tk_test_"):
+        return "test"
+    if token.startswith("tk_live_"):
+        return "live"
+    return None
+
+
+class NotConfiguredError(Exception):
+    """The active profile cannot connect yet (e.g. a Live profile without a token)."""
+
+
+@dataclass
+class AppContext:
+    """Owns the sandbox (when embedded), the client, the journal and the desk."""
+
+    options: LaunchOptions
+    paths: AppPaths
+    settings: Any = None  # services.settings.AppSettings once loaded
+    connection: Connection | None = None
+    desk: Any = None  # services.desk.PayoutDesk
+    sandbox: Any = None  # sandbox.embedded.EmbeddedSandbox
+    _journal: Any = None
+    _client: Any = None
+    _closed: bool = field(default=False, repr=False)
+
+    # -- settings ----------------------------------------------------------------------------
+    async def preload(self) -> None:
+        """Import the heavy service modules (httpx, uvicorn, starlette …) on a worker thread, so
+        that the GUI thread never stalls on them."""
+        await _off_thread(_import_services, self.options.sandbox or not self.options.sandbox_url)
+
+    async def load_settings(self) -> Any:
+        from payout_desk.services.settings import AppSettings, load_settings
+
+        path = self.paths.settings
+        self.settings = await _off_thread(lambda: load_settings(path) if path.exists() else AppSettings())
+        return self.settings
+
+    async def save_settings(self) -> None:
+        from payout_desk.services.settings import save_settings
+
+        if self.settings is not None:
+            await _off_thread(save_settings, self.settings, self.paths.settings)
+
+    # -- connecting --------------------------------------------------------------------------
+    async def connect(self, listener: Any = None) -> Connection:
+        """Resolve the provider, open the journal, build the desk, subscribe ``listener``, recover."""
+        await self.preload()
+        if self.settings is None:
+            await self.load_settings()
+        base_url, token, connection = await self._resolve_provider()
+        from payout_desk.journal.async_journal import AsyncJournal
+        from payout_desk.provider.client import PayoutsClient
+        from payout_desk.services.desk import PayoutDesk
+
+        self._client = PayoutsClient(base_url, token, timeouts=self.settings.timeouts())
+        self.paths.data_dir.mkdir(parents=True, exist_ok=True)
+        self._journal = await AsyncJournal.open(self.paths.journal)
+        self.desk = PayoutDesk(
+            self._journal,
+            self._client,
+            environment=connection.environment,
+            profile=connection.profile,
+            actor=_actor(),
+            poll=self.settings.poll_policy(),
+        )
+        if listener is not None:
+            listener(self.desk)
+        await self.desk.start()
+        self.connection = connection
+        log.info(
+            "connected to %s (%s, profile %s, token kind %s)",
+            connection.base_url,
+            connection.environment,
+            connection.profile,
+            connection.token_kind,
+        )
+        return connection
+
+    async def _resolve_provider(self) -> tuple[str, str, Connection]:
+        opts = self.options
+        if opts.sandbox_url:
+            url = opts.sandbox_url.rstrip("/")
+            token = await self._mint(url, key=url)
+            return url, token, Connection("sandbox", "Sandbox", url, token_kind(token))
+        if opts.sandbox:
+            return await self._start_embedded()
+        try:
+            profile = self.settings.profile()
+        except KeyError:
+            profile = None
+        if profile is None or not profile.is_configured or not self.paths.settings.exists():
+            return await self._start_embedded()
+        stored = await self._keychain_token(profile.name)
+        if profile.kind == "live":
+            if not stored:
+                raise NotConfiguredError(
+                    f"The Live profile “{profile.name}” has no token. Open Settings (Ctrl+,) to add it."
+                )
+            return profile.base_url, stored, Connection("live", profile.name, profile.base_url, token_kind(stored))
+        token = stored or await self._mint(profile.base_url, key=profile.base_url)
+        return profile.base_url, token, Connection("sandbox", profile.name, profile.base_url, token_kind(token))
+
+    async def _start_embedded(self) -> tuple[str, str, Connection]:
+        from payout_desk.sandbox.embedded import EmbeddedSandbox
+
+        self.paths.data_dir.mkdir(parents=True, exist_ok=True)
+        sandbox = EmbeddedSandbox(state_path=self.paths.sandbox_state)
+        self.sandbox = sandbox
+        await _off_thread(sandbox.start)
+        url = str(sandbox.base_url).rstrip("/")
+        token = await self._mint(url, key="embedded")
+        return url, token, Connection("sandbox", "Sandbox (built-in)", url, token_kind(token), embedded=True)
+
+    async def _mint(self, base_url: str, *, key: str) -> str:
+        """A fresh test token from the sandbox's control surface, for the same sandbox merchant as
+        last time (remembered per sandbox in the data dir), so the payouts in this journal stay
+        visible to the new token after a restart. A merchant id is not a secret; a token is never
+        written to disk."""
+        from payout_desk.sandbox.client import AsyncSandboxControl
+
+        path = self.paths.data_dir / SANDBOX_MERCHANTS_FILE
+        known = await _off_thread(_read_json, path)
+        merchant = known.get(key) if isinstance(known.get(key), str) else None
+        record = await AsyncSandboxControl(base_url).mint_token_record(True, merchant_id=merchant)
+        if record.get("merchantId") != merchant:
+            known[key] = record.get("merchantId")
+            await _off_thread(_write_json, path, known)
+        return str(record["token"])
+
+    async def _keychain_token(self, profile: str) -> str | None:
+        from payout_desk.services.secrets import TokenStore
+
+        def read() -> str | None:
+            try:
+                return TokenStore().get(profile)
+            except Exception:  # a broken keychain must not stop the window; said in the log
+                log.warning("could not read the token of profile %s from the keychain", profile, exc_info=True)
+                return None
+
+        return await _off_thread(read)
+
+    # -- closing -----------------------------------------------------------------------------
+    async def close(self) -> None:
+        """Stop polling, close the journal and the client, stop the embedded sandbox. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for name, step in (
+            ("desk", self.desk.stop if self.desk is not None else None),
+            ("journal", self._journal.close if self._journal is not None else None),
+            ("client", self._client.aclose if self._client is not None else None),
+        ):
+            if step is None:
+                continue
+            try:
+                await step()
+            except Exception:
+                log.exception("error while closing the %s", name)
+        if self.sandbox is not None:
+            try:
+                await _off_thread(self.sandbox.stop)
+            except Exception:
+                log.exception("error while stopping the embedded sandbox")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still journal who did it, generically
+        return "unknown"
+
+
+async def _off_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run a blocking call on the start-up worker threads and await it."""
+    return await asyncio.get_running_loop().run_in_executor(_BLOCKING, fn, *args)
+
+
+def _import_services(with_sandbox: bool) -> None:
+    import importlib
+
+    names = [
+        "payout_desk.services.settings",
+        "payout_desk.services.desk",
+        "payout_desk.journal.async_journal",
+        "payout_desk.provider.client",
+        "payout_desk.sandbox.client",
+    ]
+    if with_sandbox:
+        names.append("payout_desk.sandbox.embedded")
+    for name in names:
+        importlib.import_module(name)

@@ -1,0 +1,148 @@
+"""Small building blocks of the payout form: an error line under a field, a named line edit, and
+the decimal separators a locale allows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from payout_desk.domain.money import Currency
+
+ERROR_COLOR = "#b3261e"
+
+
+def locale_separators(locale: QLocale) -> str:
+    """The decimal separators a person may type: "." plus the locale's own decimal symbol."""
+    point = locale.decimalPoint()
+    return "." + (point if point and point != "." and len(point) == 1 else "")
+
+
+class FieldErrorLabel(QWidget):
+    """An icon and a red sentence under a field; hidden when there is nothing to say."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"{name}ErrorBox")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.icon = QLabel(self)
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        self.icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.label = QLabel(self)
+        self.label.setObjectName(f"{name}Error")
+        self.label.setWordWrap(True)
+        self.label.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.label, 1)
+        self.hide()
+
+    def set_message(self, message: str) -> None:
+        self.label.setText(message)
+        self.label.setAccessibleName(message)
+        self.setVisible(bool(message))
+
+    def message(self) -> str:
+        return "" if self.isHidden() else self.label.text()
+
+
+def line_edit(parent: QWidget, name: str, accessible: str, description: str, placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit(parent)
+    edit.setObjectName(name)
+    edit.setAccessibleName(accessible)
+    edit.setAccessibleDescription(description)
+    edit.setPlaceholderText(placeholder)
+    edit.setClearButtonEnabled(False)
+    return edit
+
+
+def push_button(parent: QWidget, text: str, name: str, accessible: str, description: str) -> QPushButton:
+    """A button that never reacts to Enter by itself (no auto-default), with accessible texts."""
+    button = QPushButton(text, parent)
+    button.setObjectName(name)
+    button.setAccessibleName(accessible)
+    button.setAccessibleDescription(description)
+    button.setAutoDefault(False)
+    button.setDefault(False)
+    return button
+
+
+def buddy_label(parent: QWidget, text: str, buddy: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setBuddy(buddy)
+    return label
+
+
+def field_stack(
+    parent: QWidget,
+    content: QWidget | QLayout,
+    fields: Sequence[str],
+    errors: dict[str, FieldErrorLabel],
+    extra: QWidget | None = None,
+) -> QWidget:
+    """``content`` with an optional ``extra`` line and one error line per wire field under it."""
+    box = QWidget(parent)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(3)
+    if isinstance(content, QWidget):
+        layout.addWidget(content)
+    else:
+        layout.addLayout(content)
+    if extra is not None:
+        layout.addWidget(extra)
+    for field in fields:
+        error = FieldErrorLabel(field.replace(".", "_"), box)
+        errors[field] = error
+        layout.addWidget(error)
+    return box
+
+
+def amount_hint(cur: Currency, name: str, point: str) -> tuple[str, str]:
+    """The rule line under the amount and the placeholder, e.g. ("Euro: 2 decimal places, …", "0.00")."""
+    fraction = point + "567"[: cur.minor_units] if cur.minor_units else ""
+    places = {0: "no decimal places", 1: "1 decimal place"}.get(cur.minor_units, f"{cur.minor_units} decimal places")
+    hint = f"{name}: {places}, no thousands separators — e.g. 1234{fraction}"
+    placeholder = "0" + (point + "0" * cur.minor_units if cur.minor_units else "")
+    return hint, placeholder
+
+
+def scaled_label(parent: QWidget, text: str, name: str, scale: float, *, bold: bool = False) -> QLabel:
+    label = QLabel(text, parent)
+    label.setObjectName(name)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(bold)
+    label.setFont(font)
+    return label
+
+
+def disclosure_button(parent: QWidget, text: str, name: str, accessible: str, description: str) -> QToolButton:
+    """A flat, checkable "▸ Advanced" toggle."""
+    button = QToolButton(parent)
+    button.setObjectName(name)
+    button.setText(text)
+    button.setCheckable(True)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setArrowType(Qt.ArrowType.RightArrow)
+    button.setAutoRaise(True)
+    button.setStyleSheet("QToolButton { border: none; }")
+    button.setAccessibleName(accessible)
+    button.setAccessibleDescription(description)
+    return button

@@ -1,0 +1,150 @@
+"""The whole window against a real sandbox: launch, banner, rejection, notification, shortcuts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+
+from payout_desk.app import launch
+from payout_desk.sandbox.client import SandboxControl
+from payout_desk.ui.app_context import Connection
+from payout_desk.ui.main_window import banner_text
+
+
+def launch_connected(qtbot: Any, base_url: str, data_dir: Path) -> Any:
+    window = launch(["--sandbox-url", base_url, "--data-dir", str(data_dir)])
+    qtbot.waitUntil(lambda: window.context.connection is not None and window.history is not None, timeout=20000)
+    return window
+
+
+def close(qtbot: Any, window: Any) -> None:
+    with qtbot.waitSignal(window.shutdownFinished, timeout=15000):
+        window.close()
+
+
+def test_launch_with_sandbox_url_isolated_in_data_dir(qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path) -> None:
+    window = launch(["--sandbox-url", sandbox.base_url, "--data-dir", str(data_dir)])
+    try:
+        assert window.findChild(QLabel, "environmentBanner").text() == "SANDBOX"
+        submit = window.findChild(QPushButton, "submitButton")
+        assert not submit.isEnabled()
+        with qtbot.waitSignal(window.connected, timeout=20000) as blocker:
+            pass
+        connection = blocker.args[0]
+        assert connection.base_url == sandbox.base_url.rstrip("/")
+        assert connection.token_kind == "test"
+        assert not connection.embedded
+        assert (data_dir / "journal.sqlite3").exists()
+        assert window.context.paths.settings == data_dir / "settings.json"
+        assert window.findChild(QLabel, "connectionLabel").text().startswith("Connected")
+        qtbot.keyClicks(window.findChild(QLineEdit, "amountEdit"), "5")
+        assert submit.isEnabled()
+        assert window.findChild(QLineEdit, "searchEdit") is not None  # the history panel is embedded
+    finally:
+        close(qtbot, window)
+    assert window.context.sandbox is None  # nothing embedded to stop
+
+
+def test_provider_rejection_is_calm_and_keeps_the_form(qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path) -> None:
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        SandboxControl(sandbox.base_url).add_fault(method="POST", path="/api/payments", fault="status", status=422)
+        qtbot.keyClicks(window.form.amount_edit, "10.00")
+        qtbot.keyClicks(window.form.description_edit, "Kept after a refusal")
+        reference = window.form.external_id_edit.text()
+        with qtbot.waitSignal(window.flow.confirmOpened, timeout=3000) as blocker:
+            qtbot.mouseClick(window.form.submit_button, Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(window.flow.submitFailed, timeout=20000):
+            qtbot.mouseClick(blocker.args[0].findChild(QPushButton, "confirmButton"), Qt.MouseButton.LeftButton)
+        text = window.findChild(QLabel, "errorBannerText").text()
+        assert text.startswith("The provider refused this payout:")
+        assert "Traceback" not in text
+        assert window.findChild(QLabel, "errorBannerText").isVisible()
+        assert window.form.amount_edit.text() == "10.00"
+        assert window.form.description_edit.text() == "Kept after a refusal"
+        assert window.form.external_id_edit.text() == reference
+        assert window.flow.checkin_dialog is None
+    finally:
+        close(qtbot, window)
+
+
+def test_banner_environments_and_token_mismatch(qtbot: Any, data_dir: Path) -> None:
+    assert banner_text(Connection("sandbox", "Sandbox", "http://127.0.0.1:1", "test")) == "SANDBOX"
+    assert banner_text(Connection("live", "Acme", "https://api.example", "live")) == "LIVE — Acme"
+    warning = banner_text(Connection("live", "Acme", "https://api.example", "test"))
+    assert warning.startswith("LIVE — Acme")
+    assert "tk_test_" in warning
+    assert "⚠" in warning
+    assert "tk_live_" in banner_text(Connection("sandbox", "Sandbox", "http://127.0.0.1:1", "live"))
+    from payout_desk.ui.app_context import AppContext, AppPaths, LaunchOptions
+    from payout_desk.ui.main_window import MainWindow
+
+    window = MainWindow(AppContext(LaunchOptions(data_dir=data_dir), AppPaths.resolve(data_dir)))
+    qtbot.addWidget(window)
+    window.show_connection(Connection("live", "Acme", "https://api.example", "live"))
+    banner = window.findChild(QLabel, "environmentBanner")
+    assert banner.text() == "LIVE — Acme"
+    assert "#b3261e" in banner.styleSheet()  # the strong colour
+    window.show_connection(Connection("sandbox", "Sandbox", "http://127.0.0.1:1", "test"))
+    assert banner.text() == "SANDBOX"
+    assert "#dcefe3" in banner.styleSheet()
+
+
+def test_final_status_notifies(qtbot: Any, data_dir: Path) -> None:
+    from payout_desk.ui.app_context import AppContext, AppPaths, LaunchOptions
+    from payout_desk.ui.main_window import MainWindow
+
+    window = MainWindow(AppContext(LaunchOptions(data_dir=data_dir), AppPaths.resolve(data_dir)))
+    qtbot.addWidget(window)
+    window.show()
+    record = SimpleNamespace(
+        amount=Decimal("7.50"),
+        currency="EUR",
+        recipient_name=None,
+        status="failed",
+        failure_reason="account_closed",
+        last_error=None,
+    )
+    change = SimpleNamespace(record=record, became_final=True, previous_status="pending")
+    listeners: list[Any] = []
+    window.bridge.attach(SimpleNamespace(subscribe=lambda fn: listeners.append(fn) or (lambda: None)))
+    with qtbot.waitSignal(window.notifier.notified, timeout=1000) as blocker:
+        listeners[0](change)
+    assert blocker.args == ["Payout failed", "7.50 EUR failed (account_closed)."]
+    if not window.notifier.uses_tray:
+        assert window.findChild(QLabel, "notificationToast").text() == "7.50 EUR failed (account_closed)."
+    assert window.statusBar().currentMessage() == "7.50 EUR failed (account_closed)."
+    with qtbot.assertNotEmitted(window.notifier.notified):
+        listeners[0](SimpleNamespace(record=record, became_final=False, previous_status="failed"))
+
+
+def test_keyboard_shortcuts(qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path) -> None:
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        window.activateWindow()
+        qtbot.waitActive(window)
+        search = window.findChild(QLineEdit, "searchEdit")
+        qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(search.hasFocus, timeout=2000)
+        qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(window.form.amount_edit.hasFocus, timeout=2000)
+        qtbot.keyClicks(window.form.amount_edit, "3")
+        with qtbot.waitSignal(window.flow.confirmOpened, timeout=3000) as blocker:
+            qtbot.keyClick(window.form.amount_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        dialog = blocker.args[0]
+        with qtbot.waitSignal(dialog.rejected, timeout=2000):
+            qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        with qtbot.waitSignal(window.history.model.loadingChanged, timeout=3000):
+            qtbot.keyClick(window, Qt.Key.Key_F5)
+        window.open_settings()
+        qtbot.waitUntil(lambda: window.flow.settings_dialog is not None, timeout=3000)
+        assert window.flow.settings_dialog.objectName() == "settingsDialog"
+        window.flow.settings_dialog.reject()
+        qtbot.waitUntil(lambda: window.flow.settings_dialog is None, timeout=3000)
+    finally:
+        close(qtbot, window)
