@@ -1,1 +1,31 @@
 """The SQLite journal: every payout, every attempt and status change (the audit trail), versioned schema. No Qt."""
+
+from payout_desk.journal.async_journal import AsyncJournal
+from payout_desk.journal.models import (
+    AttemptInfo,
+    AttemptLike,
+    DuplicateIdempotencyKeyError,
+    HistoryQuery,
+    JournalError,
+    JournalEvent,
+    PayoutNotFoundError,
+    PayoutRecord,
+    SchemaTooNewError,
+    SortKey,
+)
+from payout_desk.journal.store import Journal
+
+__all__ = [
+    "AsyncJournal",
+    "AttemptInfo",
+    "AttemptLike",
+    "DuplicateIdempotencyKeyError",
+    "HistoryQuery",
+    "Journal",
+    "JournalError",
+    "JournalEvent",
+    "PayoutNotFoundError",
+    "PayoutRecord",
+    "SchemaTooNewError",
+    "SortKey",
+]

@@ -1,0 +1,176 @@
+"""AsyncJournal: the Journal's methods as coroutines, all run on ONE dedicated worker thread.
+
+The Journal (and so its SQLite connection) is created on the worker thread and never touched from
+any other: ``sqlite3``'s ``check_same_thread`` enforces it. The event loop (the GUI thread under
+qasync) only awaits futures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+from payout_desk.journal.models import AttemptLike, HistoryQuery, JournalError, JournalEvent, PayoutRecord
+from payout_desk.journal.store import Journal
+
+if TYPE_CHECKING:
+    from payout_desk.domain.payout import PayoutRequest
+
+__all__ = ["AsyncJournal"]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+class AsyncJournal:
+    """Coroutine facade over Journal; SQLite never runs on the event loop's (GUI) thread."""
+
+    def __init__(self, executor: ThreadPoolExecutor, journal: Journal) -> None:
+        """Use ``AsyncJournal.open``; this wraps a Journal already opened on ``executor``'s thread."""
+        self._executor: ThreadPoolExecutor | None = executor
+        self._journal = journal
+
+    @classmethod
+    async def open(cls, path: Path, *, clock: Callable[[], datetime] | None = None) -> AsyncJournal:
+        """Open (create/migrate) the journal on a fresh single worker thread."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-journal")
+        loop = asyncio.get_running_loop()
+        try:
+            journal = await loop.run_in_executor(executor, functools.partial(Journal.open, Path(path), clock=clock))
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(executor, journal)
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._journal.path
+
+    @property
+    def backup_path(self) -> Path | None:
+        """The pre-migration copy written when this journal was opened, if any."""
+        return self._journal.backup_path
+
+    async def _run(self, fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        if self._executor is None:
+            raise JournalError("the journal is closed")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def close(self) -> None:
+        """Close the journal on its thread, then stop the thread (idempotent)."""
+        executor = self._executor
+        if executor is None:
+            return
+        try:
+            await self._run(self._journal.close)
+        finally:
+            self._executor = None
+            executor.shutdown(wait=True)
+
+    async def record_confirmed(
+        self, request: PayoutRequest, *, idempotency_key: str, environment: str, profile: str, actor: str
+    ) -> PayoutRecord:
+        """See ``Journal.record_confirmed``: durable before it returns."""
+        return await self._run(
+            self._journal.record_confirmed,
+            request,
+            idempotency_key=idempotency_key,
+            environment=environment,
+            profile=profile,
+            actor=actor,
+        )
+
+    async def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str) -> None:
+        """See ``Journal.record_attempt``."""
+        await self._run(self._journal.record_attempt, local_id, attempt, actor=actor)
+
+    async def record_created(
+        self, local_id: int, *, payment_id: str, checkin_url: str | None, status: str, actor: str
+    ) -> PayoutRecord:
+        """See ``Journal.record_created``."""
+        return await self._run(
+            self._journal.record_created,
+            local_id,
+            payment_id=payment_id,
+            checkin_url=checkin_url,
+            status=status,
+            actor=actor,
+        )
+
+    async def record_status(
+        self, local_id: int, *, status: str, failure_reason: str | None, source: str, actor: str
+    ) -> PayoutRecord | None:
+        """See ``Journal.record_status``: None when nothing changed."""
+        return await self._run(
+            self._journal.record_status,
+            local_id,
+            status=status,
+            failure_reason=failure_reason,
+            source=source,
+            actor=actor,
+        )
+
+    async def record_outcome_unknown(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
+        """See ``Journal.record_outcome_unknown``."""
+        return await self._run(self._journal.record_outcome_unknown, local_id, message=message, actor=actor)
+
+    async def record_rejected(self, local_id: int, *, code: str, message: str, actor: str) -> PayoutRecord:
+        """See ``Journal.record_rejected``."""
+        return await self._run(self._journal.record_rejected, local_id, code=code, message=message, actor=actor)
+
+    async def get(self, local_id: int) -> PayoutRecord:
+        """See ``Journal.get``."""
+        return await self._run(self._journal.get, local_id)
+
+    async def unsent(self) -> list[PayoutRecord]:
+        """See ``Journal.unsent``."""
+        return await self._run(self._journal.unsent)
+
+    async def to_poll(self) -> list[PayoutRecord]:
+        """See ``Journal.to_poll``."""
+        return await self._run(self._journal.to_poll)
+
+    async def count(self, query: HistoryQuery) -> int:
+        """See ``Journal.count``."""
+        return await self._run(self._journal.count, query)
+
+    async def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
+        """See ``Journal.page``."""
+        return await self._run(self._journal.page, query, offset, limit)
+
+    async def events(self, local_id: int) -> list[JournalEvent]:
+        """See ``Journal.events``."""
+        return await self._run(self._journal.events, local_id)
+
+    async def iter_matching(self, query: HistoryQuery, batch: int = 5000) -> AsyncIterator[PayoutRecord]:
+        """See ``Journal.iter_matching``: an async iterator; each batch is read on the worker thread.
+
+        Use as ``async for record in journal.iter_matching(query): ...``.
+        """
+        iterator = await self._run(self._journal.iter_matching, query, batch)
+
+        def next_batch() -> list[PayoutRecord]:
+            out: list[PayoutRecord] = []
+            for record in iterator:
+                out.append(record)
+                if len(out) >= batch:
+                    break
+            return out
+
+        while True:
+            chunk = await self._run(next_batch)
+            if not chunk:
+                return
+            for record in chunk:
+                yield record
+
+    async def run(self, fn: Callable[[Journal], _T]) -> _T:
+        """Run ``fn(journal)`` on the worker thread (for callers needing several reads at once)."""
+        return await self._run(fn, self._journal)

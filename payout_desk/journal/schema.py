@@ -1,0 +1,386 @@
+"""The journal's schema: DDL, versioned migrations (``PRAGMA user_version``), connection set-up.
+
+Every migration runs in its own ``BEGIN IMMEDIATE`` transaction together with the version bump, so a
+crash leaves the database at the previous version. Before migrating an existing database a consistent
+copy is written next to it with the sqlite3 backup API. A database from a newer schema is refused.
+
+Times are INTEGER UTC epoch microseconds (sortable, indexable, compact). Amounts are the exact wire
+text plus ``amount_scaled`` = amount × 10^4 as INTEGER for sorting; never REAL (the tables are STRICT).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Final
+
+from payout_desk.domain.status import FINAL_STATUSES
+from payout_desk.journal.models import JournalError, SchemaTooNewError
+
+__all__ = [
+    "AMOUNT_SCALE",
+    "APPLICATION_ID",
+    "EVENT_COLUMNS",
+    "FINAL_SQL",
+    "FTS_COLUMNS",
+    "FTS_SHADOW_TABLES",
+    "FTS_TABLE_DDL",
+    "MIGRATIONS",
+    "PAYOUT_COLUMNS",
+    "SCHEMA_VERSION",
+    "Migration",
+    "apply_migrations",
+    "backup_path",
+    "configure",
+    "connect",
+    "open_database",
+    "scaled_amount",
+    "schema_version",
+]
+
+#: ``amount_scaled`` = amount × AMOUNT_SCALE (ISO 4217 minor units are at most 4 digits).
+AMOUNT_SCALE: Final = 10_000
+#: ``PRAGMA application_id`` of a Payout Desk journal ("PDJ1").
+APPLICATION_ID: Final = 0x50444A31
+
+#: Insertable payout columns, in the order the journal and the benchmark fill use.
+PAYOUT_COLUMNS: Final[tuple[str, ...]] = (
+    "created_at",
+    "updated_at",
+    "status",
+    "amount",
+    "amount_scaled",
+    "currency",
+    "description",
+    "recipient_id",
+    "recipient_name",
+    "external_id",
+    "metadata",
+    "redirect_url",
+    "webhook_url",
+    "request_body",
+    "idempotency_key",
+    "payment_id",
+    "checkin_url",
+    "failure_reason",
+    "last_error",
+    "environment",
+    "profile",
+    "created_by",
+)
+#: Insertable event columns.
+EVENT_COLUMNS: Final[tuple[str, ...]] = ("local_id", "at", "kind", "actor", "detail")
+
+#: The final statuses as an SQL list, frozen into migration 1's partial index ``payouts_open``
+#: (queries must repeat it verbatim to use the index). A change of FINAL_STATUSES needs a migration.
+FINAL_SQL: Final = "('failed', 'rejected', 'succeeded')"
+assert "(" + ", ".join(f"'{s}'" for s in sorted(FINAL_STATUSES)) + ")" == FINAL_SQL, "FINAL_SQL is stale"
+
+FTS_COLUMNS: Final = ("description", "recipient_name", "recipient_id", "external_id", "payment_id", "amount")
+_FTS_LIST: Final = ", ".join(FTS_COLUMNS)
+_FTS_NEW: Final = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
+_FTS_OLD: Final = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+
+_V1_CORE: Final = f"""
+CREATE TABLE payouts (
+    local_id        INTEGER PRIMARY KEY,
+    created_at      INTEGER NOT NULL,           -- UTC epoch microseconds
+    updated_at      INTEGER NOT NULL,           -- UTC epoch microseconds
+    status          TEXT    NOT NULL,
+    amount          TEXT    NOT NULL CHECK (amount <> '' AND amount NOT GLOB '*[^0-9.]*'),
+    amount_scaled   INTEGER NOT NULL,           -- amount x 10^4, for sorting
+    currency        TEXT    NOT NULL,
+    description     TEXT,
+    recipient_id    TEXT,
+    recipient_name  TEXT,
+    external_id     TEXT,
+    metadata        TEXT,                       -- JSON object or NULL
+    redirect_url    TEXT,
+    webhook_url     TEXT,
+    request_body    TEXT    NOT NULL,           -- the exact JSON body sent
+    idempotency_key TEXT    NOT NULL UNIQUE,
+    payment_id      TEXT,
+    checkin_url     TEXT,
+    failure_reason  TEXT,
+    last_error      TEXT,                       -- last user-facing error
+    environment     TEXT    NOT NULL CHECK (environment IN ('sandbox', 'live')),
+    profile         TEXT    NOT NULL,
+    created_by      TEXT    NOT NULL            -- OS user who confirmed it
+) STRICT;
+CREATE INDEX payouts_open ON payouts (created_at) WHERE status NOT IN {FINAL_SQL};
+
+CREATE TABLE events (
+    event_id INTEGER PRIMARY KEY,
+    local_id INTEGER NOT NULL REFERENCES payouts (local_id),
+    at       INTEGER NOT NULL,                  -- UTC epoch microseconds
+    kind     TEXT    NOT NULL,
+    actor    TEXT    NOT NULL,
+    detail   TEXT    NOT NULL                   -- JSON object
+) STRICT;
+CREATE INDEX events_local_id ON events (local_id, event_id);
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'journal events are append-only: UPDATE refused'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'journal events are append-only: DELETE refused'); END;
+CREATE TRIGGER payouts_no_delete BEFORE DELETE ON payouts
+BEGIN SELECT RAISE(ABORT, 'journaled payouts cannot be deleted'); END;
+CREATE TRIGGER payouts_request_immutable BEFORE UPDATE OF
+    local_id, created_at, amount, amount_scaled, currency, description, recipient_id, recipient_name,
+    external_id, metadata, redirect_url, webhook_url, request_body, idempotency_key, environment,
+    profile, created_by ON payouts
+WHEN old.local_id IS NOT new.local_id OR old.created_at IS NOT new.created_at
+  OR old.amount IS NOT new.amount OR old.amount_scaled IS NOT new.amount_scaled
+  OR old.currency IS NOT new.currency OR old.description IS NOT new.description
+  OR old.recipient_id IS NOT new.recipient_id OR old.recipient_name IS NOT new.recipient_name
+  OR old.external_id IS NOT new.external_id OR old.metadata IS NOT new.metadata
+  OR old.redirect_url IS NOT new.redirect_url OR old.webhook_url IS NOT new.webhook_url
+  OR old.request_body IS NOT new.request_body OR old.idempotency_key IS NOT new.idempotency_key
+  OR old.environment IS NOT new.environment OR old.profile IS NOT new.profile
+  OR old.created_by IS NOT new.created_by
+BEGIN SELECT RAISE(ABORT, 'a journaled payout request is immutable'); END;
+PRAGMA application_id = {APPLICATION_ID};
+"""
+
+#: The search index: FTS5 trigram over the payout's texts, external content (the payouts table).
+FTS_TABLE_DDL: Final = f"""CREATE VIRTUAL TABLE payouts_fts USING fts5 (
+    {_FTS_LIST}, content = 'payouts', content_rowid = 'local_id', tokenize = 'trigram'
+);"""
+#: The shadow tables FTS_TABLE_DDL creates (its index; the text stays in payouts).
+FTS_SHADOW_TABLES: Final = ("payouts_fts_data", "payouts_fts_idx", "payouts_fts_docsize", "payouts_fts_config")
+_V2_POPULATE: Final = "INSERT INTO payouts_fts (payouts_fts) VALUES ('rebuild');"
+
+_V2_SEARCH: Final = f"""
+CREATE INDEX payouts_status_created ON payouts (status, created_at);
+CREATE INDEX payouts_created ON payouts (created_at);
+CREATE INDEX payouts_updated ON payouts (updated_at);
+CREATE INDEX payouts_status ON payouts (status);
+CREATE INDEX payouts_amount ON payouts (amount_scaled);
+CREATE INDEX payouts_currency ON payouts (currency);
+CREATE INDEX payouts_description ON payouts (description COLLATE NOCASE);
+CREATE INDEX payouts_recipient ON payouts (recipient_name COLLATE NOCASE);
+CREATE INDEX payouts_external_id ON payouts (external_id COLLATE NOCASE);
+CREATE INDEX payouts_payment_id ON payouts (payment_id);
+
+{FTS_TABLE_DDL}
+CREATE TRIGGER payouts_fts_insert AFTER INSERT ON payouts BEGIN
+    INSERT INTO payouts_fts (rowid, {_FTS_LIST}) VALUES (new.local_id, {_FTS_NEW});
+END;
+CREATE TRIGGER payouts_fts_update AFTER UPDATE OF {_FTS_LIST} ON payouts BEGIN
+    INSERT INTO payouts_fts (payouts_fts, rowid, {_FTS_LIST}) VALUES ('delete', old.local_id, {_FTS_OLD});
+    INSERT INTO payouts_fts (rowid, {_FTS_LIST}) VALUES (new.local_id, {_FTS_NEW});
+END;
+
+CREATE TABLE payout_status_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+INSERT INTO payout_status_counts (status, n) SELECT status, count(*) FROM payouts GROUP BY status;
+CREATE TRIGGER payouts_count_insert AFTER INSERT ON payouts BEGIN
+    INSERT INTO payout_status_counts (status, n) VALUES (new.status, 1)
+        ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER payouts_count_update AFTER UPDATE OF status ON payouts WHEN old.status IS NOT new.status BEGIN
+    UPDATE payout_status_counts SET n = n - 1 WHERE status = old.status;
+    INSERT INTO payout_status_counts (status, n) VALUES (new.status, 1)
+        ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+"""  # noqa: S608 (constant DDL)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: the database goes from ``version - 1`` to ``version``."""
+
+    version: int
+    description: str
+    sql: str
+    #: Bulk population run after ``sql`` (e.g. indexing existing rows), replaceable by a caller
+    #: that brings the same data prebuilt (``apply_migrations(prebuilt=...)``).
+    populate: str = ""
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    Migration(1, "payouts and append-only events", _V1_CORE),
+    Migration(2, "history: sort indexes, FTS5 trigram index, status counts", _V2_SEARCH, _V2_POPULATE),
+)
+SCHEMA_VERSION: Final = MIGRATIONS[-1].version
+
+
+def scaled_amount(wire: str) -> int:
+    """``amount_scaled`` for a wire amount: exact integer amount × 10^4; ValueError if not exact."""
+    scaled = Decimal(wire) * AMOUNT_SCALE
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"amount {wire!r} has more than 4 fraction digits")
+    return int(scaled)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The database's ``PRAGMA user_version``."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _restrict(path: Path) -> None:
+    """chmod 0600 when the file exists and is looser (POSIX only)."""
+    if sys.platform == "win32":
+        return
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return
+    if mode != 0o600:
+        os.chmod(path, 0o600)
+
+
+def _create_private(path: Path) -> None:
+    """Create the directory (0700) and an empty database file (0600) when missing."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if sys.platform != "win32":
+            os.chmod(path.parent, 0o700)  # mkdir's mode is filtered by the umask
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    """Connection settings: WAL, synchronous=FULL (a commit survives power loss), foreign keys."""
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise JournalError(f"could not put the journal in WAL mode (got {mode!r})")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA journal_size_limit = 67108864")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB page cache for history queries
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA mmap_size = 2000000000")  # reads without a syscall per page (writes are unchanged)
+
+
+def connect(path: Path, *, verify: Callable[[sqlite3.Connection], None] | None = None) -> sqlite3.Connection:
+    """Open ``path`` owner-only and configured; no schema work. Autocommit mode (explicit BEGINs).
+
+    ``verify(conn)`` runs before anything is written (WAL mode changes the file header), so a
+    database that is refused is left exactly as it was.
+    """
+    path = Path(path)
+    _create_private(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        if verify is not None:
+            verify(conn)
+        _restrict(path)
+        configure(conn)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # make SQLite create -wal/-shm
+        for suffix in ("-wal", "-shm"):
+            _restrict(path.with_name(path.name + suffix))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def backup_path(path: Path, version: int, now: datetime | None = None) -> Path:
+    """Where the pre-migration copy of a version-``version`` database goes."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    return path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+
+
+def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
+    target = backup_path(path, version)
+    _create_private(target)
+    dst = sqlite3.connect(target)
+    try:
+        conn.backup(dst)
+    finally:
+        dst.close()
+    _restrict(target)
+    return target
+
+
+def apply_migrations(
+    conn: sqlite3.Connection,
+    *,
+    upto: int = SCHEMA_VERSION,
+    migrations: Sequence[Migration] = MIGRATIONS,
+    prebuilt: Callable[[sqlite3.Connection, Migration], bool] | None = None,
+) -> int:
+    """Apply every migration above the current version up to ``upto``; returns the new version.
+
+    No backup, no checks: ``open_database`` does those. ``prebuilt(conn, migration)``, when given,
+    runs inside the migration's transaction after its DDL; returning True means it populated the
+    new structures itself (the benchmark fill brings an FTS index built in parallel), so the
+    migration's ``populate`` step is skipped.
+    """
+    for migration in migrations:
+        if migration.version > upto:
+            break
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) >= migration.version:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            if not (prebuilt is not None and prebuilt(conn, migration)):
+                for statement in _statements(migration.populate):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {migration.version:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return schema_version(conn)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a DDL script into complete statements (triggers contain inner semicolons)."""
+    out: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not current:
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                out.append(current.strip())
+            current = ""
+    if current.strip():
+        raise JournalError(f"incomplete statement in migration: {current[:80]!r}")
+    return out
+
+
+def open_database(
+    path: Path, *, migrations: Sequence[Migration] = MIGRATIONS
+) -> tuple[sqlite3.Connection, Path | None]:
+    """Connect, refuse a newer or foreign database, back up and migrate; (connection, backup path)."""
+    path = Path(path)
+    target = migrations[-1].version
+
+    def verify(conn: sqlite3.Connection) -> None:
+        version = schema_version(conn)
+        if version > target:
+            raise SchemaTooNewError(str(path), version, target)
+        app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if app_id not in (0, APPLICATION_ID) or (version == 0 and tables):
+            raise JournalError(f"{path} is an SQLite database but not a Payout Desk journal; not touching it")
+
+    conn = connect(path, verify=verify)
+    try:
+        version = schema_version(conn)
+        backup: Path | None = None
+        if 0 < version < target:
+            backup = _backup(conn, path, version)
+        if version < target:
+            apply_migrations(conn, upto=target, migrations=migrations)
+        return conn, backup
+    except BaseException:
+        conn.close()
+        raise

@@ -1,0 +1,411 @@
+"""The synchronous journal: one SQLite connection, used from one thread (AsyncJournal's worker).
+
+Every write is one ``BEGIN IMMEDIATE`` … ``COMMIT`` with ``synchronous=FULL``: when a ``record_*``
+method returns, the change is on disk and survives a crash or power loss. ``record_confirmed`` is
+the commit that precedes any network traffic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from payout_desk.domain.payout import FrozenMetadata
+from payout_desk.journal import schema
+from payout_desk.journal.history import EPOCH, HistoryReader, from_micros, to_micros
+from payout_desk.journal.models import (
+    AttemptLike,
+    DuplicateIdempotencyKeyError,
+    HistoryQuery,
+    JournalError,
+    JournalEvent,
+    PayoutNotFoundError,
+    PayoutRecord,
+)
+
+if TYPE_CHECKING:
+    from payout_desk.domain.payout import PayoutRequest
+
+__all__ = ["Journal"]
+
+_ENVIRONMENTS: Final = frozenset({"sandbox", "live"})
+
+
+def _dumps(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+_FIELDS: Final = tuple(f.name for f in fields(PayoutRecord))
+#: Every PayoutRecord field is a payouts column of the same name; records are read in field order.
+_SELECT: Final = ", ".join(_FIELDS)
+_SELECT_P: Final = ", ".join(f"p.{c}" for c in _FIELDS)
+_I_CREATED, _I_UPDATED, _I_AMOUNT, _I_METADATA = (
+    _FIELDS.index(n) for n in ("created_at", "updated_at", "amount", "metadata")
+)
+
+
+def _record(row: tuple[Any, ...]) -> PayoutRecord:
+    """A PayoutRecord from a row of ``_SELECT`` columns.
+
+    Hot path (an export builds a million of these): the frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field) is bypassed by filling the instance dict directly, which
+    gives an identical object.
+    """
+    values = list(row)
+    values[_I_CREATED] = EPOCH + timedelta(0, 0, values[_I_CREATED])  # from_micros, inlined
+    values[_I_UPDATED] = EPOCH + timedelta(0, 0, values[_I_UPDATED])
+    values[_I_AMOUNT] = Decimal(values[_I_AMOUNT])
+    if values[_I_METADATA] is not None:
+        values[_I_METADATA] = FrozenMetadata(json.loads(values[_I_METADATA]))
+    record: PayoutRecord = object.__new__(PayoutRecord)
+    record.__dict__.update(zip(_FIELDS, values, strict=True))
+    return record
+
+
+class Journal:
+    """The payout journal. Synchronous; owns one connection; use it from one thread only.
+
+    ``clock`` (default: the system clock) gives the aware datetime written as created/updated/event
+    times; tests pass a fake one.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        backup: Path | None = None,
+    ) -> None:
+        self._conn: sqlite3.Connection | None = conn
+        self.path = path
+        #: The pre-migration copy written by this open, if any.
+        self.backup_path = backup
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._history = HistoryReader(conn)
+        self._writes = 0
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Callable[[], datetime] | None = None) -> Journal:
+        """Open (creating or migrating) the journal at ``path``.
+
+        Creates the directory (0700) and file (0600) when missing; copies an older database aside
+        before migrating it (``backup_path``); raises SchemaTooNewError for a newer schema and
+        JournalError for an SQLite file that is not a journal.
+        """
+        conn, backup = schema.open_database(Path(path))
+        return cls(conn, Path(path), clock=clock, backup=backup)
+
+    def close(self) -> None:
+        """Close the connection (idempotent); runs ``PRAGMA optimize`` first."""
+        if self._conn is None:
+            return
+        try:
+            self._conn.execute("PRAGMA analysis_limit = 1000")  # an approximate ANALYZE, if any: quick
+            self._conn.execute("PRAGMA optimize")
+        finally:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The open connection; JournalError once closed."""
+        if self._conn is None:
+            raise JournalError("the journal is closed")
+        return self._conn
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def _now(self) -> int:
+        return to_micros(self._clock())
+
+    def _write(self, work: Callable[[sqlite3.Connection], None]) -> None:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._writes += 1
+
+    @staticmethod
+    def _event(
+        conn: sqlite3.Connection, local_id: int, at: int, kind: str, actor: str, detail: Mapping[str, Any]
+    ) -> None:
+        conn.execute(
+            "INSERT INTO events (local_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
+            (local_id, at, kind, actor, _dumps(detail)),
+        )
+
+    def _current(self, conn: sqlite3.Connection, local_id: int, columns: str) -> tuple[Any, ...]:
+        row = conn.execute(f"SELECT {columns} FROM payouts WHERE local_id = ?", (local_id,)).fetchone()  # noqa: S608
+        if row is None:
+            raise PayoutNotFoundError(local_id)
+        return tuple(row)
+
+    def record_confirmed(
+        self, request: PayoutRequest, *, idempotency_key: str, environment: str, profile: str, actor: str
+    ) -> PayoutRecord:
+        """Journal a confirmed payout (status ``confirmed``) and commit durably before returning.
+
+        Stores ``request.body_json()`` verbatim as ``request_body``; the amount and currency columns
+        are taken from that body, so they are exactly what is sent. DuplicateIdempotencyKeyError if
+        the key is already journaled; ValueError for an empty key or an unknown environment.
+        """
+        if not idempotency_key:
+            raise ValueError("an Idempotency-Key is required")
+        if environment not in _ENVIRONMENTS:
+            raise ValueError(f"environment must be 'sandbox' or 'live', not {environment!r}")
+        body = request.body_json()
+        parsed = json.loads(body)
+        wire, code = parsed.get("amount"), parsed.get("currency")
+        if not isinstance(wire, str) or not isinstance(code, str):
+            raise ValueError("the request body has no amount/currency strings")
+        metadata = None if request.metadata is None else _dumps(dict(request.metadata))
+        now = self._now()
+        values = (
+            now,
+            now,
+            "confirmed",
+            wire,
+            schema.scaled_amount(wire),
+            code,
+            request.description,
+            request.recipient_id,
+            request.recipient_name,
+            request.external_id,
+            metadata,
+            request.redirect_url,
+            request.webhook_url,
+            body,
+            idempotency_key,
+            None,
+            None,
+            None,
+            None,
+            environment,
+            profile,
+            actor,
+        )
+        local_id = 0
+
+        def work(conn: sqlite3.Connection) -> None:
+            nonlocal local_id
+            marks = ", ".join("?" * len(schema.PAYOUT_COLUMNS))
+            try:
+                cur = conn.execute(f"INSERT INTO payouts ({', '.join(schema.PAYOUT_COLUMNS)}) VALUES ({marks})", values)  # noqa: S608
+            except sqlite3.IntegrityError as exc:
+                if "idempotency_key" in str(exc):
+                    raise DuplicateIdempotencyKeyError(idempotency_key) from exc
+                raise
+            local_id = int(cur.lastrowid or 0)
+            detail = {
+                "idempotency_key": idempotency_key,
+                "body_sha256": _sha256(body),
+                "environment": environment,
+                "profile": profile,
+                "old": None,
+                "new": "confirmed",
+            }
+            self._event(conn, local_id, now, "confirmed", actor, detail)
+
+        self._write(work)
+        return self.get(local_id)
+
+    def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str) -> None:
+        """Append an ``attempt`` event: number, the payout's stored key and body hash (the only
+        ones ever sent), status code, error and duration. The payout row is not changed."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            key, body = self._current(conn, local_id, "idempotency_key, request_body")
+            detail = {
+                "number": attempt.number,
+                "key": key,
+                "body_sha256": _sha256(body),
+                "status_code": attempt.status_code,
+                "error": attempt.error,
+                "duration_ms": round(float(attempt.duration_ms), 3),
+            }
+            self._event(conn, local_id, self._now(), "attempt", actor, detail)
+
+        self._write(work)
+
+    def record_created(
+        self, local_id: int, *, payment_id: str, checkin_url: str | None, status: str, actor: str
+    ) -> PayoutRecord:
+        """The provider created (or replayed) the payout: store its id, checkin url and status,
+        clear ``last_error``, and append a ``created`` event (old/new status, source ``create``)."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            old_status, old_id = self._current(conn, local_id, "status, payment_id")
+            now = self._now()
+            conn.execute(
+                "UPDATE payouts SET payment_id = ?, checkin_url = ?, status = ?, last_error = NULL,"
+                " updated_at = ? WHERE local_id = ?",
+                (payment_id, checkin_url, status, now, local_id),
+            )
+            detail: dict[str, Any] = {
+                "payment_id": payment_id,
+                "checkin_url": checkin_url,
+                "old": old_status,
+                "new": status,
+                "source": "create",
+            }
+            if old_id is not None and old_id != payment_id:
+                detail["previous_payment_id"] = old_id
+            self._event(conn, local_id, now, "created", actor, detail)
+
+        self._write(work)
+        return self.get(local_id)
+
+    def record_status(
+        self, local_id: int, *, status: str, failure_reason: str | None, source: str, actor: str
+    ) -> PayoutRecord | None:
+        """Record a status read from the provider (source: create/poll/refresh/webhook/recover).
+
+        Returns None when nothing changed (same status, and no new failure reason), so polling
+        writes no duplicate events. A change of status (``succeeded``→``failed`` included) updates
+        the row and appends a ``status`` event; a new failure reason under the same status is
+        stored with a ``note`` event and the record is returned.
+        """
+        changed = False
+
+        def work(conn: sqlite3.Connection) -> None:
+            nonlocal changed
+            old_status, old_reason = self._current(conn, local_id, "status, failure_reason")
+            now = self._now()
+            if old_status == status:
+                if failure_reason is None or failure_reason == old_reason:
+                    return
+                conn.execute(
+                    "UPDATE payouts SET failure_reason = ?, updated_at = ? WHERE local_id = ?",
+                    (failure_reason, now, local_id),
+                )
+                detail: dict[str, Any] = {"status": status, "failure_reason": failure_reason, "source": source}
+                self._event(conn, local_id, now, "note", actor, detail)
+            else:
+                conn.execute(
+                    "UPDATE payouts SET status = ?, failure_reason = ?, updated_at = ? WHERE local_id = ?",
+                    (status, failure_reason, now, local_id),
+                )
+                detail = {"old": old_status, "new": status, "source": source, "failure_reason": failure_reason}
+                self._event(conn, local_id, now, "status", actor, detail)
+            changed = True
+
+        self._write(work)
+        return self.get(local_id) if changed else None
+
+    def _set_error_status(
+        self, local_id: int, status: str, kind: str, actor: str, message: str, extra: Mapping[str, Any]
+    ) -> PayoutRecord:
+        def work(conn: sqlite3.Connection) -> None:
+            (old_status,) = self._current(conn, local_id, "status")
+            now = self._now()
+            conn.execute(
+                "UPDATE payouts SET status = ?, last_error = ?, updated_at = ? WHERE local_id = ?",
+                (status, message, now, local_id),
+            )
+            detail = {**extra, "message": message, "old": old_status, "new": status}
+            self._event(conn, local_id, now, kind, actor, detail)
+
+        self._write(work)
+        return self.get(local_id)
+
+    def record_outcome_unknown(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
+        """Retries ran out without a definitive answer: status ``outcome_unknown``, ``last_error``
+        = message, an ``outcome_unknown`` event (also when it already was: a new failed round)."""
+        return self._set_error_status(local_id, "outcome_unknown", "outcome_unknown", actor, message, {})
+
+    def record_rejected(self, local_id: int, *, code: str, message: str, actor: str) -> PayoutRecord:
+        """The provider refused the payout (definitive 4xx): status ``rejected``, ``last_error`` =
+        the provider's message, a ``rejected`` event with the error code."""
+        return self._set_error_status(local_id, "rejected", "rejected", actor, message, {"code": code})
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def get(self, local_id: int) -> PayoutRecord:
+        """The payout with this local id; PayoutNotFoundError otherwise."""
+        row = self.conn.execute(f"SELECT {_SELECT} FROM payouts WHERE local_id = ?", (local_id,)).fetchone()  # noqa: S608
+        if row is None:
+            raise PayoutNotFoundError(local_id)
+        return _record(row)
+
+    def unsent(self) -> list[PayoutRecord]:
+        """Payouts to (re)send with their stored key and body: ``confirmed`` and
+        ``outcome_unknown``, oldest first."""
+        rows = self.conn.execute(
+            f"SELECT {_SELECT} FROM payouts INDEXED BY payouts_open WHERE status NOT IN {schema.FINAL_SQL}"  # noqa: S608
+            " AND status IN ('confirmed', 'outcome_unknown') ORDER BY created_at, local_id"
+        ).fetchall()
+        return [_record(r) for r in rows]
+
+    def to_poll(self) -> list[PayoutRecord]:
+        """Payouts with a provider id whose status is not final (pending or unknown), oldest first."""
+        rows = self.conn.execute(
+            f"SELECT {_SELECT} FROM payouts INDEXED BY payouts_open WHERE status NOT IN {schema.FINAL_SQL}"  # noqa: S608
+            " AND payment_id IS NOT NULL ORDER BY created_at, local_id"
+        ).fetchall()
+        return [_record(r) for r in rows]
+
+    def events(self, local_id: int) -> list[JournalEvent]:
+        """The payout's audit events, oldest first (empty for an unknown id)."""
+        rows = self.conn.execute(
+            "SELECT event_id, local_id, at, kind, actor, detail FROM events WHERE local_id = ? ORDER BY event_id",
+            (local_id,),
+        ).fetchall()
+        return [
+            JournalEvent(e, lid, from_micros(at), kind, actor, json.loads(d)) for e, lid, at, kind, actor, d in rows
+        ]
+
+    # -- history ----------------------------------------------------------------------------------
+
+    def _version(self) -> tuple[int, int]:
+        """Changes since: by others (``data_version``) and by this connection (write counter)."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0]), self._writes
+
+    def count(self, query: HistoryQuery) -> int:
+        """How many payouts match the query (exact; cached until the journal changes)."""
+        return self._history.count(query, self._version())
+
+    def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
+        """Rows ``offset`` … ``offset + limit - 1`` of the query's order (fewer at the end).
+
+        Past the middle of a large result the reversed order is read and flipped, so jumping to the
+        last row costs what the first does.
+        """
+        if offset < 0 or limit < 0:
+            raise ValueError("offset and limit must not be negative")
+        ids = self._history.ids(query, offset, limit, self._version())
+        return [_record(r) for r in self._history.rows(ids, _SELECT_P)]
+
+    def iter_matching(self, query: HistoryQuery, batch: int = 5000) -> Iterator[PayoutRecord]:
+        """Every matching payout in the query's order, read ``batch`` rows at a time.
+
+        No statement stays open between batches (writes may come in between); no row appears
+        twice, and a row changed while iterating appears with its latest values.
+        """
+        if batch <= 0:
+            raise ValueError("batch must be positive")
+        for row in self._history.iter_rows(query, _SELECT_P, batch, self._version()):
+            yield _record(row)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

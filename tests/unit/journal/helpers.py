@@ -1,0 +1,49 @@
+"""Shared helpers for the journal tests (also imported by the crash-test child process)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+
+from payout_desk.domain.money import currency
+from payout_desk.domain.payout import PayoutRequest
+from payout_desk.journal import Journal, PayoutRecord
+
+ACTOR = "tester"
+
+
+def request(
+    amount: str = "10.00",
+    code: str = "EUR",
+    *,
+    description: str | None = "Refund order #48213",
+    recipient_name: str | None = "Anna Müller",
+    recipient_id: str | None = "cus_1",
+    external_id: str | None = "ORD-1",
+    metadata: Mapping[str, str] | None = None,
+) -> PayoutRequest:
+    """A valid PayoutRequest (built directly; the values are chosen valid)."""
+    return PayoutRequest(
+        amount=Decimal(amount),
+        currency=currency(code),
+        description=description,
+        external_id=external_id,
+        recipient_id=recipient_id,
+        recipient_name=recipient_name,
+        metadata=metadata,
+        redirect_url=None,
+        webhook_url=None,
+    )
+
+
+def confirm(journal: Journal, key: str, req: PayoutRequest | None = None, **kw: str) -> PayoutRecord:
+    """record_confirmed with test defaults."""
+    return journal.record_confirmed(
+        req or request(**kw), idempotency_key=key, environment="sandbox", profile="Sandbox", actor=ACTOR
+    )
+
+
+def open_journal(path: Path) -> Journal:
+    """Journal.open (typed helper)."""
+    return Journal.open(path)

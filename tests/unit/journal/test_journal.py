@@ -1,0 +1,272 @@
+"""The confirmed → attempt → created → status flow, its events, selections and the audit rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from payout_desk.journal import (
+    AttemptInfo,
+    DuplicateIdempotencyKeyError,
+    HistoryQuery,
+    Journal,
+    JournalError,
+    PayoutNotFoundError,
+)
+from tests.unit.journal.helpers import ACTOR, confirm, request
+
+
+class FakeClock:
+    """Advances one second per reading."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Journal:
+    j = Journal.open(tmp_path / "journal.sqlite3", clock=FakeClock())
+    yield j  # type: ignore[misc]
+    j.close()
+
+
+def test_record_confirmed_stores_the_exact_request(journal: Journal) -> None:
+    req = request("1.500", "BHD", metadata={"ticket": "Z-9", "note": "Zoë"}, external_id=None)
+    record = journal.record_confirmed(req, idempotency_key="k-1", environment="live", profile="Main", actor="jdoe")
+    assert record.status == "confirmed"
+    assert record.request_body == req.body_json()
+    assert record.amount == Decimal("1.500")
+    assert str(record.amount) == "1.500"
+    assert record.currency == "BHD"
+    assert record.metadata == {"ticket": "Z-9", "note": "Zoë"}
+    assert (record.description, record.recipient_name, record.recipient_id) == (
+        "Refund order #48213",
+        "Anna Müller",
+        "cus_1",
+    )
+    assert record.external_id is None
+    assert record.payment_id is None
+    assert record.checkin_url is None
+    assert (record.environment, record.profile, record.created_by, record.idempotency_key) == (
+        "live",
+        "Main",
+        "jdoe",
+        "k-1",
+    )
+    assert record.created_at == record.updated_at
+    assert record.created_at.tzinfo is UTC
+    assert journal.get(record.local_id) == record
+    rebuilt = dataclasses.replace(record)  # through the dataclass __init__: the fast reader builds the same object
+    assert rebuilt == record
+    assert hash(rebuilt) == hash(record)
+    assert vars(rebuilt) == vars(record)
+    (event,) = journal.events(record.local_id)
+    assert event.kind == "confirmed"
+    assert event.actor == "jdoe"
+    assert event.at == record.created_at
+    assert event.detail["idempotency_key"] == "k-1"
+    assert event.detail["body_sha256"] == hashlib.sha256(req.body_json().encode()).hexdigest()
+    scaled = journal.conn.execute("SELECT amount, amount_scaled FROM payouts").fetchone()
+    assert scaled == ("1.500", 15_000)
+
+
+def test_full_flow_and_its_events(journal: Journal) -> None:
+    rec = confirm(journal, "k-flow")
+    lid = rec.local_id
+    journal.record_attempt(
+        lid, AttemptInfo(number=1, status_code=None, error="timeout", duration_ms=15000.4), actor=ACTOR
+    )
+    journal.record_attempt(lid, AttemptInfo(number=2, status_code=201, error=None, duration_ms=120.0), actor=ACTOR)
+    unknown = journal.record_outcome_unknown(lid, message="No answer from the provider", actor=ACTOR)
+    assert unknown.status == "outcome_unknown"
+    assert unknown.last_error == "No answer from the provider"
+    created = journal.record_created(
+        lid, payment_id="pay_1", checkin_url="https://x/checkin", status="pending", actor=ACTOR
+    )
+    assert (created.status, created.payment_id, created.checkin_url, created.last_error) == (
+        "pending",
+        "pay_1",
+        "https://x/checkin",
+        None,
+    )
+    assert created.updated_at > created.created_at
+    assert journal.record_status(lid, status="pending", failure_reason=None, source="poll", actor="system") is None
+    done = journal.record_status(lid, status="succeeded", failure_reason=None, source="poll", actor="system")
+    assert done is not None
+    assert done.status == "succeeded"
+    assert journal.record_status(lid, status="succeeded", failure_reason=None, source="poll", actor="system") is None
+    returned = journal.record_status(
+        lid, status="failed", failure_reason="account_closed", source="refresh", actor=ACTOR
+    )
+    assert returned is not None
+    assert (returned.status, returned.failure_reason) == ("failed", "account_closed")
+
+    events = journal.events(lid)
+    assert [e.kind for e in events] == [
+        "confirmed",
+        "attempt",
+        "attempt",
+        "outcome_unknown",
+        "created",
+        "status",
+        "status",
+    ]
+    key, body_hash = "k-flow", hashlib.sha256(rec.request_body.encode()).hexdigest()
+    first, second = events[1].detail, events[2].detail
+    assert first == {
+        "number": 1,
+        "key": key,
+        "body_sha256": body_hash,
+        "status_code": None,
+        "error": "timeout",
+        "duration_ms": 15000.4,
+    }
+    assert second["status_code"] == 201
+    assert second["key"] == key
+    assert events[3].detail == {"message": "No answer from the provider", "old": "confirmed", "new": "outcome_unknown"}
+    assert events[4].detail == {
+        "payment_id": "pay_1",
+        "checkin_url": "https://x/checkin",
+        "old": "outcome_unknown",
+        "new": "pending",
+        "source": "create",
+    }
+    assert events[5].detail == {"old": "pending", "new": "succeeded", "source": "poll", "failure_reason": None}
+    assert events[5].actor == "system"
+    assert events[6].detail == {
+        "old": "succeeded",
+        "new": "failed",
+        "source": "refresh",
+        "failure_reason": "account_closed",
+    }
+    assert [e.at for e in events] == sorted(e.at for e in events)
+    assert [e.event_id for e in events] == sorted(e.event_id for e in events)
+
+
+def test_new_failure_reason_without_status_change_is_a_note(journal: Journal) -> None:
+    lid = confirm(journal, "k").local_id
+    journal.record_created(lid, payment_id="pay_2", checkin_url=None, status="failed", actor=ACTOR)
+    rec = journal.record_status(lid, status="failed", failure_reason="expired", source="poll", actor="system")
+    assert rec is not None
+    assert rec.failure_reason == "expired"
+    assert journal.record_status(lid, status="failed", failure_reason="expired", source="poll", actor="system") is None
+    assert journal.record_status(lid, status="failed", failure_reason=None, source="poll", actor="system") is None
+    assert [e.kind for e in journal.events(lid)] == ["confirmed", "created", "note"]
+
+
+def test_rejected(journal: Journal) -> None:
+    lid = confirm(journal, "k").local_id
+    rec = journal.record_rejected(lid, code="validation_error", message="The amount is too large.", actor=ACTOR)
+    assert (rec.status, rec.last_error) == ("rejected", "The amount is too large.")
+    assert journal.events(lid)[-1].detail == {
+        "code": "validation_error",
+        "message": "The amount is too large.",
+        "old": "confirmed",
+        "new": "rejected",
+    }
+
+
+def test_unsent_and_to_poll_selection(journal: Journal) -> None:
+    a = confirm(journal, "a").local_id  # confirmed
+    b = confirm(journal, "b").local_id  # outcome_unknown
+    c = confirm(journal, "c").local_id  # pending
+    d = confirm(journal, "d").local_id  # rejected
+    e = confirm(journal, "e").local_id  # succeeded
+    f = confirm(journal, "f").local_id  # an unknown provider status
+    g = confirm(journal, "g").local_id  # failed
+    journal.record_outcome_unknown(b, message="timeout", actor=ACTOR)
+    journal.record_created(c, payment_id="pay_c", checkin_url=None, status="pending", actor=ACTOR)
+    journal.record_rejected(d, code="validation_error", message="no", actor=ACTOR)
+    journal.record_created(e, payment_id="pay_e", checkin_url=None, status="succeeded", actor=ACTOR)
+    journal.record_created(f, payment_id="pay_f", checkin_url=None, status="pending", actor=ACTOR)
+    journal.record_status(f, status="on_hold", failure_reason=None, source="poll", actor=ACTOR)
+    journal.record_created(g, payment_id="pay_g", checkin_url=None, status="failed", actor=ACTOR)
+    assert [r.local_id for r in journal.unsent()] == [a, b]
+    assert [r.local_id for r in journal.to_poll()] == [c, f]
+    journal.record_outcome_unknown(a, message="again", actor=ACTOR)  # still unsent, a new round recorded
+    assert [r.local_id for r in journal.unsent()] == [a, b]
+
+
+def test_idempotency_keys_are_unique(journal: Journal) -> None:
+    confirm(journal, "same")
+    with pytest.raises(DuplicateIdempotencyKeyError):
+        confirm(journal, "same", description="another")
+    assert journal.count(HistoryQuery()) == 1
+    assert journal.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+    assert not journal.conn.in_transaction
+
+
+def test_invalid_arguments(journal: Journal) -> None:
+    with pytest.raises(ValueError, match="Idempotency-Key"):
+        confirm(journal, "")
+    with pytest.raises(ValueError, match="environment"):
+        journal.record_confirmed(request(), idempotency_key="k", environment="prod", profile="p", actor=ACTOR)
+    with pytest.raises(PayoutNotFoundError):
+        journal.get(42)
+    with pytest.raises(PayoutNotFoundError):
+        journal.record_status(42, status="succeeded", failure_reason=None, source="poll", actor=ACTOR)
+    with pytest.raises(PayoutNotFoundError):
+        journal.record_attempt(42, AttemptInfo(1, 500, "internal_error", 1.0), actor=ACTOR)
+    assert journal.events(42) == []
+    assert journal.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+
+
+def test_events_are_append_only(journal: Journal) -> None:
+    lid = confirm(journal, "k").local_id
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        journal.conn.execute("UPDATE events SET actor = 'mallory'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        journal.conn.execute("DELETE FROM events")
+    with pytest.raises(sqlite3.IntegrityError, match="cannot be deleted"):
+        journal.conn.execute("DELETE FROM payouts")
+    assert [e.actor for e in journal.events(lid)] == [ACTOR]
+
+
+def test_the_journaled_request_is_immutable(journal: Journal) -> None:
+    lid = confirm(journal, "k").local_id
+    for column, value in [
+        ("request_body", "{}"),
+        ("idempotency_key", "other"),
+        ("amount", "99.00"),
+        ("amount_scaled", 1),
+        ("description", "changed"),
+        ("created_by", "mallory"),
+    ]:
+        with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+            journal.conn.execute(f"UPDATE payouts SET {column} = ? WHERE local_id = ?", (value, lid))
+    journal.conn.execute("UPDATE payouts SET description = description WHERE local_id = ?", (lid,))  # no change: fine
+    assert journal.get(lid).request_body == request().body_json()
+
+
+def test_amounts_of_every_scale_sort_exactly(journal: Journal) -> None:
+    for i, (amount, code) in enumerate(
+        [("5", "JPY"), ("1.500", "BHD"), ("10.00", "EUR"), ("0.0001", "CLF"), ("1000000000.00", "USD"), ("0.01", "EUR")]
+    ):
+        confirm(journal, f"k{i}", request(amount, code))
+    from payout_desk.journal import SortKey
+
+    rows = journal.page(HistoryQuery(sort=SortKey.AMOUNT, descending=False), 0, 10)
+    assert [str(r.amount) for r in rows] == ["0.0001", "0.01", "1.500", "5", "10.00", "1000000000.00"]
+
+
+def test_survives_reopen_and_close_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    journal = Journal.open(path)
+    rec = confirm(journal, "k")
+    journal.close()
+    journal.close()
+    with pytest.raises(JournalError, match="closed"):
+        journal.get(rec.local_id)
+    with Journal.open(path) as again:
+        assert again.get(rec.local_id) == rec
+        assert [r.local_id for r in again.unsent()] == [rec.local_id]
