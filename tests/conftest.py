@@ -62,18 +62,36 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def qt_loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
+def qt_session_loop(qapp: Any) -> qasync.QEventLoop:
     """One qasync loop over the session's QApplication, driven by Qt's own event processing."""
     loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(None)  # marked running only while a Qt test runs (see qt_loop)
     return loop
+
+
+@pytest.fixture
+def qt_loop(qt_session_loop: qasync.QEventLoop) -> Iterator[qasync.QEventLoop]:
+    """The qasync loop, current and running for this test only. Afterwards the thread has no running
+    loop again, so pytest-asyncio tests that follow can start their own."""
+    asyncio.set_event_loop(qt_session_loop)
+    asyncio.events._set_running_loop(qt_session_loop)
+    yield qt_session_loop
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def _qt_tests_get_the_qt_loop(request: pytest.FixtureRequest) -> None:
+    """Tests under tests/gui and tests/e2e drive widgets whose coroutines run on the qasync loop."""
+    parts = Path(str(request.node.path)).parts
+    if "gui" in parts or "e2e" in parts:
+        request.getfixturevalue("qt_loop")
 
 
 @pytest.fixture
 def run_async(qt_loop: qasync.QEventLoop, qtbot: Any) -> Callable[..., Any]:
     """Run a coroutine on the Qt event loop and wait for it by processing Qt events (never a second
     `run_until_complete`, which segfaults once QtWebEngine has been used)."""
-    asyncio.set_event_loop(qt_loop)
 
     def run(awaitable: Awaitable[T], timeout: float = 20.0) -> T:
         future = asyncio.ensure_future(awaitable, loop=qt_loop)

@@ -1,6 +1,7 @@
 """The SQLite journal: every payout, every attempt and status change (the audit trail), versioned schema. No Qt."""
 
 from payout_desk.journal.async_journal import AsyncJournal
+from payout_desk.journal.lock import JournalInUseError
 from payout_desk.journal.models import (
     AttemptInfo,
     AttemptLike,
@@ -24,6 +25,7 @@ __all__ = [
     "Journal",
     "JournalError",
     "JournalEvent",
+    "JournalInUseError",
     "PayoutNotFoundError",
     "PayoutRecord",
     "SchemaTooNewError",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from payout_desk.domain.payout import FrozenMetadata
 from payout_desk.journal import schema
 from payout_desk.journal.history import EPOCH, HistoryReader, from_micros, to_micros
+from payout_desk.journal.lock import JournalLock
 from payout_desk.journal.models import (
     AttemptLike,
     DuplicateIdempotencyKeyError,
@@ -83,8 +84,10 @@ class Journal:
         *,
         clock: Callable[[], datetime] | None = None,
         backup: Path | None = None,
+        lock: JournalLock | None = None,
     ) -> None:
         self._conn: sqlite3.Connection | None = conn
+        self._lock = lock
         self.path = path
         #: The pre-migration copy written by this open, if any.
         self.backup_path = backup
@@ -100,8 +103,16 @@ class Journal:
         before migrating it (``backup_path``); raises SchemaTooNewError for a newer schema and
         JournalError for an SQLite file that is not a journal.
         """
-        conn, backup = schema.open_database(Path(path))
-        return cls(conn, Path(path), clock=clock, backup=backup)
+        path = Path(path)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock = JournalLock(path)
+        lock.acquire()  # JournalInUseError when another process has it open: one sender per journal
+        try:
+            conn, backup = schema.open_database(path)
+        except BaseException:
+            lock.release()
+            raise
+        return cls(conn, path, clock=clock, backup=backup, lock=lock)
 
     def close(self) -> None:
         """Close the connection (idempotent); runs ``PRAGMA optimize`` first."""
@@ -113,6 +124,8 @@ class Journal:
         finally:
             self._conn.close()
             self._conn = None
+            if self._lock is not None:
+                self._lock.release()
 
     def __enter__(self) -> Journal:
         return self

@@ -142,14 +142,17 @@ class AppContext:
         await self.preload()
         if self.settings is None:
             await self.load_settings()
-        base_url, token, connection = await self._resolve_provider()
         from payout_desk.journal.async_journal import AsyncJournal
         from payout_desk.provider.client import PayoutsClient
         from payout_desk.services.desk import PayoutDesk
 
+        # The journal first: its lock refuses a second window on the same data folder before anything
+        # else (the embedded sandbox and its state file included) is started.
+        self.paths.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self._journal is None:
+            self._journal = await AsyncJournal.open(self.paths.journal)
+        base_url, token, connection = await self._resolve_provider()
         self._client = PayoutsClient(base_url, token, timeouts=self.settings.timeouts())
-        self.paths.data_dir.mkdir(parents=True, exist_ok=True)
-        self._journal = await AsyncJournal.open(self.paths.journal)
         self.desk = PayoutDesk(
             self._journal,
             self._client,

@@ -153,3 +153,23 @@ def test_main_self_test_runs_it_and_returns_its_code(monkeypatch: Any, data_dir:
         unconfigure_logging()
     assert seen == [data_dir]
     assert (data_dir / "logs" / "payout-desk.log").exists()  # the log lives in --data-dir
+
+
+def test_a_second_window_on_the_same_data_folder_is_refused(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path
+) -> None:
+    first = launch(["--sandbox-url", sandbox.base_url, "--data-dir", str(data_dir)])
+    try:
+        with qtbot.waitSignal(first.connected, timeout=20000):
+            pass
+        second = launch(["--sandbox-url", sandbox.base_url, "--data-dir", str(data_dir)])
+        try:
+            with qtbot.waitSignal(second.connectFailed, timeout=20000) as failed:
+                pass
+            assert "already open in another Payout Desk" in failed.args[0]
+            assert not second.findChild(QPushButton, "submitButton").isEnabled()
+        finally:
+            _close(qtbot, second)
+        assert first.context.desk is not None  # the first window keeps working
+    finally:
+        _close(qtbot, first)

@@ -1,0 +1,89 @@
+"""One process at a time per journal: an exclusive OS file lock beside the database.
+
+Two app instances on one journal would both resend the same unsent payouts at start (the stored
+Idempotency-Key keeps the provider from paying twice, but the audit trail would show two senders
+racing). The lock is advisory and held for as long as the journal is open; the operating system
+drops it when the process ends, however it ends, so a crash never leaves the journal locked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from payout_desk.journal.models import JournalError
+
+__all__ = ["JournalInUseError", "JournalLock"]
+
+
+class JournalInUseError(JournalError):
+    """Another process has this journal open."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        who = f" (process {holder})" if holder else ""
+        super().__init__(
+            f"The payout journal {path} is already open in another Payout Desk{who}. "
+            "Close that window first: two windows on one journal could send the same payouts twice."
+        )
+        self.path = path
+        self.holder = holder
+
+
+class JournalLock:
+    """An exclusive, non-blocking lock on ``<journal>.lock``; raise JournalInUseError when taken."""
+
+    def __init__(self, journal_path: Path) -> None:
+        self.path = journal_path.with_name(journal_path.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise JournalInUseError at once (never waits)."""
+        if self._fd is not None:
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _lock(fd)
+        except OSError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise JournalInUseError(self.path.with_suffix(""), holder) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        """Drop the lock (idempotent)."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        with contextlib.suppress(OSError):
+            _unlock(fd)
+        os.close(fd)
+
+
+def _read_holder(fd: int) -> str:
+    with contextlib.suppress(OSError):
+        return os.pread(fd, 32, 0).decode("ascii", "replace").strip() if hasattr(os, "pread") else ""
+    return ""
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
