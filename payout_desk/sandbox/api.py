@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from payout_desk.sandbox.engine import SandboxEngine, public_view
+from payout_desk.sandbox.engine import SandboxEngine, public_view, rebased
 from payout_desk.sandbox.errors import ApiError
 from payout_desk.sandbox.faults import DELAY_SCOPE_KEY
 from payout_desk.sandbox.validation import check_idempotency_key, parse_json_object
@@ -48,7 +48,9 @@ async def create_payment(request: Request) -> Response:
             await asyncio.sleep(remaining)
         raise
     headers = {REPLAY_HEADER: "true"} if result.replayed else {}
-    return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+    # A replay is the original response, its `url` re-rooted on the current address (see rebased).
+    body = rebased(result.body, str(request.base_url))
+    return JSONResponse(body, status_code=result.status_code, headers=headers)
 
 
 async def get_payment(request: Request) -> Response:
@@ -56,7 +58,8 @@ async def get_payment(request: Request) -> Response:
     engine = _engine(request)
     token = engine.authenticate(request.headers.get("authorization"))
     payment = engine.get_for_merchant(token, request.path_params["payment_id"])
-    return JSONResponse(public_view(payment))
+    engine.base_url = str(request.base_url)
+    return JSONResponse(rebased(public_view(payment), engine.base_url))
 
 
 routes = [

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import signal
 import socket
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +39,16 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be a port number from 0 to 65535")
+    return value
+
+
 def _webhook_url(text: str) -> str:
     try:
         return check_url("webhookUrl", text)
@@ -52,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Emulates the provider's Payouts API (shared/provider/SPEC.md) for development and tests.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
     parser.add_argument("--state", type=Path, metavar="FILE", help="SQLite file kept across restarts (default: memory)")
     parser.add_argument(
         "--processing-seconds", type=_non_negative, default=2.0, metavar="S",
@@ -102,9 +113,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"payout-desk-sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
-    app = create_app(config)
-    token = app.state.engine.store.mint_token(payouts=True, merchant_id=DEFAULT_MERCHANT).token
-    host = f"[{args.host}]" if ":" in args.host else args.host
+    try:
+        app = create_app(config)
+        token = app.state.engine.store.mint_token(payouts=True, merchant_id=DEFAULT_MERCHANT).token
+    except (OSError, sqlite3.Error, RuntimeError) as exc:  # --state FILE unusable: say so, no traceback
+        sock.close()
+        print(f"payout-desk-sandbox: cannot use the state file {args.state}: {exc}", file=sys.stderr)
+        return 2
+    # A wildcard address is no URL to call: print the loopback one, the only one the control
+    # surface answers on (SPEC "Sandbox-only surface": it prints its base URL).
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(args.host, args.host)  # noqa: S104
+    host = f"[{shown}]" if ":" in shown else shown
     base_url = f"http://{host}:{sock.getsockname()[1]}"
     if not is_loopback_host(args.host):
         print(

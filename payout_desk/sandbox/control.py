@@ -83,7 +83,7 @@ async def revoke_token(request: Request) -> Response:
 async def list_payments(request: Request) -> Response:
     """Every payment held, with the fields the API does not echo."""
     require_loopback(request)
-    return JSONResponse({"payments": [control_view(p) for p in _engine(request).all_payments()]})
+    return JSONResponse({"payments": [control_view(p, str(request.base_url)) for p in _engine(request).all_payments()]})
 
 
 def _payment_or_404(request: Request) -> Any:
@@ -97,7 +97,7 @@ def _payment_or_404(request: Request) -> Any:
 async def show_payment(request: Request) -> Response:
     """One payment as ``GET /_sandbox/payments`` lists it."""
     require_loopback(request)
-    return JSONResponse(control_view(_payment_or_404(request)))
+    return JSONResponse(control_view(_payment_or_404(request), str(request.base_url)))
 
 
 async def complete_payment(request: Request) -> Response:
@@ -111,7 +111,7 @@ async def complete_payment(request: Request) -> Response:
     if reason is not None and (not isinstance(reason, str) or not reason or len(reason) > 255):
         raise ApiError(422, "validation_error", "reason must be a string of 1 to 255 characters.", "reason")
     payment = _engine(request).complete(_payment_or_404(request), str(outcome), reason)
-    return JSONResponse(control_view(payment))
+    return JSONResponse(control_view(payment, str(request.base_url)))
 
 
 async def webhook_log(request: Request) -> Response:

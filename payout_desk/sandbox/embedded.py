@@ -13,8 +13,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import uvicorn
+from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from payout_desk.sandbox.app import create_app
@@ -147,12 +149,33 @@ class EmbeddedSandbox:
         """Start serving (a fresh app over the configured state); returns the base URL."""
         with self._lock:
             if self._server is None:
-                server = ServerThread(
-                    create_app(self.config), host=self._host, port=self._port, log_level=self._log_level
-                )
-                server.start()
+                app = create_app(self.config)
+                port = self._port or self._previous_port(app)
+                server = ServerThread(app, host=self._host, port=port, log_level=self._log_level)
+                try:
+                    server.start()
+                except OSError:
+                    if port == self._port:
+                        raise
+                    server = ServerThread(app, host=self._host, port=self._port, log_level=self._log_level)
+                    server.start()
                 self._server = server
             return self._server.base_url
+
+    def _previous_port(self, app: Starlette) -> int:
+        """With a state file and ``port=0``, the port of the last run if it is known, else 0.
+
+        Kept payouts carry checkin ``url``s on that port (SPEC: ``url`` is the hosted checkin
+        page; ``--state`` keeps payouts across restarts), so the links stay good when it is free.
+        """
+        if self.config.state_path is None:
+            return 0
+        url = app.state.engine.store.latest_payment_url()
+        try:
+            port = urlsplit(url).port if url else None
+        except ValueError:
+            port = None
+        return port or 0
 
     def stop(self) -> None:
         """Clean shutdown, joins the thread; idempotent. ``start()`` may be called again later."""

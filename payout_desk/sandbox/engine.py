@@ -72,9 +72,21 @@ def public_view(payment: Payment, *, as_created: bool = False) -> dict[str, Any]
     return body
 
 
-def control_view(payment: Payment) -> dict[str, Any]:
+def rebased(body: dict[str, Any], base_url: str | None) -> dict[str, Any]:
+    """``body`` with its ``url`` on the sandbox's current base URL.
+
+    SPEC: ``url`` is the hosted checkin page, and with ``--state`` payouts survive restarts. A
+    restart may listen on another port (the app's embedded sandbox uses a free one), so the
+    stored ``url`` would point nowhere: every answer re-roots it on the address the caller used.
+    """
+    if not base_url or not isinstance(body.get("id"), str):
+        return body
+    return {**body, "url": f"{base_url.rstrip('/')}/checkin/{body['id']}"}
+
+
+def control_view(payment: Payment, base_url: str | None = None) -> dict[str, Any]:
     """The payment as ``GET /_sandbox/payments`` lists it: the public object and what is not echoed."""
-    body = public_view(payment)
+    body = rebased(public_view(payment), base_url)
     body.update(
         {
             "type": payment.type,
@@ -98,6 +110,8 @@ class SandboxEngine:
         self.store = Store(config.state_path, idempotency_ttl_seconds=config.idempotency_ttl_seconds)
         self.webhooks = WebhookDispatcher(config.webhook_retry_schedule)
         self._in_flight: dict[tuple[str, str], str] = {}
+        #: The base URL the API was last called on: webhooks carry the payment "as GET returns it".
+        self.base_url: str | None = None
         self._wake: asyncio.Event | None = None
         self._scheduler: asyncio.Task[None] | None = None
 
@@ -174,6 +188,7 @@ class SandboxEngine:
         touches a key, so a caller that fixes its body may reuse the key; only a successful
         create is remembered and replayed (SPEC: a replay answers 200 with the original response).
         """
+        self.base_url = base_url
         request = validate_payment(body)
         body_print = fingerprint(body)
         if idempotency_key is None:
@@ -319,7 +334,7 @@ class SandboxEngine:
         self.store.update_payment(payment)
         url = payment.webhook_url or self.store.merchant_webhook_url(payment.merchant_id) or self.config.webhook_url
         if url is not None:
-            self.webhooks.enqueue(url=url, key=payment.token, payload=public_view(payment))
+            self.webhooks.enqueue(url=url, key=payment.token, payload=rebased(public_view(payment), self.base_url))
 
 
 def _key_reused() -> ApiError:

@@ -42,11 +42,14 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
-#: The code a bare status gets when the sandbox answers with it (faults, routing errors).
+#: The code a bare status gets when the sandbox answers with it (faults, routing errors): the SPEC's
+#: error table code for that status, so a client mapping codes sees nothing it was not told of
+#: (SPEC "Transport and auth": 403 is ``payouts_not_enabled``; the control surface's own loopback
+#: refusal raises its ``forbidden`` directly and does not come through here).
 CODES_BY_STATUS = {
     400: "malformed_request",
     401: "unauthorized",
-    403: "forbidden",
+    403: "payouts_not_enabled",
     404: "not_found",
     405: "method_not_allowed",
     409: "idempotency_in_progress",

@@ -4,7 +4,8 @@ A fault matches a request by method (``*`` for any) and path (exact, or a glob s
 ``/api/payments/*``; ``*`` alone is any path) and applies to the next ``times`` matching requests, oldest fault first.
 Control routes (``/_sandbox/…``) are never faulted. The kinds:
 
-- ``status``: answer ``status`` (400–599) with an error body; the request is not processed.
+- ``status``: answer ``status`` (400–599) with an error body (a 429 also gets ``Retry-After:
+  retryAfter``); the request is not processed.
 - ``rate_limit``: answer 429 ``rate_limited`` with ``Retry-After: retryAfter``; not processed.
 - ``delay``: wait ``seconds`` while the request is in flight (for a create: after its
   Idempotency-Key is reserved, so a duplicate meanwhile gets 409), then answer normally.
@@ -143,7 +144,10 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
         elif fault.fault == "status":
             code = code_for_status(fault.status)
-            await error_response(fault.status, code, f"Injected fault: HTTP {fault.status}.")(scope, receive, send)
+            # SPEC error table: a 429 always carries `Retry-After` in seconds, whichever fault made it.
+            headers = {"Retry-After": str(fault.retryAfter)} if fault.status == 429 else None
+            message = f"Injected fault: HTTP {fault.status}."
+            await error_response(fault.status, code, message, None, headers)(scope, receive, send)
         elif fault.fault == "rate_limit":
             headers = {"Retry-After": str(fault.retryAfter)}
             await error_response(429, "rate_limited", "Too many requests.", None, headers)(scope, receive, send)

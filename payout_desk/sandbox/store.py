@@ -282,6 +282,12 @@ class Store:
             rows = self._conn.execute("SELECT * FROM payments ORDER BY seq").fetchall()
         return [_payment_from_row(r) for r in rows]
 
+    def latest_payment_url(self) -> str | None:
+        """The checkin ``url`` of the newest payment (it tells which port the last run served on)."""
+        with self._lock:
+            row = self._conn.execute("SELECT url FROM payments ORDER BY seq DESC LIMIT 1").fetchone()
+        return None if row is None else str(row["url"])
+
     def due_payment_ids(self, now: float) -> list[str]:
         """Pending payments whose checkin expired or whose processing time is over."""
         with self._lock:

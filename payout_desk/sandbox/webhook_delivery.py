@@ -85,6 +85,8 @@ class WebhookDispatcher:
                     "status": status,
                     "attempt": attempt,
                     "headers": headers,
+                    # SPEC control table lists `body` without a type: the raw text as sent (a JSON
+                    # string), so a test can check `webhook-signature` over the exact bytes.
                     "body": body.decode("utf-8"),
                     "webhookId": webhook_id,
                     "paymentId": payload.get("id"),
