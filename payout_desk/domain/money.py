@@ -34,11 +34,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation, localcontext
-from functools import cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import iso4217
-from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, get_currency_name
+
+if TYPE_CHECKING:  # Babel is imported lazily, at first display: importing this module stays cheap
+    from babel import Locale
 
 __all__ = [
     "MAX_AMOUNT",
@@ -51,6 +53,7 @@ __all__ = [
     "currency",
     "display_name",
     "format_amount",
+    "format_amount_number",
     "parse_amount",
 ]
 
@@ -125,6 +128,8 @@ def active_currencies() -> tuple[Currency, ...]:
 def display_name(currency: Currency, locale: str) -> str:
     """The currency's name in the user's language via Babel (``"Euro"``, ``"ユーロ"``); the ISO
     English name when Babel has none or the locale is unknown."""
+    from babel.numbers import get_currency_name
+
     try:
         name = get_currency_name(currency.code, locale=_locale(locale))
     except (ValueError, TypeError):  # pragma: no cover - babel data problems
@@ -271,10 +276,35 @@ def amount_to_wire(amount: Decimal, currency: Currency) -> str:
 
 
 def _locale(locale: str) -> Locale:
+    """The parsed Babel locale for ``"de_DE"`` / ``"de-DE"`` (en_US when unknown), cached per string:
+    ``Locale.parse`` costs about a millisecond, and the history formats thousands of cells."""
+    return _parsed_locale(str(locale).replace("-", "_"))
+
+
+@lru_cache(maxsize=32)
+def _parsed_locale(name: str) -> Locale:
+    from babel import Locale, UnknownLocaleError
+
     try:
-        return Locale.parse(str(locale).replace("-", "_"))
+        return Locale.parse(name)
     except (UnknownLocaleError, ValueError, TypeError):
-        return Locale.parse(_DEFAULT_LOCALE)
+        return Locale.parse(_DEFAULT_LOCALE) if name == _DEFAULT_LOCALE else _parsed_locale(_DEFAULT_LOCALE)
+
+
+def _display_value(amount: Decimal, currency: Currency) -> tuple[Decimal, int]:
+    """``amount`` quantized for display and the number of fraction digits to show: the currency's
+    ISO 4217 minor units, or more when the amount is more precise (never rounded away)."""
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"amount must be a Decimal, not {type(amount).__name__}")
+    if not amount.is_finite():
+        raise ValueError("cannot format a non-finite amount")
+    exponent = amount.as_tuple().exponent
+    shown = max(currency.minor_units, -exponent if isinstance(exponent, int) else 0)
+    try:
+        with localcontext(_EXACT):
+            return amount.quantize(Decimal(1).scaleb(-shown)), shown
+    except InvalidOperation:  # absurdly large: Babel shows it as it is
+        return amount, shown
 
 
 def format_amount(amount: Decimal, currency: Currency, locale: str) -> str:
@@ -285,19 +315,28 @@ def format_amount(amount: Decimal, currency: Currency, locale: str) -> str:
     to the ISO digits. An amount more precise than the currency is shown with all its digits, never
     rounded away. ``locale`` is ``"de_DE"`` or ``"de-DE"``; an unknown locale falls back to en_US.
     Raises ``ValueError`` for a non-finite amount, ``TypeError`` for a non-Decimal."""
-    if not isinstance(amount, Decimal):
-        raise TypeError(f"amount must be a Decimal, not {type(amount).__name__}")
-    if not amount.is_finite():
-        raise ValueError("cannot format a non-finite amount")
+    from babel.numbers import format_currency
+
+    value, shown = _display_value(amount, currency)
     loc = _locale(locale)
-    digits = currency.minor_units
-    exponent = amount.as_tuple().exponent
-    shown = max(digits, -exponent if isinstance(exponent, int) else 0)
-    try:
-        with localcontext(_EXACT):
-            value = amount.quantize(Decimal(1).scaleb(-shown))
-    except InvalidOperation:  # absurdly large: Babel shows it as it is
-        value = amount
     pattern = copy.copy(loc.currency_formats["standard"])
-    pattern.frac_prec = (digits, shown)
+    pattern.frac_prec = (currency.minor_units, shown)
     return format_currency(value, currency.code, format=pattern, locale=loc, currency_digits=False)
+
+
+def format_amount_number(amount: Decimal, currency: Currency, locale: str) -> str:
+    """The amount as a plain number in ``locale``'s conventions, without any currency symbol or code,
+    with exactly the ISO 4217 minor-unit digits: ``"4,999.99"`` USD, ``"98,000"`` JPY, ``"310.500"``
+    BHD in en_US; ``"4.999,99"`` in de_DE. For tables whose next column names the currency.
+
+    Babel ``format_decimal`` with the locale's decimal pattern fixed to the ISO digits, after
+    quantizing (never a float). An amount more precise than the currency keeps all its digits, never
+    rounded away. An unknown locale falls back to en_US. Raises ``ValueError`` for a non-finite
+    amount, ``TypeError`` for a non-Decimal."""
+    from babel.numbers import format_decimal
+
+    value, shown = _display_value(amount, currency)
+    loc = _locale(locale)
+    pattern = copy.copy(loc.decimal_formats[None])
+    pattern.frac_prec = (currency.minor_units, shown)
+    return format_decimal(value, format=pattern, locale=loc)

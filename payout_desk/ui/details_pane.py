@@ -8,11 +8,14 @@ Construct::
     pane.set_events(events)       # fill the timeline directly (show_record does it via events_source)
 
 Signals: ``eventsLoaded(int)`` (number of events shown), ``eventsFailed(str)``.
-Object names: ``detailsPane``, ``detailsTitle``, ``timelineList`` (a QListWidget; each item reads
-"what" then "when · who", with ``WhatRole`` / ``WhoRole`` / ``WhenRole`` data),
-and one selectable QLabel per field named ``detail_<field>`` (``detail_status``, ``detail_amount``,
-``detail_payment_id``, ``detail_failure`` …). Loading the events runs through
-``asyncio.ensure_future``; a newer selection supersedes an older load.
+Object names: ``detailsPane``, ``detailsTitle``, ``detailsSplitter`` (fields | timeline, side by side
+so the pane suits a place under the history table), ``timelineList`` (a QListWidget; each item reads
+"what" then "when · who", with ``WhatRole`` / ``WhoRole`` / ``WhenRole`` data), and one
+:class:`ValueText` per field named ``detail_<field>`` (``detail_status``, ``detail_amount``,
+``detail_payment_id``, ``detail_failure`` …): read-only, selectable by mouse (Ctrl+C copies exactly the
+value), wrapping anywhere so a payment id or checkin URL is never cut, growing to fit its text; it has
+QLabel's ``text()`` / ``setText()``. Loading the events runs through ``asyncio.ensure_future``; a newer
+selection supersedes an older load.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import json
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QPalette, QResizeEvent, QTextOption, QWheelEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -32,6 +37,8 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QScrollArea,
     QSizePolicy,
+    QSplitter,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -42,7 +49,7 @@ from payout_desk.journal.models import JournalEvent, PayoutRecord
 from payout_desk.ui.history_columns import format_local_time, format_record_amount
 from payout_desk.ui.status_style import status_style
 
-__all__ = ["DetailsPane", "EventsSource", "WhatRole", "WhenRole", "WhoRole", "describe_event"]
+__all__ = ["DetailsPane", "EventsSource", "ValueText", "WhatRole", "WhenRole", "WhoRole", "describe_event"]
 
 #: Data roles of the timeline items (the text is "what\nwhen · who").
 WhatRole: Final = int(Qt.ItemDataRole.UserRole) + 1
@@ -74,6 +81,61 @@ _STATUS_KINDS: Final = frozenset({"status", "created", "rejected", "outcome_unkn
 
 class EventsSource(Protocol):
     def events(self, local_id: int) -> Awaitable[list[JournalEvent]]: ...
+
+
+class ValueText(QTextEdit):
+    """One read-only field value: selectable by mouse, copied exactly (no inserted break characters),
+    wrapped anywhere when a word is longer than the line (ids, URLs, keys), as tall as its text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # so Ctrl+C copies a selection; not a Tab stop
+        self.setAcceptRichText(False)
+        self.setUndoRedoEnabled(False)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(40)
+        self.document().setDocumentMargin(0)
+        self.viewport().setAutoFillBackground(False)  # transparent: reads like a label on the pane
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self._fit()
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # QLabel's API, so the pane's fields read like labels
+        self.setPlainText(text)
+        self._fit()
+
+    def set_emphasis(self, color: QColor | None = None, *, bold: bool = False) -> None:
+        """Text colour and weight (palette and font, not a style sheet, so a later palette change —
+        light/dark — still reaches the plain values)."""
+        palette = QPalette()  # nothing resolved: every role follows the parent
+        if color is not None:
+            for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+                palette.setColor(group, QPalette.ColorRole.Text, color)
+        self.setPalette(palette)
+        font = QFont()  # likewise: follows the parent's font
+        if bold:
+            font.setBold(True)
+        self.setFont(font)
+
+    def _fit(self, *_args: object) -> None:
+        height = int(self.document().size().height() + 0.999) + 2 * self.frameWidth()
+        self.setFixedHeight(max(height, self.fontMetrics().height()))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        event.ignore()  # never scrolls itself: the pane's scroll area gets the wheel
 
 
 def _currency_name(code: str) -> str:
@@ -146,15 +208,13 @@ class DetailsPane(QWidget):
         body = QWidget(self)
         form = QFormLayout(body)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.fields: dict[str, QLabel] = {}
+        form.setContentsMargins(0, 0, 4, 0)
+        form.setVerticalSpacing(3)
+        self.fields: dict[str, ValueText] = {}
         for key, label in FIELDS:
-            value = QLabel("", body)
+            value = ValueText(body)
             value.setObjectName(f"detail_{key}")
             value.setAccessibleName(label)
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             name = QLabel(label + ":", body)
             name.setBuddy(value)
             if key == "status":  # icon + coloured text: never colour alone
@@ -171,15 +231,20 @@ class DetailsPane(QWidget):
                 form.addRow(name, value)
             self.fields[key] = value
         scroll = QScrollArea(self)
+        scroll.setObjectName("detailsFields")
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # values wrap instead
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
-        layout.addWidget(scroll, 3)
+        scroll.setMinimumWidth(240)
 
-        heading = QLabel("Timeline", self)
+        events = QWidget(self)
+        events_layout = QVBoxLayout(events)
+        events_layout.setContentsMargins(0, 0, 0, 0)
+        heading = QLabel("Timeline", events)
         heading.setFont(font)
-        layout.addWidget(heading)
-        self.timeline = QListWidget(self)
+        events_layout.addWidget(heading)
+        self.timeline = QListWidget(events)
         self.timeline.setObjectName("timelineList")
         self.timeline.setAccessibleName("Timeline of attempts and status changes")
         self.timeline.setAlternatingRowColors(True)
@@ -187,7 +252,18 @@ class DetailsPane(QWidget):
         self.timeline.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.timeline.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         heading.setBuddy(self.timeline)
-        layout.addWidget(self.timeline, 2)
+        events_layout.addWidget(self.timeline, 1)
+        events.setMinimumWidth(200)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("detailsSplitter")
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(events)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([520, 340])
+        layout.addWidget(self.splitter, 1)
         self.show_record(None)
 
     # ---------------------------------------------------------------- API
@@ -237,8 +313,8 @@ class DetailsPane(QWidget):
         except Exception as exc:
             self.eventsFailed.emit(str(exc) or type(exc).__name__)
             return
-        if self._record is None or self._record.local_id != local_id:
-            return
+        if self._record is None or self._record.local_id != local_id or not shiboken6.isValid(self.timeline):
+            return  # another payout was selected meanwhile, or the pane was closed
         self.set_events(events)
         self.eventsLoaded.emit(len(events))
 
@@ -272,5 +348,5 @@ class DetailsPane(QWidget):
         for key, text in values.items():
             self.fields[key].setText(text)
         self.status_icon.setPixmap(style.icon.pixmap(16, 16))
-        self.fields["status"].setStyleSheet(f"color: {style.color.name()}; font-weight: bold;")
-        self.fields["failure"].setStyleSheet(f"color: {status_style('failed').color.name()};" if problem else "")
+        self.fields["status"].set_emphasis(style.color, bold=True)
+        self.fields["failure"].set_emphasis(status_style("failed").color if problem else None)

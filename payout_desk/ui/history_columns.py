@@ -1,9 +1,12 @@
 """The history table's columns and how each cell of a payout reads (no Qt model here).
 
 ``COL_*`` column numbers and ``COLUMNS`` (header, server-side ``SortKey``); ``format_local_time``
-(UTC → the machine's local time), ``format_record_amount`` (ISO 4217 minor-unit digits via the
-domain's ``format_amount``: JPY 0, BHD 3 — never a float), ``record_text`` / ``record_texts``.
-Re-exported by :mod:`payout_desk.ui.history_model`.
+(UTC → the machine's local time, to the second), ``format_record_amount`` (the full currency format,
+e.g. ``"$4,999.99"``, for the details pane), ``record_text`` / ``record_texts`` (the cells: Created to
+the minute, Amount as a plain locale number with exactly the ISO 4217 minor-unit digits and no symbol
+— ``"4,999.99"``, ``"98,000"``, ``"310.500"`` — since the Currency column sits beside it),
+``record_tooltip`` (the full values behind a cell), ``amount_widest`` (the widest amount text) and
+``default_column_widths`` (measured from the font). Never a float. Re-exported by :mod:`payout_desk.ui.history_model`.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from functools import lru_cache
 from typing import Final
 
 from PySide6.QtCore import QLocale
+from PySide6.QtGui import QFontMetrics
 
-from payout_desk.domain.money import UnknownCurrencyError, currency, format_amount
+from payout_desk.domain.money import MAX_AMOUNT, UnknownCurrencyError, currency, format_amount, format_amount_number
 from payout_desk.journal.models import PayoutRecord, SortKey
 from payout_desk.ui.status_style import status_style
 
@@ -30,10 +34,13 @@ __all__ = [
     "COL_REFERENCE",
     "COL_STATUS",
     "COL_UPDATED",
+    "amount_widest",
+    "default_column_widths",
     "format_local_time",
     "format_record_amount",
     "record_text",
     "record_texts",
+    "record_tooltip",
 ]
 
 COL_CREATED, COL_STATUS, COL_AMOUNT, COL_CURRENCY, COL_DESCRIPTION = 0, 1, 2, 3, 4
@@ -51,12 +58,27 @@ COLUMNS: Final[tuple[tuple[str, SortKey], ...]] = (
     ("Last update", SortKey.UPDATED_AT),
 )
 
+#: Sample texts the default column widths are measured from (cell padding and the icon come on top).
+_SAMPLES: Final = {
+    COL_CREATED: "2026-11-24 22:05",
+    COL_STATUS: "Succeeded",
+    COL_CURRENCY: "MMM",
+    COL_DESCRIPTION: "Marketplace payout week 12 (extra)",
+    COL_RECIPIENT: "Katherine Johnson (cus_2093)",
+    COL_REFERENCE: "PO-2024-10440",
+    COL_PAYMENT_ID: "pay_30c62ebe95f550002ad4504a",
+    COL_UPDATED: "2026-11-24 22:05",
+}
+_PADDING: Final = 16
+_ICON: Final = 22
 
-def format_local_time(moment: datetime | None) -> str:
-    """A UTC datetime in the machine's local time zone, ``2026-11-24 21:30:05``."""
+
+def format_local_time(moment: datetime | None, *, seconds: bool = True) -> str:
+    """A UTC datetime in the machine's local time zone, ``2026-11-24 21:30:05`` (or, with
+    ``seconds=False``, ``2026-11-24 21:30`` as the table shows it)."""
     if moment is None:
         return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 @lru_cache(maxsize=4096)
@@ -67,19 +89,42 @@ def _amount_text(amount: Decimal, code: str, locale: str) -> str:
         return f"{amount:f} {code}".strip()  # exact digits, never a float
 
 
+@lru_cache(maxsize=4096)
+def _amount_number(amount: Decimal, code: str, locale: str) -> str:
+    try:
+        return format_amount_number(amount, currency(code), locale)
+    except (UnknownCurrencyError, ValueError, TypeError):
+        return f"{amount:f}"  # exact digits, never a float; the Currency column shows the code
+
+
+def amount_widest(locale: str) -> str:
+    """The widest text the Amount column can hold: the largest allowed amount in a 3-digit currency
+    (BHD, KWD, IQD …); the column is sized to fit it, so an amount is never cut."""
+    return _amount_number(MAX_AMOUNT, "BHD", locale)
+
+
 def format_record_amount(record: PayoutRecord, locale: str | None = None) -> str:
     """The record's amount with the currency's ISO 4217 minor-unit digits (JPY 0, BHD 3)."""
     return _amount_text(record.amount, record.currency, locale or QLocale().name())
 
 
+def default_column_widths(metrics: QFontMetrics, locale: str) -> dict[int, int]:
+    """Default widths per column for this font: Created fits "2026-11-24 22:05", Status an icon and
+    "Succeeded" (longer labels elide, the tooltip has them), Amount the largest allowed amount."""
+    widths = {column: metrics.horizontalAdvance(text) + _PADDING for column, text in _SAMPLES.items()}
+    widths[COL_STATUS] += _ICON
+    widths[COL_AMOUNT] = metrics.horizontalAdvance(amount_widest(locale)) + _PADDING
+    return widths
+
+
 def record_text(record: PayoutRecord, column: int, locale: str) -> str:
     """The text of one history cell."""
     if column == COL_CREATED:
-        return format_local_time(record.created_at)
+        return format_local_time(record.created_at, seconds=False)
     if column == COL_STATUS:
         return status_style(record.status).label
     if column == COL_AMOUNT:
-        return _amount_text(record.amount, record.currency, locale)
+        return _amount_number(record.amount, record.currency, locale)
     if column == COL_CURRENCY:
         return record.currency
     if column == COL_DESCRIPTION:
@@ -92,8 +137,28 @@ def record_text(record: PayoutRecord, column: int, locale: str) -> str:
     if column == COL_PAYMENT_ID:
         return record.payment_id or ""
     if column == COL_UPDATED:
-        return format_local_time(record.updated_at)
+        return format_local_time(record.updated_at, seconds=False)
     return ""
+
+
+def record_tooltip(record: PayoutRecord, column: int, locale: str) -> str | None:
+    """The full value behind a cell: the time to the second, the amount with its currency, the
+    status with the provider's reason, the whole description."""
+    if column == COL_CREATED:
+        return format_local_time(record.created_at)
+    if column == COL_UPDATED:
+        return format_local_time(record.updated_at)
+    if column == COL_AMOUNT:
+        return _amount_text(record.amount, record.currency, locale)
+    if column == COL_STATUS:
+        label = status_style(record.status).label
+        reason = record.failure_reason or record.last_error
+        return f"{label}: {reason}" if reason else label
+    if column == COL_DESCRIPTION:
+        return record.description or None
+    if column in (COL_RECIPIENT, COL_REFERENCE, COL_PAYMENT_ID):
+        return record_text(record, column, locale) or None
+    return None
 
 
 def record_texts(record: PayoutRecord, locale: str) -> tuple[str, ...]:

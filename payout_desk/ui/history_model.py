@@ -5,9 +5,8 @@ Construct::
     model = HistoryModel(source, parent=None, *, page_size=200, max_pages=12, locale=None)
     model.reload()            # starts loading (count + first page); returns an asyncio Future
 
-``source`` is anything with the two coroutines of :class:`HistorySource` — ``PayoutDesk`` (the facade)
-fits as is; wrap an ``AsyncJournal`` in :class:`JournalHistorySource`. All I/O runs through
-``asyncio.ensure_future`` on the running (qasync) loop; the GUI thread never blocks.
+``source``: anything with :class:`HistorySource`'s two coroutines — ``PayoutDesk`` as is, an ``AsyncJournal``
+in :class:`JournalHistorySource`. I/O runs via ``asyncio.ensure_future`` on the qasync loop, never blocking.
 
 How it stays fast: ``rowCount`` is the exact total from ``history_count``; ``data()`` for a row whose page
 is not cached returns a placeholder ("…") and schedules that ONE page; when it arrives ``dataChanged``
@@ -19,8 +18,8 @@ Public API: ``set_query(query)``, ``query()``, ``reload()``, ``total()``, ``is_l
 ``record_at(row)``, ``row_of(local_id)``, ``apply_change(change)`` (slot: a PayoutChange; one row's
 ``dataChanged`` when loaded, a reload for a brand-new payout or when the row left the filter),
 ``sort(column, order)`` (server-side), signals ``loadingChanged(bool)``, ``totalChanged(int)``,
-``loadFailed(str)``. Roles: ``RecordRole`` (PayoutRecord or None), ``LocalIdRole``, ``StatusRole``
-(raw status string), ``LoadedRole`` (bool). Column constants ``COL_*``.
+``loadFailed(str)``, ``locale()``. Roles: ``RecordRole`` (PayoutRecord or None), ``LocalIdRole``,
+``StatusRole`` (raw status string), ``LoadedRole`` (bool). Columns and cell texts: history_columns.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from dataclasses import replace
 from typing import Any, Final, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QLocale, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from payout_desk.journal.models import HistoryQuery, PayoutRecord
 from payout_desk.ui.history_columns import (  # re-exported: the model's public column API
@@ -50,29 +49,14 @@ from payout_desk.ui.history_columns import (  # re-exported: the model's public 
     format_local_time,
     format_record_amount,
     record_texts,
+    record_tooltip,
 )
 from payout_desk.ui.status_style import StatusStyle, status_style
 
 __all__ = [
-    "COLUMNS",
-    "COL_AMOUNT",
-    "COL_CREATED",
-    "COL_CURRENCY",
-    "COL_DESCRIPTION",
-    "COL_PAYMENT_ID",
-    "COL_RECIPIENT",
-    "COL_REFERENCE",
-    "COL_STATUS",
-    "COL_UPDATED",
-    "PLACEHOLDER",
-    "HistoryModel",
-    "HistorySource",
-    "JournalHistorySource",
-    "LoadedRole",
-    "LocalIdRole",
-    "RecordRole",
-    "StatusRole",
-    "format_local_time",
+    "COLUMNS", "COL_AMOUNT", "COL_CREATED", "COL_CURRENCY", "COL_DESCRIPTION", "COL_PAYMENT_ID", "COL_RECIPIENT",
+    "COL_REFERENCE", "COL_STATUS", "COL_UPDATED", "PLACEHOLDER", "HistoryModel", "HistorySource",
+    "JournalHistorySource", "LoadedRole", "LocalIdRole", "RecordRole", "StatusRole", "format_local_time",
     "format_record_amount",
 ]
 
@@ -94,8 +78,10 @@ _ALIGN: Final = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND: Final = int(Qt.ItemDataRole.ForegroundRole)
 _DECORATION: Final = int(Qt.ItemDataRole.DecorationRole)
 _TOOLTIP: Final = int(Qt.ItemDataRole.ToolTipRole)
+_FONT: Final = int(Qt.ItemDataRole.FontRole)
 _HANDLED_ROLES: Final = frozenset(
-    {_DISPLAY, _ACCESSIBLE, _ALIGN, _FOREGROUND, _DECORATION, _TOOLTIP, RecordRole, LocalIdRole, StatusRole, LoadedRole}
+    {_DISPLAY, _ACCESSIBLE, _ALIGN, _FOREGROUND, _DECORATION, _TOOLTIP, _FONT}
+    | {RecordRole, LocalIdRole, StatusRole, LoadedRole}
 )
 _FLAGS: Final = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _NO_FLAGS: Final = Qt.ItemFlag.NoItemFlags
@@ -167,6 +153,8 @@ class HistoryModel(QAbstractTableModel):
         self._texts: dict[int, tuple[str, ...]] = {}  # display texts per local id (loaded rows only)
         self._styles: dict[str, StatusStyle] = {}
         self._placeholder_color = QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        self._amount_font = QFont(QGuiApplication.font())
+        self._amount_font.setFeature(QFont.Tag("tnum"), 1)  # tabular digits: amounts line up
 
     # ----------------------------------------------------------------- Qt model API
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -197,6 +185,8 @@ class HistoryModel(QAbstractTableModel):
             return None
         if role == _ALIGN:
             return _RIGHT if column == COL_AMOUNT else _LEFT
+        if role == _FONT:
+            return self._amount_font if column == COL_AMOUNT else None
         record = self._lookup(row)
         if role == LoadedRole:
             return record is not None
@@ -220,17 +210,11 @@ class HistoryModel(QAbstractTableModel):
             return record.local_id
         if role == StatusRole:
             return record.status
+        if role == _TOOLTIP:
+            return record_tooltip(record, column, self._locale)
         if column == COL_STATUS:
             style = self._style(record.status)
-            if role == _DECORATION:
-                return style.icon
-            if role == _FOREGROUND:
-                return style.color
-            if role == _TOOLTIP:
-                reason = record.failure_reason or record.last_error
-                return f"{style.label}: {reason}" if reason else style.label
-        if role == _TOOLTIP and column == COL_DESCRIPTION:
-            return record.description or None
+            return style.icon if role == _DECORATION else style.color if role == _FOREGROUND else None
         return None
 
     def _style(self, status: str) -> StatusStyle:
@@ -251,6 +235,10 @@ class HistoryModel(QAbstractTableModel):
     # ----------------------------------------------------------------- public API
     def query(self) -> HistoryQuery:
         return self._query
+
+    def locale(self) -> str:
+        """The locale the cells are formatted in (``"en_US"``)."""
+        return self._locale
 
     def total(self) -> int:
         return self._total

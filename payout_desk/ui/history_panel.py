@@ -19,7 +19,12 @@ Object names: ``historyPanel``, ``historyFilters`` (the HistoryFilterBar of hist
 ``searchEdit`` debounced 250 ms, ``fromDate`` / ``toDate`` where the earliest date reads "Any",
 ``clearDatesButton``, ``countLabel``; also attributes of the panel), ``historyTable``,
 ``emptyStateLabel``, ``copyPaymentIdButton``, ``reopenCheckinButton``, ``refreshButton``, ``exportButton``,
-``historyMessage`` (results of export/refresh and load errors), ``detailsPane``.
+``historyMessage`` (results of export/refresh and load errors), ``detailsPane``, ``historySplitter``
+(vertical: the table with its actions above, the details pane below, so the table gets the full width).
+
+Column widths: Created, Status, Amount (fits the largest allowed amount, so an amount is never cut),
+Currency, Recipient … get fixed defaults from the font; Description takes the rest of the visible width,
+so Created … Recipient show without scrolling, until the user resizes a column (nothing is remembered).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,12 +53,13 @@ from payout_desk.domain.status import status_label
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.ui.csv_export import ask_export_path, export_summary
 from payout_desk.ui.details_pane import DetailsPane
+from payout_desk.ui.history_columns import default_column_widths
 from payout_desk.ui.history_filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
-from payout_desk.ui.history_model import COL_CREATED, COLUMNS, HistoryModel, RecordRole
+from payout_desk.ui.history_model import COL_CREATED, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS, HistoryModel, RecordRole
 
 __all__ = ["SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryDesk", "HistoryPanel"]
 
-_WIDTHS: Final = (150, 190, 110, 70, 240, 170, 120, 150, 150)
+_DESCRIPTION_MIN: Final = 160
 
 
 class HistoryDesk(Protocol):
@@ -97,22 +103,25 @@ class HistoryPanel(QWidget):
         self.details = DetailsPane(desk, self)
         self._build_actions()
 
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.stack, 1)
-        left_layout.addLayout(self._actions)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        splitter.setSizes([1000, 420])
-        self.details.setMinimumWidth(320)
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.stack, 1)
+        top_layout.addLayout(self._actions)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("historySplitter")
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 1)  # a taller window gives the table more rows
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(7)
+        top.setMinimumHeight(160)
+        self.details.setMinimumHeight(150)
+        self.splitter.setSizes([400, 320])
         layout = QVBoxLayout(self)
         layout.addWidget(self.filters)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
 
         self.model.modelReset.connect(self._after_reset)
         self.model.dataChanged.connect(self._on_data_changed)
@@ -145,9 +154,12 @@ class HistoryPanel(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate(_WIDTHS[: len(COLUMNS)]):
-            self.table.setColumnWidth(column, width)
         header.setSortIndicator(COL_CREATED, Qt.SortOrder.DescendingOrder)  # the model's default order
+        self._columns_fitted = True  # until the user resizes a column: then their widths stay
+        self._widths_set = False  # set at the first layout, once the header has its style and font
+        self._fitting = False
+        header.sectionResized.connect(self._on_section_resized)
+        self.table.viewport().installEventFilter(self)
         self.table.setSortingEnabled(True)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.table)
@@ -161,6 +173,34 @@ class HistoryPanel(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty_label)
+
+    def _default_widths(self) -> dict[int, int]:
+        widths = default_column_widths(self.table.fontMetrics(), self.model.locale())
+        header = self.table.horizontalHeader()  # a header (with its sort arrow) is never cut either
+        return {column: max(width, header.sectionSizeFromContents(column).width()) for column, width in widths.items()}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self._fit_description()
+        return super().eventFilter(watched, event)
+
+    def _fit_description(self) -> None:
+        """Description takes the width the columns up to Recipient leave in the viewport."""
+        if not self._columns_fitted:
+            return
+        self._fitting = True
+        if not self._widths_set:
+            self._widths_set = True
+            for column, width in self._default_widths().items():
+                self.table.setColumnWidth(column, width)
+        others = sum(self.table.columnWidth(c) for c in range(COL_RECIPIENT + 1) if c != COL_DESCRIPTION)
+        width = max(_DESCRIPTION_MIN, self.table.viewport().width() - others)
+        self.table.setColumnWidth(COL_DESCRIPTION, width)
+        self._fitting = False
+
+    def _on_section_resized(self, _column: int, _old: int, _new: int) -> None:
+        if not self._fitting:
+            self._columns_fitted = False  # the user sized a column: leave every width alone
 
     def _button(self, name: str, text: str, accessible: str) -> QPushButton:
         button = QPushButton(text, self)

@@ -4,7 +4,9 @@ Public API::
 
     status_style(status: str, palette: QPalette | None = None) -> StatusStyle
         # .label (domain ``status_label``), .tone (domain ``StatusTone``), .color (QColor readable on
-        # the palette's base colour, ≥ 4.5:1 contrast), .icon (QIcon: a small painted shape per tone)
+        # the palette's base colour, ≥ 4.5:1 contrast), .icon (QIcon: a small painted shape per tone;
+        # its ``QIcon.Mode.Selected`` pixmaps are the same shape in the palette's highlighted-text
+        # colour, so the icon stays readable on a selected row, as the selected text does)
     tone_color(tone, palette=None) -> QColor
     tone_icon(tone, palette=None) -> QIcon
     contrast_ratio(a: QColor, b: QColor) -> float        # WCAG 2 relative-luminance contrast
@@ -87,7 +89,9 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-def _paint_shape(painter: QPainter, tone: StatusTone, color: QColor, size: int) -> None:
+def _paint_shape(painter: QPainter, tone: StatusTone, color: QColor, size: int, *, knockout: bool = False) -> None:
+    """Paint the tone's shape in ``color``; the marks inside (check, cross, "!") are white, or with
+    ``knockout`` cut out of the shape so whatever is behind (the selection colour) shows through."""
     s = float(size)
     pen = QPen(color, max(1.5, s / 9))
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -95,11 +99,17 @@ def _paint_shape(painter: QPainter, tone: StatusTone, color: QColor, size: int) 
     inset = QRectF(1.5, 1.5, s - 3, s - 3)
     white = QPen(QColor("white"), max(1.8, s / 8))
     white.setCapStyle(Qt.PenCapStyle.RoundCap)
+
+    def marks() -> None:
+        painter.setPen(white)
+        if knockout:
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+
     if tone is StatusTone.SUCCESS:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(color))
         painter.drawEllipse(inset)
-        painter.setPen(white)
+        marks()
         path = QPainterPath(QPointF(s * 0.28, s * 0.52))
         path.lineTo(QPointF(s * 0.44, s * 0.68))
         path.lineTo(QPointF(s * 0.73, s * 0.34))
@@ -109,7 +119,7 @@ def _paint_shape(painter: QPainter, tone: StatusTone, color: QColor, size: int) 
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QBrush(color))
         painter.drawEllipse(inset)
-        painter.setPen(white)
+        marks()
         a, b = s * 0.33, s * 0.67
         painter.drawLine(QPointF(a, a), QPointF(b, b))
         painter.drawLine(QPointF(a, b), QPointF(b, a))
@@ -121,7 +131,7 @@ def _paint_shape(painter: QPainter, tone: StatusTone, color: QColor, size: int) 
         tri.lineTo(QPointF(1.0, s - 1.5))
         tri.closeSubpath()
         painter.drawPath(tri)
-        painter.setPen(white)
+        marks()
         painter.drawLine(QPointF(s / 2, s * 0.38), QPointF(s / 2, s * 0.62))
         painter.drawPoint(QPointF(s / 2, s * 0.78))
     elif tone is StatusTone.PROGRESS:
@@ -136,24 +146,33 @@ def _paint_shape(painter: QPainter, tone: StatusTone, color: QColor, size: int) 
         painter.drawEllipse(inset)
 
 
+def _pixmap(tone: StatusTone, color: QColor, size: int, *, knockout: bool) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    _paint_shape(painter, tone, color, size, knockout=knockout)
+    painter.end()
+    return pixmap
+
+
 @cache
-def _icon(tone: StatusTone, color_name: str) -> QIcon:
+def _icon(tone: StatusTone, color_name: str, selected_name: str) -> QIcon:
     icon = QIcon()
     for size in (_ICON_SIZE, _ICON_SIZE * 2):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        _paint_shape(painter, tone, QColor(color_name), size)
-        painter.end()
-        icon.addPixmap(pixmap)
+        icon.addPixmap(_pixmap(tone, QColor(color_name), size, knockout=False), QIcon.Mode.Normal)
+        # On a selected row (the views paint icons in Selected mode there) the tone colour would sit on
+        # the selection colour with too little contrast: draw the shape like the selected text instead.
+        icon.addPixmap(_pixmap(tone, QColor(selected_name), size, knockout=True), QIcon.Mode.Selected)
     return icon
 
 
 def tone_icon(tone: StatusTone, palette: QPalette | None = None) -> QIcon:
-    """A small painted icon whose SHAPE identifies the tone (cached per tone and colour)."""
+    """A small painted icon whose SHAPE identifies the tone (cached per tone and colours); its
+    Selected-mode pixmaps use the palette's highlighted-text colour."""
     tone = StatusTone(tone)
-    return _icon(tone, tone_color(tone, palette).name())
+    selected = _palette(palette).color(QPalette.ColorRole.HighlightedText)
+    return _icon(tone, tone_color(tone, palette).name(), selected.name())
 
 
 def status_style(status: str, palette: QPalette | None = None) -> StatusStyle:

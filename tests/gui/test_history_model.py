@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFont
 
 from payout_desk.journal import AsyncJournal, HistoryQuery, PayoutRecord, SortKey
 from payout_desk.ui.history_model import (
@@ -174,15 +175,23 @@ def test_new_payout_reloads_count_and_first_page(
 
 
 def test_amounts_use_the_currency_minor_units_right_aligned(model: HistoryModel, run_async: Callable[..., Any]) -> None:
+    tip = Qt.ItemDataRole.ToolTipRole
     shown: dict[str, str] = {}
     for row in range(6):
         rec = model.data(model.index(row, 0), RecordRole)
         shown[rec.currency] = model.data(model.index(row, COL_AMOUNT))
-    assert shown["JPY"] == "¥1,500"
-    assert shown["BHD"].replace("\xa0", " ").endswith("1.500")  # Babel en_US: "BHD1.500"
-    assert shown["EUR"] == "€12.50"
+    # a plain number with exactly the ISO 4217 digits and no symbol: the Currency column is beside it
+    assert shown == {"JPY": "1,500", "BHD": "1.500", "EUR": "12.50"}
+    tips = {
+        model.data(model.index(r, 0), RecordRole).currency: model.data(model.index(r, COL_AMOUNT), tip)
+        for r in range(6)
+    }
+    assert tips == {"JPY": "¥1,500", "BHD": "BHD1.500", "EUR": "€12.50"}  # the full format, on hover
     align = model.data(model.index(0, COL_AMOUNT), Qt.ItemDataRole.TextAlignmentRole)
     assert align & Qt.AlignmentFlag.AlignRight
+    font = model.data(model.index(0, COL_AMOUNT), Qt.ItemDataRole.FontRole)
+    assert font.featureValue(QFont.Tag("tnum")) == 1  # tabular digits
+    assert model.data(model.index(0, COL_DESCRIPTION), Qt.ItemDataRole.FontRole) is None
     assert model.data(model.index(0, COL_STATUS), Qt.ItemDataRole.DecorationRole) is not None
     assert model.headerData(COL_AMOUNT, Qt.Orientation.Horizontal) == "Amount"
     assert model.rowCount(model.index(0, 0)) == 0

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QScrollArea
 
 from payout_desk.journal import AsyncJournal, HistoryQuery
 from payout_desk.provider.client import PayoutsClient
@@ -184,3 +185,99 @@ def test_refresh_now_asks_the_desk_and_reports(panel: HistoryPanel, qtbot: Any) 
     assert done.args[0].local_id == panel.current_record().local_id
     assert panel.message.text() == "Status checked just now: Rejected"
     assert panel.details.fields["failure"].text() == "Bad IBAN"
+
+
+def test_layout_shows_created_to_recipient_without_scrolling(panel: HistoryPanel, qtbot: Any) -> None:
+    from payout_desk.ui.history_columns import amount_widest
+    from payout_desk.ui.history_model import COL_AMOUNT, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS
+
+    assert panel.splitter.orientation() == Qt.Orientation.Vertical  # details below: the table gets the width
+    assert panel.splitter.widget(1) is panel.details
+    panel.resize(880, 760)  # what the main window gives the history at 1440 px wide
+    qtbot.waitUntil(lambda: panel.table.viewport().width() < 880, timeout=2000)
+    table, header = panel.table, panel.table.horizontalHeader()
+    qtbot.waitUntil(
+        lambda: header.sectionViewportPosition(COL_RECIPIENT) + table.columnWidth(COL_RECIPIENT)
+        <= table.viewport().width(),
+        timeout=2000,
+    )
+    assert header.sectionViewportPosition(0) == 0
+    assert table.columnWidth(COL_DESCRIPTION) >= 160
+    widest = table.fontMetrics().horizontalAdvance(amount_widest(panel.model.locale()))
+    assert table.columnWidth(COL_AMOUNT) > widest  # 1,000,000,000.000 is never cut
+    for column in range(len(COLUMNS)):  # no header is cut either
+        assert table.columnWidth(column) >= header.sectionSizeFromContents(column).width()
+
+    # once the user sizes a column, widths are theirs: a resize no longer moves Description
+    header.resizeSection(COL_RECIPIENT, 300)
+    description = table.columnWidth(COL_DESCRIPTION)
+    panel.resize(1200, 760)
+    qtbot.waitUntil(lambda: table.viewport().width() > 900, timeout=2000)
+    assert table.columnWidth(COL_DESCRIPTION) == description
+
+
+def test_details_values_wrap_anywhere_and_copy_exactly(panel: HistoryPanel, qtbot: Any) -> None:
+    from dataclasses import replace
+
+    from payout_desk.ui.details_pane import DetailsPane
+
+    panel.select_row(0)
+    long_id = "pay_" + "30c62ebe95f550002ad4504a" * 3
+    url = f"http://127.0.0.1:33719/checkin/{long_id}"
+    record = replace(panel.current_record(), payment_id=long_id, checkin_url=url)
+    pane = DetailsPane(None)
+    qtbot.addWidget(pane)
+    pane.resize(420, 500)
+    pane.show()
+    pane.show_record(record)
+    field = pane.fields["payment_id"]
+    one_line = field.fontMetrics().height()
+    qtbot.waitUntil(lambda: field.height() > 1.5 * one_line, timeout=2000)  # wrapped, not cut
+    assert field.text() == long_id  # nothing inserted: what is copied is the id
+    assert pane.fields["checkin"].text() == url
+    assert pane.fields["checkin"].height() > 1.5 * one_line
+    assert field.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+    assert field.isReadOnly()
+    scroll = pane.findChild(QScrollArea, "detailsFields")
+    assert scroll.horizontalScrollBar().maximum() == 0
+    qtbot.waitUntil(lambda: field.geometry().right() < scroll.viewport().width(), timeout=2000)  # not clipped
+    field.selectAll()
+    field.copy()
+    assert QGuiApplication.clipboard().text() == long_id
+
+    # a later palette change (light → dark) reaches the values: no style sheet freezes their colour
+    from PySide6.QtGui import QColor, QPalette
+
+    light = QGuiApplication.palette()
+    dark = QPalette(QColor("#353535"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e8e8e8"))
+    QGuiApplication.setPalette(dark)
+    try:
+        qtbot.waitUntil(lambda: field.palette().color(QPalette.ColorRole.Text) == QColor("#e8e8e8"), timeout=2000)
+    finally:
+        QGuiApplication.setPalette(light)
+
+
+def test_status_icon_is_readable_on_the_selection(qapp: Any) -> None:
+    from PySide6.QtGui import QColor, QIcon, QPalette
+
+    from payout_desk.domain.status import StatusTone
+    from payout_desk.ui.status_style import contrast_ratio, tone_icon
+
+    palette = QGuiApplication.palette()
+    highlight = palette.color(QPalette.ColorRole.Highlight)
+    for tone in StatusTone:
+        icon = tone_icon(tone, palette)
+        normal = icon.pixmap(16, 16, QIcon.Mode.Normal).toImage()
+        selected = icon.pixmap(16, 16, QIcon.Mode.Selected).toImage()
+        assert bytes(normal.constBits()) != bytes(selected.constBits())
+        opaque = [
+            QColor(selected.pixel(x, y))
+            for x in range(selected.width())
+            for y in range(selected.height())
+            if QColor.fromRgba(selected.pixel(x, y)).alpha() == 255
+        ]
+        assert opaque, tone
+        for color in opaque:  # the shape is drawn in the selected text's colour
+            assert color == palette.color(QPalette.ColorRole.HighlightedText), tone
+        assert contrast_ratio(opaque[0], highlight) >= 3.0  # WCAG non-text contrast
