@@ -1,0 +1,72 @@
+"""Shared set-up of the Qt benchmark children: the app's own Qt start (``main()``'s order) and waits.
+
+``start_qt()`` does what ``payout_desk.app.main`` does before the loop runs: ``prepare_qt_environment()``,
+the QtWebEngineWidgets import, one QApplication that does not quit on its last window, one qasync
+loop. ``run_once(loop, coro)`` runs it exactly once (DESIGN.md: quitting it twice segfaults).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+__all__ = ["run_once", "start_qt", "wait_for", "wait_signal"]
+
+#: Extra references to None/True/False, never released. PySide6 6.12.0 drops one reference to None each
+#: time a C++ getter hands back a stored None (e.g. ``QComboBox.currentData()`` on the history's "All"
+#: status filter: ``python -m benchmarks.refcount_check`` shows it); after enough calls CPython aborts
+#: with "none_dealloc: deallocating None". The ballast keeps a benchmark child alive long enough to be
+#: measured; it changes no timing. The app itself has no such ballast: see README "Known problems".
+_BALLAST: list[object] = [None, True, False] * 2_000_000
+
+
+def start_qt() -> tuple[Any, Any]:
+    """(QApplication, qasync.QEventLoop) set up exactly as the app does."""
+    from payout_desk.app import prepare_qt_environment
+
+    prepare_qt_environment()
+    import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    return app, loop
+
+
+def run_once(loop: Any, coro: Coroutine[Any, Any, Any]) -> Any:
+    with loop:
+        return loop.run_until_complete(coro)
+
+
+async def wait_for(condition: Callable[[], bool], within: float, step: float = 0.001) -> bool:
+    """Poll ``condition`` on the running loop until true or ``within`` s pass (bounded); whether it came true."""
+    deadline = time.perf_counter() + within
+    while not condition():
+        if time.perf_counter() > deadline:
+            return False
+        await asyncio.sleep(step)
+    return True
+
+
+async def wait_signal(signal: Any, within: float, predicate: Callable[..., bool] | None = None) -> tuple[Any, ...]:
+    """Wait for ``signal`` (optionally one whose arguments satisfy ``predicate``); its arguments."""
+    future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def slot(*args: Any) -> None:
+        if not future.done() and (predicate is None or predicate(*args)):
+            future.set_result(args)
+
+    signal.connect(slot)
+    try:
+        return await asyncio.wait_for(future, within)
+    finally:
+        with contextlib.suppress(RuntimeError, TypeError):
+            signal.disconnect(slot)
