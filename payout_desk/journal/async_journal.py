@@ -8,8 +8,9 @@ qasync) only awaits futures.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -170,6 +171,35 @@ class AsyncJournal:
                 return
             for record in chunk:
                 yield record
+
+    async def iter_export_lines(
+        self, query: HistoryQuery, batch: int = 5000, *, defuse: Collection[str] = ()
+    ) -> AsyncGenerator[list[str], None]:
+        """See ``Journal.iter_export_lines``: an async iterator of lists of CSV lines.
+
+        The next batch is read on the worker thread while the caller handles the current one (the
+        SQLite work and the caller's overlap on two cores); between batches other journal calls run.
+        """
+        iterator = await self._run(self._journal.iter_export_lines, query, batch, defuse=defuse)
+        loop = asyncio.get_running_loop()
+        executor = self._executor
+        if executor is None:
+            raise JournalError("the journal is closed")
+
+        def next_batch() -> list[str]:
+            return next(iterator, [])
+
+        pending = loop.run_in_executor(executor, next_batch)
+        try:
+            while chunk := await pending:
+                pending = loop.run_in_executor(executor, next_batch)
+                yield chunk
+        finally:
+            if not pending.done():  # stopped early: let the read in flight finish, then close the reader
+                with contextlib.suppress(Exception):
+                    await pending
+            with contextlib.suppress(Exception):
+                await loop.run_in_executor(executor, iterator.close)
 
     async def run(self, fn: Callable[[Journal], _T]) -> _T:
         """Run ``fn(journal)`` on the worker thread (for callers needing several reads at once)."""

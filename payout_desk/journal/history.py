@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -270,7 +270,15 @@ class HistoryReader:
         return found
 
     def iter_rows(self, query: HistoryQuery, select: str, batch: int, version: object) -> Iterator[tuple[object, ...]]:
-        """Every matching row (``select``: columns of ``p``, local_id first) in the query's order.
+        """Every matching row (``select``: columns of ``p``) in the query's order (see ``iter_batches``)."""
+        for rows in self.iter_batches(query, select, batch, version):
+            yield from rows
+
+    def iter_batches(
+        self, query: HistoryQuery, select: str, batch: int, version: object
+    ) -> Generator[list[tuple[object, ...]], None, None]:
+        """Every matching row (``select``: columns of ``p``) in the query's order, in lists of at most
+        ``batch`` rows (never an empty list).
 
         Sorted by an immutable, never-NULL key (created, amount, currency) without text, rows are
         read in keyset batches straight from the sort index; otherwise the matching ids are read
@@ -283,24 +291,27 @@ class HistoryReader:
         if query.sort not in KEYSET_SORTS or compiled.has_text:
             ids = self.ids(query, 0, -1, version)
             for start in range(0, len(ids), batch):
-                yield from self.rows(ids[start : start + batch], select)
+                if rows := self.rows(ids[start : start + batch], select):
+                    yield rows
             return
         expression, index = SORTS[query.sort]
         direction, beyond = ("DESC", "<") if query.descending else ("ASC", ">")
         where = _where(compiled.filters)
-        head = f"SELECT {select}, {expression} FROM payouts p INDEXED BY {index} WHERE {where}"  # noqa: S608
+        # The keyset (local id, sort value) is read after the selected columns and cut off.
+        head = f"SELECT {select}, p.local_id, {expression} FROM payouts p INDEXED BY {index} WHERE {where}"  # noqa: S608
         tail = f"ORDER BY {expression} {direction}, p.local_id {direction} LIMIT ?"
         sql, params = f"{head} {tail}", (*compiled.filter_params, batch)
         while rows := self._conn.execute(sql, params).fetchall():
-            yield from (row[:-1] for row in rows)
+            yield [row[:-2] for row in rows]
             if len(rows) < batch:
                 return
             sql = f"{head} AND ({expression}, p.local_id) {beyond} (?, ?) {tail}"
-            params = (*compiled.filter_params, rows[-1][-1], rows[-1][0], batch)
+            params = (*compiled.filter_params, rows[-1][-1], rows[-1][-2], batch)
 
-    def rows(self, ids: list[int], select: str) -> Iterator[tuple[object, ...]]:
+    def rows(self, ids: list[int], select: str) -> list[tuple[object, ...]]:
         """The payout rows (``select``: columns of ``p``) of ``ids``, in that order."""
         if not ids:
-            return iter(())
+            return []
         sql = f"SELECT {select} FROM json_each(?) j JOIN payouts p ON p.local_id = j.value ORDER BY j.key"  # noqa: S608
-        return iter(self._conn.execute(sql, (json.dumps(ids),)).fetchall())
+        rows: list[tuple[object, ...]] = self._conn.execute(sql, (json.dumps(ids),)).fetchall()
+        return rows

@@ -10,16 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import fields
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from payout_desk.domain.payout import FrozenMetadata
 from payout_desk.journal import schema
-from payout_desk.journal.history import EPOCH, HistoryReader, from_micros, to_micros
+from payout_desk.journal.export_rows import SELECT as _SELECT
+from payout_desk.journal.export_rows import SELECT_P as _SELECT_P
+from payout_desk.journal.export_rows import iter_export_lines, register_functions
+from payout_desk.journal.export_rows import record_from_row as _record
+from payout_desk.journal.history import HistoryReader, from_micros, to_micros
 from payout_desk.journal.lock import JournalLock
 from payout_desk.journal.models import (
     AttemptLike,
@@ -41,33 +42,6 @@ _ENVIRONMENTS: Final = frozenset({"sandbox", "live"})
 
 def _dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-_FIELDS: Final = tuple(f.name for f in fields(PayoutRecord))
-#: Every PayoutRecord field is a payouts column of the same name; records are read in field order.
-_SELECT: Final = ", ".join(_FIELDS)
-_SELECT_P: Final = ", ".join(f"p.{c}" for c in _FIELDS)
-_I_CREATED, _I_UPDATED, _I_AMOUNT, _I_METADATA = (
-    _FIELDS.index(n) for n in ("created_at", "updated_at", "amount", "metadata")
-)
-
-
-def _record(row: tuple[Any, ...]) -> PayoutRecord:
-    """A PayoutRecord from a row of ``_SELECT`` columns.
-
-    Hot path (an export builds a million of these): the frozen dataclass's ``__init__`` (one
-    ``object.__setattr__`` per field) is bypassed by filling the instance dict directly, which
-    gives an identical object.
-    """
-    values = list(row)
-    values[_I_CREATED] = EPOCH + timedelta(0, 0, values[_I_CREATED])  # from_micros, inlined
-    values[_I_UPDATED] = EPOCH + timedelta(0, 0, values[_I_UPDATED])
-    values[_I_AMOUNT] = Decimal(values[_I_AMOUNT])
-    if values[_I_METADATA] is not None:
-        values[_I_METADATA] = FrozenMetadata(json.loads(values[_I_METADATA]))
-    record: PayoutRecord = object.__new__(PayoutRecord)
-    record.__dict__.update(zip(_FIELDS, values, strict=True))
-    return record
 
 
 class Journal:
@@ -93,6 +67,7 @@ class Journal:
         self.backup_path = backup
         self._clock = clock or (lambda: datetime.now(UTC))
         self._history = HistoryReader(conn)
+        register_functions(conn)  # the export's SQL helpers
         self._writes = 0
 
     @classmethod
@@ -418,6 +393,16 @@ class Journal:
             raise ValueError("batch must be positive")
         for row in self._history.iter_rows(query, _SELECT_P, batch, self._version()):
             yield _record(row)
+
+    def iter_export_lines(
+        self, query: HistoryQuery, batch: int = 5000, *, defuse: Collection[str] = ()
+    ) -> Generator[list[str], None, None]:
+        """The CSV line (``export_rows``: EXPORT_COLUMNS, cells defused with ``defuse``, no line end)
+        of every matching payout in the query's order, ``batch`` a list; no PayoutRecord is built.
+        Same reading guarantees as ``iter_matching``."""
+        if batch <= 0:
+            raise ValueError("batch must be positive")
+        return iter_export_lines(self._history, query, batch, self._version(), defuse)
 
 
 def _sha256(text: str) -> str:
