@@ -78,18 +78,14 @@ def run_bare(t0_ns: int, settle: float) -> dict[str, Any]:
 def run_app(t0_ns: int, data_dir: Path, settle: float) -> dict[str, Any]:
     import asyncio
 
-    from payout_desk.app import launch, prepare_qt_environment
+    from payout_desk.app import create_qt_application, launch
     from payout_desk.logging_setup import configure_logging
     from payout_desk.ui.app_context import AppPaths
 
     configure_logging(AppPaths.resolve(data_dir).log_dir)  # as main() does with --data-dir
-    prepare_qt_environment()
-    import PySide6.QtWebEngineWidgets  # noqa: F401  (before the QApplication, as main() does)
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
+    app = create_qt_application(sys.argv[:1])  # exactly main()'s Qt set-up
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     result: dict[str, Any] = {}

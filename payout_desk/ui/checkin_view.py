@@ -1,6 +1,7 @@
 """CheckinDialog: the provider's hosted checkin page in a locked-down, off-the-record QWebEngineView.
 
-Construct (the QApplication must exist and ``PySide6.QtWebEngineWidgets`` be imported before it)::
+Construct (the QApplication must exist, created by ``payout_desk.app.create_qt_application`` — it sets
+``AA_ShareOpenGLContexts`` — or after ``PySide6.QtWebEngineWidgets`` was imported)::
 
     dialog = CheckinDialog(checkin_url, provider_base_url=profile.base_url, payment_id=record.payment_id,
                            local_id=record.local_id, parent=window)
