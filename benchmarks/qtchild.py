@@ -16,26 +16,16 @@ from typing import Any
 
 __all__ = ["run_once", "start_qt", "wait_for", "wait_signal"]
 
-#: Extra references to None/True/False, never released. PySide6 6.12.0 drops one reference to None each
-#: time a C++ getter hands back a stored None (e.g. ``QComboBox.currentData()`` on the history's "All"
-#: status filter: ``python -m benchmarks.refcount_check`` shows it); after enough calls CPython aborts
-#: with "none_dealloc: deallocating None". The ballast keeps a benchmark child alive long enough to be
-#: measured; it changes no timing. The app itself has no such ballast: see README "Known problems".
-_BALLAST: list[object] = [None, True, False] * 2_000_000
-
 
 def start_qt() -> tuple[Any, Any]:
-    """(QApplication, qasync.QEventLoop) set up exactly as the app does."""
-    from payout_desk.app import prepare_qt_environment
+    """(QApplication, qasync.QEventLoop) set up exactly as the app does, with QtWebEngine loaded as it is
+    once the app has connected (the checkin view's import follows the first paint)."""
+    from payout_desk.app import create_qt_application
 
-    prepare_qt_environment()
-    import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
+    app = create_qt_application(sys.argv[:1])
+    import PySide6.QtWebEngineWidgets  # noqa: F401  (the running app has it loaded)
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     return app, loop

@@ -97,7 +97,9 @@ verdict = "within target" if mb <= budget else "OVER target"
 print(f"{folder}: {mb:.1f} MB ({mib:.1f} MiB) - target <= {budget:.0f} MB: {verdict}")
 PYEOF
 echo "largest files:"
-find "$FOLDER" -type f -printf '%s %P\n' | sort -rn | head -8 | awk '{printf "  %7.1f MB  %s\n", $1/1e6, $2}'
+# awk stops printing after 8 but reads everything: `head` would close the pipe early, and with pipefail
+# sort's SIGPIPE (exit 141) would fail the build.
+find "$FOLDER" -type f -printf '%s %P\n' | sort -rn | awk 'NR <= 8 {printf "  %7.1f MB  %s\n", $1/1e6, $2}'
 
 over=$("$PY" -c "import sys; print(int(int(sys.argv[1]) / 1e6 > float(sys.argv[2])))" "$bytes" "$BUDGET_MB")
 if ((smoke_status != 0)); then

@@ -20,7 +20,7 @@ APP="dist/Payout Desk.app"
 MACOS="$APP/Contents/MacOS"
 
 echo "== smoke test"
-helper=$(find "$APP" -path '*QtWebEngineProcess.app/Contents/MacOS/QtWebEngineProcess' -type f | head -n 1)
+helper=$(find "$APP" -path '*QtWebEngineProcess.app/Contents/MacOS/QtWebEngineProcess' -type f -print -quit)
 [[ -n "$helper" ]] || { echo "QtWebEngineProcess.app is missing from the bundle" >&2; exit 1; }
 echo "smoke: ok    QtWebEngineProcess: ${helper#"$APP/"}"
 got=$("$MACOS/payout-desk" --version)
