@@ -69,14 +69,14 @@ def test_token_goes_to_the_keychain_not_the_settings_file(
     type_into(qtbot, dialog.token_edit, "tk_test_secret123")
     dialog.add_live_profile()
     type_into(qtbot, dialog.url_edit, "https://api.provider.example")
-    type_into(qtbot, dialog.token_edit, "tk_live_secret456")
+    type_into(qtbot, dialog.token_edit, "tk_live_fake-456")
     type_into(qtbot, dialog.threshold_edit, "2500.50")
     dialog.active_combo.setCurrentText("Live 2")
     with qtbot.waitSignal(dialog.settingsSaved, timeout=5000):
         saved = dialog.save()
     assert run_async(saved) is True
     assert memory_keyring.secrets[(SERVICE_NAME, "Sandbox")] == "tk_test_secret123"
-    assert memory_keyring.secrets[(SERVICE_NAME, "Live 2")] == "tk_live_secret456"
+    assert memory_keyring.secrets[(SERVICE_NAME, "Live 2")] == "tk_live_fake-456"
     text = path.read_text(encoding="utf-8")
     assert "secret" not in text
     assert "tk_" not in text

@@ -114,7 +114,7 @@ def test_live_profile_must_be_https() -> None:
 
 
 def test_settings_never_hold_a_token(tmp_path: Path) -> None:
-    token = "tk_live_Secret0Token0For0Settings0123"
+    token = "tk_live_fake-token-for-settings"
     path = tmp_path / "settings.json"
     settings = AppSettings()
     save_settings(settings, path)
