@@ -40,6 +40,8 @@ from payout_desk.provider.errors import (
     ProviderUnavailableError,
     RejectedError,
     error_for_response,
+    is_tls_failure,
+    parse_error_body,
 )
 from payout_desk.provider.models import Attempt, ConnectionCheck, CreateResult, Payment, token_kind
 from payout_desk.provider.retry import RetryPolicy, parse_retry_after, retry_delay
@@ -91,38 +93,6 @@ def _check_token(token: str) -> None:
     if not token or len(token) > 4096 or any(not ("!" <= ch <= "~") for ch in token):
         # Never echo the token, not even in part.
         raise ValueError("the API token is empty or contains characters that are not allowed")
-
-
-def _error_object(response: httpx.Response) -> tuple[str | None, str | None, str | None]:
-    """``(code, message, field)`` from a SPEC error body; Nones where the body is not one."""
-    try:
-        data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None, None, None
-    error = data.get("error") if isinstance(data, dict) else None
-    if not isinstance(error, dict):
-        return None, None, None
-
-    def text(name: str) -> str | None:
-        value = error.get(name)
-        return value if isinstance(value, str) else None
-
-    return text("code"), text("message"), text("field")
-
-
-def _is_tls_failure(exc: BaseException) -> bool:
-    """True when a transport error was caused by TLS (certificate, handshake)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLError | ssl.CertificateError):
-            return True
-        text = str(current)
-        if "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text:
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 class PayoutsClient:
@@ -235,7 +205,7 @@ class PayoutsClient:
             except ProviderProtocolError as exc:
                 exc.status = status
                 return exc
-        code, message, field = _error_object(response)
+        code, message, field = parse_error_body(response.content)
         retry_after = parse_retry_after(response.headers.get("Retry-After"), cap=self.retry.retry_after_cap)
         if not 400 <= status < 600:
             return ProviderProtocolError(f"unexpected HTTP {status}", status=status)
@@ -411,4 +381,4 @@ class PayoutsClient:
         try:
             return await self._once(method, path, content=content, headers=headers), None, False
         except (TimeoutError, httpx.TransportError, httpx.DecodingError) as exc:
-            return None, self._transport_error(exc), _is_tls_failure(exc)
+            return None, self._transport_error(exc), is_tls_failure(exc)

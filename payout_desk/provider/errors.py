@@ -14,6 +14,9 @@ codes and the provider's message, and scrubs its own token out of them besides.
 
 from __future__ import annotations
 
+import json
+import ssl
+
 __all__ = [
     "DEFINITIVE_ERRORS",
     "IdempotencyInProgressError",
@@ -305,3 +308,35 @@ def error_for_response(
         provider_message=message,
         retry_after=retry_after,
     )
+
+
+def parse_error_body(content: bytes) -> tuple[str | None, str | None, str | None]:
+    """``(code, message, field)`` from a SPEC error body; Nones where the body is not one."""
+    try:
+        data = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return None, None, None
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        return None, None, None
+
+    def text(name: str) -> str | None:
+        value = error.get(name)
+        return value if isinstance(value, str) else None
+
+    return text("code"), text("message"), text("field")
+
+
+def is_tls_failure(exc: BaseException) -> bool:
+    """True when a transport error was caused by TLS (certificate, handshake)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError | ssl.CertificateError):
+            return True
+        text = str(current)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
