@@ -29,12 +29,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QLocale, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -50,11 +49,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from payout_desk.provider.models import ConnectionCheck, ConnectionStatus
+from payout_desk.provider.models import ConnectionCheck
 from payout_desk.provider.urls import url_host
 from payout_desk.services.connection import run_connection_test
 from payout_desk.services.secrets import TokenStore
-from payout_desk.services.settings import AppSettings, Profile, ProfileKind, save_settings
+from payout_desk.services.settings import AppSettings, Profile, save_settings
+from payout_desk.ui.settings_rules import ProfileDraft, connection_message, draft_error, parse_threshold
 from payout_desk.ui.status_style import status_style
 
 __all__ = ["NO_KEYCHAIN_TEXT", "SettingsDialog", "connection_message"]
@@ -67,37 +67,6 @@ _IO: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings-io")
 
 async def _off_gui(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(_IO, fn, *args)
-
-
-def connection_message(check: ConnectionCheck, host: str) -> str:
-    """The Test connection verdict in words a finance user can act on."""
-    status = check.status
-    if status is ConnectionStatus.OK:
-        kind = {"test": " (a test token)", "live": " (a live token)"}.get(check.token_kind or "", "")
-        return f"Connected. This token can send payouts{kind}."
-    if status is ConnectionStatus.BAD_TOKEN:
-        return ("The provider did not accept this token. Check that you copied the whole token and that "
-                "it has not been revoked in the Merchant Dashboard.")  # fmt: skip
-    if status is ConnectionStatus.NO_PAYOUT_PERMISSION:
-        return ("The token is valid but is not allowed to send payouts. In the Merchant Dashboard, create a "
-                "token with the \u201cPayout\u201d box ticked.")  # fmt: skip
-    if status is ConnectionStatus.UNREACHABLE:
-        return (f"Could not reach {host or 'the provider'}. Check the address, your network connection or "
-                "proxy, and try again.")  # fmt: skip
-    if status is ConnectionStatus.TLS_ERROR:
-        return f"The secure connection to {host} could not be verified, so nothing was sent. Ask IT to check it."
-    if status is ConnectionStatus.INSECURE_URL:
-        return "The provider address must start with https:// (plain http only for a local sandbox)."
-    return check.user_message or "The provider gave an unexpected answer. Try again later."
-
-
-@dataclass
-class _Draft:
-    name: str
-    kind: ProfileKind
-    base_url: str
-    token: str = ""  # typed in this dialog; "" = keep the stored one
-    is_new: bool = False
 
 
 class SettingsDialog(QDialog):
@@ -122,7 +91,7 @@ class SettingsDialog(QDialog):
         self.tokens = tokens
         self.settings_path = settings_path
         self._connection_test = connection_test
-        self._drafts = [_Draft(p.name, p.kind, p.base_url) for p in settings.profiles]
+        self._drafts = [ProfileDraft(p.name, p.kind, p.base_url) for p in settings.profiles]
         self._removed: list[str] = []
         self._stored: dict[str, bool] = {}
         self._current = -1
@@ -267,7 +236,7 @@ class SettingsDialog(QDialog):
         taken = {d.name for d in self._drafts}
         candidates = ("Live", *(f"Live {n}" for n in range(2, 1000)))
         name = next(c for c in candidates if c not in taken)
-        self._drafts.append(_Draft(name, "live", "", is_new=True))
+        self._drafts.append(ProfileDraft(name, "live", "", is_new=True))
         self._refresh_lists()
         self.profile_list.setCurrentRow(len(self._drafts) - 1)
         self.url_edit.setFocus()
@@ -297,29 +266,11 @@ class SettingsDialog(QDialog):
         where = NO_KEYCHAIN_TEXT if not self.tokens.is_persistent else self.tokens.backend_description
         self.keychain_notice.setText(where)
 
-    def _draft_error(self, d: _Draft) -> str:
-        if not d.name:
-            return "Give the profile a name."
-        if [x.name for x in self._drafts].count(d.name) > 1:
-            return f"Another profile is already called \u201c{d.name}\u201d."
-        if not d.base_url:
-            return ""  # not configured yet: allowed (Test connection asks for it)
-        if d.kind == "live" and not d.base_url.lower().startswith("https://"):
-            return "A Live profile must use a secure address starting with https://."
-        try:
-            Profile(d.name, d.kind, d.base_url)
-        except ValueError as exc:
-            return str(getattr(exc, "user_message", "") or exc)
-        if d.kind == "live" and d.token.startswith("tk_test_"):
-            return "This is a test token (tk_test_…); a Live profile needs a live token (tk_live_…)."
-        return ""
+    def _draft_error(self, d: ProfileDraft) -> str:
+        return draft_error(d, self._drafts)
 
     def _threshold(self) -> Decimal | None:
-        try:
-            value = Decimal(self.threshold_edit.text().strip().replace(",", ""))
-        except InvalidOperation:
-            return None
-        return value if value.is_finite() and value > 0 else None
+        return parse_threshold(self.threshold_edit.text(), QLocale().decimalPoint())
 
     def _validate(self) -> bool:
         current = self._drafts[self._current] if 0 <= self._current < len(self._drafts) else None

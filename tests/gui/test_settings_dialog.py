@@ -54,6 +54,9 @@ def test_live_profile_must_use_https(qtbot: Any, run_async: Callable[..., Any]) 
     type_into(qtbot, dialog.threshold_edit, "-5")
     assert dialog.threshold_error.text()
     assert not dialog.save_button.isEnabled()
+    type_into(qtbot, dialog.threshold_edit, "10,00")  # once read as 1000 by stripping the comma
+    assert dialog.threshold_error.text()
+    assert not dialog.save_button.isEnabled()
 
 
 def test_token_goes_to_the_keychain_not_the_settings_file(
