@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QLocale, Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -146,3 +147,24 @@ def disclosure_button(parent: QWidget, text: str, name: str, accessible: str, de
     button.setAccessibleName(accessible)
     button.setAccessibleDescription(description)
     return button
+
+
+def amount_row_widgets(parent: QWidget, currency_picker: QWidget) -> tuple[QLineEdit, QHBoxLayout, QLabel]:
+    """The amount edit (large, right-aligned) beside ``currency_picker`` in one row, and the hint line
+    that states the currency's rule under them."""
+    edit = line_edit(
+        parent, "amountEdit", "Amount", "The amount to pay out, digits only, with the currency's decimal places"
+    )
+    big = QFont(edit.font())
+    big.setPointSizeF(big.pointSizeF() * 1.4)
+    edit.setFont(big)
+    edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    currency_picker.setFont(big)
+    row = QHBoxLayout()
+    row.addWidget(edit, 3)
+    row.addWidget(currency_picker, 4)
+    hint = QLabel(parent)
+    hint.setObjectName("amountHint")
+    hint.setWordWrap(True)
+    hint.setStyleSheet("color: palette(mid);")
+    return edit, row, hint

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Sequence
 
 from PySide6.QtCore import QLocale, Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from payout_desk.domain.money import Currency, UnknownCurrencyError, currency
@@ -30,6 +29,7 @@ from payout_desk.ui.form_fields import (
     ERROR_COLOR,
     FieldErrorLabel,
     amount_hint,
+    amount_row_widgets,
     buddy_label,
     disclosure_button,
     field_stack,
@@ -87,22 +87,8 @@ class PayoutForm(QWidget):
         self.errors: dict[str, FieldErrorLabel] = {}
 
         # Amount + currency on one row; errors and the currency's rule under it.
-        self.amount_edit = line_edit(
-            self, "amountEdit", "Amount", "The amount to pay out, digits only, with the currency's decimal places"
-        )
-        big = QFont(self.amount_edit.font())
-        big.setPointSizeF(big.pointSizeF() * 1.4)
-        self.amount_edit.setFont(big)
-        self.amount_edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.currency_combo = CurrencyPicker(recent, locale_name=self.locale_name, localize=localize_names, parent=self)
-        self.currency_combo.setFont(big)
-        amount_row = QHBoxLayout()
-        amount_row.addWidget(self.amount_edit, 3)
-        amount_row.addWidget(self.currency_combo, 4)
-        self.amount_hint = QLabel(self)
-        self.amount_hint.setObjectName("amountHint")
-        self.amount_hint.setWordWrap(True)
-        self.amount_hint.setStyleSheet("color: palette(mid);")
+        self.amount_edit, amount_row, self.amount_hint = amount_row_widgets(self, self.currency_combo)
         form.addRow(
             buddy_label(self, "&Amount", self.amount_edit),
             field_stack(self, amount_row, ["amount", "currency"], self.errors, self.amount_hint),
