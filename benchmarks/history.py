@@ -155,7 +155,7 @@ def run(opts: Options) -> list[Figure]:
                 target_ratio=1.3,
                 samples=big_rss,
                 note="RSS after the first page, a jump to the last row and a 1 s settle; "
-                "the app's process shape (QtWebEngine imported)",
+                "the app's process shape (QtWebEngine not loaded, as until the first checkin)",
             )
         )
         figures.append(

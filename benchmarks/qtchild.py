@@ -1,8 +1,8 @@
 """Shared set-up of the Qt benchmark children: the app's own Qt start (``main()``'s order) and waits.
 
 ``start_qt()`` does what ``payout_desk.app.main`` does before the loop runs: ``prepare_qt_environment()``,
-the QtWebEngineWidgets import, one QApplication that does not quit on its last window, one qasync
-loop. ``run_once(loop, coro)`` runs it exactly once (DESIGN.md: quitting it twice segfaults).
+one QApplication that does not quit on its last window (QtWebEngine is not imported: the app loads it
+with its first checkin dialog), one qasync loop. ``run_once(loop, coro)`` runs it exactly once (DESIGN.md: quitting it twice segfaults).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ __all__ = ["run_once", "start_qt", "wait_for", "wait_signal"]
 
 
 def start_qt() -> tuple[Any, Any]:
-    """(QApplication, qasync.QEventLoop) set up exactly as the app does, with QtWebEngine loaded as it is
-    once the app has connected (the checkin view's import follows the first paint)."""
+    """(QApplication, qasync.QEventLoop) set up exactly as the app does; QtWebEngine is not loaded until
+    something opens a checkin dialog, as in the app."""
     from payout_desk.app import create_qt_application
 
     app = create_qt_application(sys.argv[:1])
-    import PySide6.QtWebEngineWidgets  # noqa: F401  (the running app has it loaded)
     import qasync
 
     loop = qasync.QEventLoop(app)

@@ -1,7 +1,7 @@
 """Submit to checkin shown: confirm click → checkin page loaded (``loadFinished(True)``), on loopback.
 
 ``runs`` fresh app processes (``benchmarks.submit_child``), each submitting several payouts through
-the real window: the first submit of each process is *cold* (QtWebEngine starts its browser
+the real window: the first submit of each process is *cold* (QtWebEngine is imported and starts its browser
 process), the others *warm*. Each figure is the median of its samples.
 """
 
@@ -51,7 +51,7 @@ def run(opts: Options) -> list[Figure]:
             runs=len(cold),
             target_max=1000.0,
             samples=cold,
-            note="includes QtWebEngine's first start",
+            note="includes QtWebEngine's import and first start (the app loads it with the first checkin)",
         ),
         Figure(
             NAME,

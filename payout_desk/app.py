@@ -76,6 +76,10 @@ def create_qt_application(argv: Sequence[str]):  # type: ignore[no-untyped-def] 
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication
 
+    from payout_desk.ui.pyside_guard import lighten_feature_import_hook
+
+    lighten_feature_import_hook()
+
     existing = QApplication.instance()
     if existing is None:
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
@@ -124,9 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return int(run_self_test(args.data_dir))
 
-    import qasync
-
     app = create_qt_application([sys.argv[0], *argv])
+    import qasync  # after PySide6 is set up (create_qt_application)
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
 

@@ -21,8 +21,6 @@ import re
 import sys
 from pathlib import Path
 
-import platformdirs
-
 __all__ = [
     "APP_AUTHOR",
     "APP_NAME",
@@ -130,6 +128,8 @@ def _chmod(path: Path, mode: int) -> None:
 
 def default_log_dir() -> Path:
     """The per-user log directory (``~/.local/state/payout-desk/log`` on Linux)."""
+    import platformdirs  # not needed (nor imported) when a data dir is given
+
     return Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
 
 

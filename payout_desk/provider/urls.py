@@ -8,11 +8,16 @@ loopback for this policy, so a poisoned resolver cannot downgrade the connection
 from __future__ import annotations
 
 import ipaddress
+from typing import Final
 from urllib.parse import SplitResult, urlsplit
 
 from payout_desk.provider.errors import InsecureBaseUrlError
 
-__all__ = ["is_loopback_host", "normalize_base_url", "url_host"]
+__all__ = ["CHECKIN_RETURN_URL", "is_loopback_host", "normalize_base_url", "url_host"]
+
+#: The ``redirectUrl`` we send: where the provider sends the browser after checkin. ``.invalid``
+#: (RFC 2606) never resolves; the checkin view catches the navigation before any traffic.
+CHECKIN_RETURN_URL: Final = "https://checkin-return.payout-desk.invalid/done"
 
 
 def is_loopback_host(host: str) -> bool:

@@ -9,7 +9,6 @@ via a small thread pool; HTTP runs on the qasync loop; the journal on its own wo
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import logging
 import os
@@ -18,8 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-
-import platformdirs
 
 T = TypeVar("T")
 
@@ -67,6 +64,8 @@ class AppPaths:
         if data_dir is not None:
             root = data_dir.expanduser().resolve()
             return cls(root, root, root / "logs")
+        import platformdirs  # only for the user's own folders (not with --data-dir)
+
         return cls(
             Path(platformdirs.user_data_dir(APP_DIR_NAME, APP_AUTHOR)),
             Path(platformdirs.user_config_dir(APP_DIR_NAME, APP_AUTHOR)),
@@ -278,6 +277,8 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 def _actor() -> str:
     try:
+        import getpass
+
         return getpass.getuser()
     except Exception:  # no login name (some containers): still journal who did it, generically
         return "unknown"

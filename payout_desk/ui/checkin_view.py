@@ -49,13 +49,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from payout_desk.provider.urls import is_loopback_host
+from payout_desk.provider.urls import CHECKIN_RETURN_URL, is_loopback_host
 from payout_desk.ui.status_style import status_style
 
 __all__ = ["CHECKIN_RETURN_URL", "CheckinDialog", "CheckinPage", "Origin", "origin_of"]
 
-#: Where the provider sends the browser after checkin; ``.invalid`` (RFC 2606) never resolves.
-CHECKIN_RETURN_URL: Final = "https://checkin-return.payout-desk.invalid/done"
 
 Origin = tuple[str, str, int]
 _DEFAULT_PORTS: Final = {"https": 443, "http": 80}

@@ -25,10 +25,8 @@ from PySide6.QtWidgets import (
 
 from payout_desk.domain.money import AmountError, amount_to_wire, display_name, format_amount, parse_amount
 from payout_desk.domain.payout import PayoutRequest
+from payout_desk.ui.banner_styles import LIVE_STYLE, SANDBOX_STYLE
 from payout_desk.ui.form_fields import ERROR_COLOR, push_button
-
-SANDBOX_STYLE = "background: #dcefe3; color: #17442b; border: 1px solid #9cc9ad;"
-LIVE_STYLE = "background: #b3261e; color: white; border: 1px solid #7d1a15;"
 
 
 def environment_text(environment: str, profile: str = "") -> str:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from payout_desk import APP_NAME
 from payout_desk.ui.app_context import AppContext, AppPaths, Connection, LaunchOptions
-from payout_desk.ui.confirm_dialog import LIVE_STYLE, SANDBOX_STYLE
+from payout_desk.ui.banner_styles import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, SANDBOX_STYLE, WARNING_STYLE
 from payout_desk.ui.desk_bridge import DeskBridge
 from payout_desk.ui.notifications import Notifier
 from payout_desk.ui.payout_form import PayoutForm
@@ -39,9 +39,6 @@ from payout_desk.ui.submit_flow import SubmitFlow, checkin_return_url
 
 log = logging.getLogger(__name__)
 
-NEUTRAL_STYLE = "background: palette(midlight); color: palette(text); border: 1px solid palette(mid);"
-WARNING_STYLE = "background: #fff3cd; color: #5c4400; border: 2px solid #b58100;"
-BANNER_CSS = "padding: 6px 12px; font-weight: bold; font-size: 13pt; border-radius: 4px;"
 
 
 def banner_text(connection: Connection) -> str:
@@ -202,7 +199,6 @@ class MainWindow(QMainWindow):
         # Let the window appear first: start-up work begins after the first paint (or 1 s at most).
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._painted.wait(), 1.0)
-        # QtWebEngine's modules load here, after the window is on screen (submit is still disabled).
         self.form.set_redirect_url(checkin_return_url())
         self.form.localize_currency_names()
         try:
