@@ -2,7 +2,8 @@
 
 ``start_qt()`` does what ``payout_desk.app.main`` does before the loop runs: ``prepare_qt_environment()``,
 one QApplication that does not quit on its last window (QtWebEngine is not imported: the app loads it
-with its first checkin dialog), one qasync loop. ``run_once(loop, coro)`` runs it exactly once (DESIGN.md: quitting it twice segfaults).
+with its first checkin dialog), one qasync loop. ``run_once(loop, coro)`` runs it exactly once
+(DESIGN.md: quitting it twice segfaults).
 """
 
 from __future__ import annotations

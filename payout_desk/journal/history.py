@@ -6,9 +6,11 @@ shorter terms, which a trigram index cannot serve, become ``LIKE`` patterns with
 ``\\`` escaped (a full scan: see ``HistoryReader``).
 
 Plans. Every sort key has an index whose implicit last column is the rowid (local_id), the
-tie-breaker, so the order is total and reversing it is exact. The exact count of a query is always
-known first (cached until the journal changes; an unfiltered or status-only count is O(1) from
-the trigger-maintained ``payout_status_counts`` table), and decides the plan:
+tie-breaker, so the order is total and reversing it is exact. The first rows of a text search in
+created order come from ``history_first`` without any count (proven exact; it gives up otherwise).
+Everything else knows the exact count of its query first (cached until the journal changes; an
+unfiltered or status-only count is O(1) from the trigger-maintained ``payout_status_counts`` table),
+which decides the plan:
 
 - a text query materialises its matching ids once into an in-memory temp table (``temp.journal_hits``);
 - a result of at most ``SMALL`` rows is read once through its most selective index, sorted, and its
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from payout_desk.journal.history_first import FIRST_MAX, first_ids
 from payout_desk.journal.models import HistoryQuery, SortKey
 
 __all__ = [
@@ -153,6 +156,7 @@ class HistoryReader:
         self._ordered: dict[tuple[object, ...], list[int]] = {}
         self._hits_key: tuple[object, ...] | None = None
         self._hits_count = 0
+        self._unproven: set[tuple[object, ...]] = set()  # first pages history_first could not prove
 
     def _sync(self, version: object) -> None:
         if version != self._version:
@@ -160,6 +164,7 @@ class HistoryReader:
             self._counts.clear()
             self._ordered.clear()
             self._hits_key = None
+            self._unproven.clear()
 
     def _status_total(self, statuses: tuple[str, ...]) -> int:
         """How many payouts have one of these statuses (O(1): the maintained counts table)."""
@@ -238,8 +243,34 @@ class HistoryReader:
         index = "payouts_status_created" if compiled.statuses else "payouts_created"
         return f"FROM payouts p INDEXED BY {index} WHERE {_where(compiled.filters)}", compiled.filter_params
 
+    def _first(self, query: HistoryQuery, offset: int, limit: int, version: object) -> list[int] | None:
+        """Rows near the start of a text query in created order, without its count (``history_first``);
+        None when that plan does not apply. When they are all the rows, the count is cached too."""
+        if query.sort is not SortKey.CREATED_AT or limit <= 0 or offset + limit > FIRST_MAX:
+            return None
+        self._sync(version)
+        compiled = compile_query(query)
+        key = (compiled.key, query.sort, query.descending)
+        if compiled.fts is None or compiled.empty or key in self._ordered or key in self._unproven:
+            return None
+        found = first_ids(self._conn, compiled, query.descending, offset + limit)
+        if found is None:
+            self._unproven.add(key)
+            return None
+        ids, complete = found
+        if complete:
+            self._counts[compiled.key] = len(ids)
+            if len(ids) <= self.small:
+                if len(self._ordered) >= 8:
+                    self._ordered.clear()
+                self._ordered[key] = ids
+        return ids[offset : offset + limit]
+
     def ids(self, query: HistoryQuery, offset: int, limit: int, version: object) -> list[int]:
         """The local ids of rows ``offset`` … ``offset + limit - 1`` (``limit`` < 0: to the end)."""
+        first = self._first(query, offset, limit, version)
+        if first is not None:
+            return first
         total = self.count(query, version)
         compiled = compile_query(query)
         if compiled.empty or offset >= total or limit == 0:

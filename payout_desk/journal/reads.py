@@ -82,7 +82,8 @@ class JournalReads:
         """Rows ``offset`` … ``offset + limit - 1`` of the query's order (fewer at the end).
 
         Past the middle of a large result the reversed order is read and flipped, so jumping to the
-        last row costs what the first does.
+        last row costs what the first does. The first rows of a text search in created order are read
+        without counting its matches first (``history_first``): ask for them before ``count``.
         """
         if offset < 0 or limit < 0:
             raise ValueError("offset and limit must not be negative")

@@ -8,18 +8,26 @@ Construct::
 ``source``: anything with :class:`HistorySource`'s two coroutines — ``PayoutDesk`` as is, an ``AsyncJournal``
 in :class:`JournalHistorySource`. I/O runs via ``asyncio.ensure_future`` on the qasync loop, never blocking.
 
-How it stays fast: ``rowCount`` is the exact total from ``history_count``; ``data()`` for a row whose page
+How it stays fast: ``rowCount`` is the total from ``history_count``; ``data()`` for a row whose page
 is not cached returns a placeholder ("…") and schedules that ONE page; when it arrives ``dataChanged``
 covers just that page. At most ``max_pages`` pages stay cached (least recently used are dropped); at
 most two pages are fetched at once, newest request first (fast scrolling skips what scrolled past).
-A query change (filter, search, dates, sort) fetches count + first page, then resets the model once.
 
-Public API: ``set_query(query)``, ``query()``, ``reload()``, ``total()``, ``is_loading()``,
-``record_at(row)``, ``row_of(local_id)``, ``apply_change(change)`` (slot: a PayoutChange; one row's
-``dataChanged`` when loaded, a reload for a brand-new payout or when the row left the filter),
-``sort(column, order)`` (server-side), signals ``loadingChanged(bool)``, ``totalChanged(int)``,
-``loadFailed(str)``, ``locale()``. Roles: ``RecordRole`` (PayoutRecord or None), ``LocalIdRole``,
-``StatusRole`` (raw status string), ``LoadedRole`` (bool). Columns and cell texts: history_columns.
+A query change (filter, dates, sort) fetches the count (cheap without text) and the first page, then
+resets the model once. A text search's exact count can cost far more than its first page, so it
+resets with just the first page (``is_counting()``: ``total()`` is a lower bound) and only then asks
+for the count; when it arrives, the other rows are inserted at the end (the rows shown, the selection
+and the scroll position stay) and ``totalChanged`` fires. A first page shorter than ``page_size`` is
+the whole result: no count.
+
+Public API: ``set_query(query)``, ``query()``, ``reload()`` (the future completes once the count is
+in), ``total()``, ``total_known()``, ``is_loading()`` (until the first page is shown),
+``is_counting()``, ``record_at(row)``, ``row_of(local_id)``, ``apply_change(change)`` (slot: a
+PayoutChange; one row's ``dataChanged`` when loaded, a reload for a brand-new payout or when the row
+left the filter), ``sort(column, order)`` (server-side), signals ``loadingChanged(bool)``,
+``countingChanged(bool)``, ``totalChanged(int)`` (the exact total), ``loadFailed(str)``, ``locale()``.
+Roles: history_cells (``RecordRole``, ``LocalIdRole``, ``StatusRole``, ``LoadedRole``). Columns and
+cell texts: history_columns.
 """
 
 from __future__ import annotations
@@ -27,14 +35,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable
 from dataclasses import replace
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from PySide6.QtCore import QAbstractTableModel, QLocale, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from payout_desk.journal.models import HistoryQuery, PayoutRecord
+from payout_desk.ui.history_cells import (  # re-exported: the model's roles
+    HANDLED_ROLES,
+    PLACEHOLDER,
+    STATIC_ROLES,
+    HistoryCells,
+    LoadedRole,
+    LocalIdRole,
+    RecordRole,
+    StatusRole,
+)
 from payout_desk.ui.history_columns import (  # re-exported: the model's public column API
     COL_AMOUNT,
     COL_CREATED,
@@ -48,10 +64,8 @@ from payout_desk.ui.history_columns import (  # re-exported: the model's public 
     COLUMNS,
     format_local_time,
     format_record_amount,
-    record_texts,
-    record_tooltip,
 )
-from payout_desk.ui.status_style import StatusStyle, status_style
+from payout_desk.ui.history_source import HistorySource, JournalHistorySource
 
 __all__ = [
     "COLUMNS", "COL_AMOUNT", "COL_CREATED", "COL_CURRENCY", "COL_DESCRIPTION", "COL_PAYMENT_ID", "COL_RECIPIENT",
@@ -62,62 +76,19 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-RecordRole: Final = int(Qt.ItemDataRole.UserRole) + 1
-LocalIdRole: Final = int(Qt.ItemDataRole.UserRole) + 2
-StatusRole: Final = int(Qt.ItemDataRole.UserRole) + 3
-LoadedRole: Final = int(Qt.ItemDataRole.UserRole) + 4
-
-PLACEHOLDER: Final = "…"
 _RECENT_CHANGES: Final = 512
 _MAX_IN_FLIGHT: Final = 2
 
 _ModelIndex = QModelIndex | QPersistentModelIndex
-_DISPLAY: Final = int(Qt.ItemDataRole.DisplayRole)
-_ACCESSIBLE: Final = int(Qt.ItemDataRole.AccessibleTextRole)
-_ALIGN: Final = int(Qt.ItemDataRole.TextAlignmentRole)
-_FOREGROUND: Final = int(Qt.ItemDataRole.ForegroundRole)
-_DECORATION: Final = int(Qt.ItemDataRole.DecorationRole)
-_TOOLTIP: Final = int(Qt.ItemDataRole.ToolTipRole)
-_FONT: Final = int(Qt.ItemDataRole.FontRole)
-_HANDLED_ROLES: Final = frozenset(
-    {_DISPLAY, _ACCESSIBLE, _ALIGN, _FOREGROUND, _DECORATION, _TOOLTIP, _FONT}
-    | {RecordRole, LocalIdRole, StatusRole, LoadedRole}
-)
 _FLAGS: Final = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _NO_FLAGS: Final = Qt.ItemFlag.NoItemFlags
-_RIGHT: Final = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_LEFT: Final = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-
-
-class HistorySource(Protocol):
-    """What the model reads: the facade ``PayoutDesk`` satisfies it."""
-
-    def history_count(self, query: HistoryQuery) -> Awaitable[int]: ...
-    def history_page(self, query: HistoryQuery, offset: int, limit: int) -> Awaitable[list[PayoutRecord]]: ...
-
-
-class _JournalLike(Protocol):
-    def count(self, query: HistoryQuery) -> Awaitable[int]: ...
-    def page(self, query: HistoryQuery, offset: int, limit: int) -> Awaitable[list[PayoutRecord]]: ...
-
-
-class JournalHistorySource:
-    """Adapts ``AsyncJournal`` (``count``/``page``) to :class:`HistorySource`."""
-
-    def __init__(self, journal: _JournalLike) -> None:
-        self.journal = journal
-
-    async def history_count(self, query: HistoryQuery) -> int:
-        return await self.journal.count(query)
-
-    async def history_page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
-        return await self.journal.page(query, offset, limit)
 
 
 class HistoryModel(QAbstractTableModel):
     """Lazy paged table of payouts; see the module docstring."""
 
     loadingChanged = Signal(bool)
+    countingChanged = Signal(bool)
     totalChanged = Signal(int)
     loadFailed = Signal(str)
 
@@ -136,9 +107,11 @@ class HistoryModel(QAbstractTableModel):
         self._source = source
         self.page_size = page_size
         self.max_pages = max_pages
-        self._locale = locale or QLocale().name()
+        self._cells = HistoryCells(locale or QLocale().name())
         self._query = HistoryQuery()
         self._total = 0
+        self._exact = True  # whether _total is the exact count (not while counting / after a failed count)
+        self._counting = False
         self._pages: OrderedDict[int, list[PayoutRecord]] = OrderedDict()
         self._in_flight: set[int] = set()
         # Requested pages not started yet, newest last: the newest is what is on screen now, so it
@@ -150,11 +123,6 @@ class HistoryModel(QAbstractTableModel):
         self._tasks: set[asyncio.Future[Any]] = set()
         # Changes seen lately: a page or reload that was already in flight may bring older copies.
         self._recent: OrderedDict[int, PayoutRecord] = OrderedDict()
-        self._texts: dict[int, tuple[str, ...]] = {}  # display texts per local id (loaded rows only)
-        self._styles: dict[str, StatusStyle] = {}
-        self._placeholder_color = QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        self._amount_font = QFont(QGuiApplication.font())
-        self._amount_font.setFeature(QFont.Tag("tnum"), 1)  # tabular digits: amounts line up
 
     # ----------------------------------------------------------------- Qt model API
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -178,50 +146,14 @@ class HistoryModel(QAbstractTableModel):
 
     def data(self, index: _ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         role = int(role)
-        if role not in _HANDLED_ROLES or not index.isValid():
+        if role not in HANDLED_ROLES or not index.isValid():
             return None  # fast path: the view asks for many roles per cell
         row, column = index.row(), index.column()
         if row >= self._total or column >= len(COLUMNS):
             return None
-        if role == _ALIGN:
-            return _RIGHT if column == COL_AMOUNT else _LEFT
-        if role == _FONT:
-            return self._amount_font if column == COL_AMOUNT else None
-        record = self._lookup(row)
-        if role == LoadedRole:
-            return record is not None
-        if record is None:
-            if role == _DISPLAY:
-                return PLACEHOLDER
-            if role == _ACCESSIBLE:
-                return "Loading"
-            if role == _FOREGROUND:
-                return self._placeholder_color
-            return None
-        if role in (_DISPLAY, _ACCESSIBLE):
-            texts = self._texts.get(record.local_id)
-            if texts is None:
-                texts = record_texts(record, self._locale)
-                self._texts[record.local_id] = texts
-            return texts[column]
-        if role == RecordRole:
-            return record
-        if role == LocalIdRole:
-            return record.local_id
-        if role == StatusRole:
-            return record.status
-        if role == _TOOLTIP:
-            return record_tooltip(record, column, self._locale)
-        if column == COL_STATUS:
-            style = self._style(record.status)
-            return style.icon if role == _DECORATION else style.color if role == _FOREGROUND else None
-        return None
-
-    def _style(self, status: str) -> StatusStyle:
-        style = self._styles.get(status)
-        if style is None:
-            style = self._styles[status] = status_style(status)
-        return style
+        if role in STATIC_ROLES:
+            return self._cells.static(column, role)
+        return self._cells.value(self._lookup(row), column, role)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(COLUMNS):
@@ -238,13 +170,23 @@ class HistoryModel(QAbstractTableModel):
 
     def locale(self) -> str:
         """The locale the cells are formatted in (``"en_US"``)."""
-        return self._locale
+        return self._cells.locale
 
     def total(self) -> int:
+        """The rows in the model: the exact count when ``total_known()``, else the rows shown so far."""
         return self._total
 
+    def total_known(self) -> bool:
+        """Whether ``total()`` is the exact number of matching payouts."""
+        return self._exact
+
     def is_loading(self) -> bool:
+        """Whether a query's first page is on its way (the rows shown are the previous query's)."""
         return self._loading
+
+    def is_counting(self) -> bool:
+        """Whether the first page is shown and the exact count is still on its way."""
+        return self._counting
 
     def cached_pages(self) -> list[int]:
         """Indexes of the pages held in memory, least recently used first (for tests/diagnostics)."""
@@ -261,6 +203,7 @@ class HistoryModel(QAbstractTableModel):
         generation = self._generation
         was_loading = self._loading
         self._loading = True
+        self._counting = False  # a count still on its way is stale now
         future = asyncio.ensure_future(self._reload(generation, self._query))
         if not was_loading:
             self.loadingChanged.emit(True)
@@ -301,7 +244,7 @@ class HistoryModel(QAbstractTableModel):
             return
         page = self._pages[row // self.page_size]
         page[row % self.page_size] = record
-        self._texts.pop(record.local_id, None)
+        self._cells.forget(record.local_id)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     # ----------------------------------------------------------------- internals
@@ -345,32 +288,87 @@ class HistoryModel(QAbstractTableModel):
         future.add_done_callback(self._tasks.discard)
 
     async def _reload(self, generation: int, query: HistoryQuery) -> None:
+        if not query.text.strip():
+            await self._load_counted(generation, query)
+        else:
+            await self._load_first_page_first(generation, query)
+
+    async def _load_counted(self, generation: int, query: HistoryQuery) -> None:
+        """Count (cheap without text: the journal needs it to plan the page anyway), then the first page."""
         try:
             total = await self._source.history_count(query)
             first = await self._source.history_page(query, 0, self.page_size) if total else []
         except Exception as exc:
-            if generation == self._generation:
-                log.warning("history reload failed: %s", exc)
-                self._loading = False
-                self.loadFailed.emit(str(exc) or type(exc).__name__)
-                self.loadingChanged.emit(False)
+            self._load_failed(generation, exc)
+            return
+        if generation == self._generation:
+            self._reset(first, total, exact=True)
+
+    async def _load_first_page_first(self, generation: int, query: HistoryQuery) -> None:
+        """The first page, shown as soon as it is here; then the count (requested once the reset is
+        done, so that the count and the first paint do not compete) adds the other rows at the end."""
+        try:
+            first = await self._source.history_page(query, 0, self.page_size)
+        except Exception as exc:
+            self._load_failed(generation, exc)
             return
         if generation != self._generation:
-            return  # a newer query superseded this one
+            return
+        complete = len(first) < self.page_size  # a short first page is the whole result
+        self._reset(first, len(first), exact=complete)
+        if complete:
+            return
+        try:
+            total = await self._source.history_count(query)
+        except Exception as exc:
+            if generation == self._generation:
+                log.warning("history count failed: %s", exc)
+                self._counting = False  # total() stays the rows shown: a lower bound
+                self.loadFailed.emit(str(exc) or type(exc).__name__)
+                self.countingChanged.emit(False)
+            return
+        if generation == self._generation:
+            self._count_arrived(total)
+
+    def _load_failed(self, generation: int, exc: Exception) -> None:
+        if generation == self._generation:
+            log.warning("history reload failed: %s", exc)
+            self._loading = False
+            self.loadFailed.emit(str(exc) or type(exc).__name__)
+            self.loadingChanged.emit(False)
+
+    def _reset(self, first: list[PayoutRecord], total: int, *, exact: bool) -> None:
         self.beginResetModel()
         self._total = total
         self._pages.clear()
         self._in_flight.clear()
         self._wanted.clear()
-        self._texts.clear()
-        self._styles.clear()  # also picks up a palette change (light/dark)
+        self._cells.clear()  # also picks up a palette change (light/dark)
         self._failed.clear()
         if first:
             self._pages[0] = self._freshest(first)
         self._loading = False
+        self._exact, self._counting = exact, not exact
         self.endResetModel()
-        self.totalChanged.emit(total)
+        if exact:
+            self.totalChanged.emit(total)
+        else:
+            self.countingChanged.emit(True)
         self.loadingChanged.emit(False)
+
+    def _count_arrived(self, total: int) -> None:
+        """The exact count of the rows shown since the reset: insert the missing rows at the end."""
+        shown = self._total
+        if total < shown:  # the journal changed between the page and the count: read both again
+            self.reload()
+            return
+        self._counting, self._exact = False, True
+        if total > shown:
+            self.beginInsertRows(QModelIndex(), shown, total - 1)
+            self._total = total
+            self.endInsertRows()
+        self.countingChanged.emit(False)
+        self.totalChanged.emit(total)
 
     async def _fetch_page(self, generation: int, number: int) -> None:
         try:
@@ -388,11 +386,11 @@ class HistoryModel(QAbstractTableModel):
         self._pump()
         self._pages[number] = self._freshest(records)
         for fresh in self._pages[number]:
-            self._texts.pop(fresh.local_id, None)
+            self._cells.forget(fresh.local_id)
         while len(self._pages) > self.max_pages:
             _dropped, records = self._pages.popitem(last=False)
             for old in records:
-                self._texts.pop(old.local_id, None)
+                self._cells.forget(old.local_id)
         first = number * self.page_size
         last = min(first + self.page_size, self._total) - 1
         if last >= first:

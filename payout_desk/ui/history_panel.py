@@ -126,6 +126,7 @@ class HistoryPanel(QWidget):
         self.model.modelReset.connect(self._after_reset)
         self.model.dataChanged.connect(self._on_data_changed)
         self.model.loadingChanged.connect(self._update_count)
+        self.model.countingChanged.connect(self._update_count)  # a search's count comes after its rows
         self.model.loadFailed.connect(lambda text: self.message.setText(f"Could not load the history: {text}"))
         self._update_actions()
 
@@ -293,10 +294,11 @@ class HistoryPanel(QWidget):
         total = self.model.total()
         query = self.model.query()
         filtered = query != HistoryQuery(sort=query.sort, descending=query.descending)
-        if self.model.is_loading():
-            self.count_label.setText("Loading…")
-        else:
-            self.count_label.setText(f"{total:,} payout{'s' if total != 1 else ''}")
+        if self.model.is_loading() or self.model.is_counting():
+            self.count_label.setText("Loading…" if self.model.is_loading() else "Counting…")
+        else:  # "N+": a failed count leaves the rows shown so far
+            plus = "" if self.model.total_known() else "+"
+            self.count_label.setText(f"{total:,}{plus} payout{'s' if total != 1 else ''}")
         if total == 0 and not self.model.is_loading():
             self.empty_label.setText(
                 "No payouts match these filters."
