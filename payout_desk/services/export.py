@@ -12,11 +12,12 @@ Decisions:
   the target directory, then ``os.replace``: a failed export never leaves half a file.
 * The file is owner-only (0600), like the journal: it lists payouts and recipients.
 * Amounts are the exact wire text (``10.00``), never floats; times are ISO 8601 UTC.
-* Fast at a million rows: no PayoutRecord is built. The journal computes each row's CSV line in
-  SQL (``Journal.iter_export_lines``: cells, defusing and ``csv`` quoting) and hands over batches
-  of lines, read on its worker thread while the previous batch is written. The bytes are exactly
-  those of ``csv.writer`` writing ``record_row(record)`` for every record of ``iter_matching``
-  (the reference; ``tests/unit/services/test_export_fast.py`` compares the two).
+* Fast at a million rows: no PayoutRecord is built. SQLite formats and defuses the cells and the
+  journal's export quotes them (``journal.export_sql`` / ``export_render``), on two worker threads
+  reading one consistent snapshot through their own connection (``journal.export_stream``); the
+  event loop only awaits. The bytes are exactly those of ``csv.writer`` writing
+  ``record_row(record)`` for every record of ``iter_matching`` (the reference;
+  ``tests/unit/services/test_export_fast.py`` compares the two).
 """
 
 from __future__ import annotations
@@ -24,14 +25,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import io
 import json
 import os
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
-from payout_desk.journal import AsyncJournal, HistoryQuery, PayoutRecord
-from payout_desk.journal.export_rows import EXPORT_COLUMNS
+from payout_desk.journal import AsyncJournal, HistoryQuery, Journal, PayoutRecord
+from payout_desk.journal.export_sql import EXPORT_COLUMNS
+from payout_desk.journal.export_stream import export_rows
 
 __all__ = ["CSV_COLUMNS", "FORMULA_PREFIXES", "defuse_cell", "export_csv", "record_row"]
 
@@ -77,31 +82,45 @@ def record_row(record: PayoutRecord) -> list[str]:
     return [defuse_cell("" if value is None else str(value)) for value in values]
 
 
-async def export_csv(journal: AsyncJournal, query: HistoryQuery, path: Path, *, batch: int = 2000) -> int:
-    """Write every payout matching ``query`` (in its order) to ``path``; the number of rows.
+def _header() -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, dialect="excel").writerow(CSV_COLUMNS)
+    return buffer.getvalue().encode("utf-8-sig")  # with the BOM
 
-    The journal builds the lines on its worker thread (the next batch while this one is written);
-    they are written here a batch at a time, yielding to the event loop between batches so the
-    window stays responsive during a large export.
+
+def _open_path(journal: Journal) -> Path:
+    journal.conn  # noqa: B018 (raises JournalError once the journal is closed)
+    return journal.path
+
+
+def _finish(handle: BinaryIO) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+    handle.close()
+
+
+async def export_csv(journal: AsyncJournal, query: HistoryQuery, path: Path, *, batch: int = 2000) -> int:
+    """Write every payout matching ``query`` (in its order, as one snapshot) to ``path``; the number of
+    rows. Reading, writing and the final ``fsync`` run on worker threads, never on the event loop's.
+
+    Cancelling the task stops the export within a batch and leaves no file behind.
     """
-    directory = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    rows = 0
+    loop = asyncio.get_running_loop()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle = os.fdopen(fd, "wb")
+    syncing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-export-sync")  # not the loop's own
     try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-            csv.writer(handle, dialect="excel").writerow(CSV_COLUMNS)
-            batches = journal.iter_export_lines(query, batch, defuse=FORMULA_PREFIXES)
-            async with contextlib.aclosing(batches):  # on an error, the read ahead is finished and closed
-                async for lines in batches:
-                    lines.append("")  # the last line's terminator
-                    handle.write("\r\n".join(lines))
-                    rows += len(lines) - 1
-                    await asyncio.sleep(0)
-            handle.flush()
-            os.fsync(handle.fileno())
+        handle.write(_header())
+        source = await journal.run(_open_path)  # JournalError when the journal is closed
+        rows = await export_rows(source, query, handle.write, defuse=FORMULA_PREFIXES, batch=batch)
+        await loop.run_in_executor(syncing, _finish, handle)
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
+            handle.close()
+        with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+    finally:
+        syncing.shutdown(wait=False)
     return rows

@@ -1,15 +1,20 @@
 """export_csv (SQL-built lines) writes exactly the bytes of the record-based export, keeps its
-file safety (BOM, 0600, temp file + rename) and leaves the journal usable when stopped early."""
+file safety (BOM, 0600, temp file + rename) and leaves the journal usable when stopped early or
+cancelled."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
 import sqlite3
 import stat
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,4 +119,38 @@ async def test_an_export_failing_midway_leaves_no_file(tmp_path: Path) -> None:
         assert await journal_async.count(HistoryQuery()) == 51  # still usable
     finally:
         await journal_async.close()
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+async def test_cancelling_the_export_leaves_no_file(
+    journal_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The task is cancelled mid-way (the writer thread held after its first batch): no file, no
+    temporary file, and the journal goes on working."""
+    from payout_desk.services import export as service
+
+    held, release = threading.Event(), threading.Event()
+    real = service.export_rows
+
+    async def held_export(path: Path, query: HistoryQuery, sink: Callable[[bytes], object], **kw: Any) -> int:
+        def holding_sink(data: bytes) -> None:
+            sink(data)
+            held.set()
+            assert release.wait(30)
+
+        return await real(path, query, holding_sink, **kw)
+
+    monkeypatch.setattr(service, "export_rows", held_export)
+    journal = await AsyncJournal.open(journal_path)
+    (tmp_path / "out").mkdir()
+    try:
+        task = asyncio.ensure_future(export_csv(journal, HistoryQuery(), tmp_path / "out" / "history.csv", batch=100))
+        assert await asyncio.to_thread(held.wait, 30)
+        task.cancel()
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await journal.count(HistoryQuery()) > 100
+    finally:
+        await journal.close()
     assert list((tmp_path / "out").iterdir()) == []
