@@ -23,7 +23,7 @@ from payout_desk.provider.client import PayoutsClient
 from payout_desk.services.desk import PayoutChange, PayoutDesk
 from payout_desk.ui.history_model import COL_STATUS, HistoryModel, JournalHistorySource, LocalIdRole
 from payout_desk.ui.history_panel import HistoryPanel
-from tests.gui.test_history_fixtures import copy_of, template
+from tests.gui.test_history_fixtures import opened_copy
 
 PAGE = 100
 WIDE = HistoryQuery(text="Invoice 01")  # Invoice 01000 … 01999: about 1,000 rows
@@ -68,10 +68,8 @@ class GatedSource:
 def journal(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, run_async: Callable[..., Any]
 ) -> Iterator[AsyncJournal]:
-    path = copy_of(template(tmp_path_factory.getbasetemp()), tmp_path)
-    opened: AsyncJournal = run_async(AsyncJournal.open(path))
-    yield opened
-    run_async(opened.close())
+    with opened_copy(tmp_path_factory.getbasetemp(), tmp_path, run_async) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ once per session, copied per test, and a source wrapper that counts fetches."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from payout_desk.domain.payout import PayoutDraft, PayoutRequest, validate_draft
-from payout_desk.journal import HistoryQuery, Journal, PayoutRecord
+from payout_desk.journal import AsyncJournal, HistoryQuery, Journal, PayoutRecord
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 ROWS = 2400
@@ -96,6 +97,17 @@ def copy_of(template_path: Path, target_dir: Path) -> Path:
     target = target_dir / "journal.db"
     shutil.copy(template_path, target)
     return target
+
+
+@contextmanager
+def opened_copy(base: Path, target_dir: Path, run_async: Callable[..., object]) -> Iterator[AsyncJournal]:
+    """An AsyncJournal on a fresh copy of the filled template, closed on exit."""
+    journal = run_async(AsyncJournal.open(copy_of(template(base), target_dir)))
+    assert isinstance(journal, AsyncJournal)
+    try:
+        yield journal
+    finally:
+        run_async(journal.close())
 
 
 @dataclass

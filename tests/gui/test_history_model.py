@@ -27,7 +27,7 @@ from payout_desk.ui.history_model import (
     RecordRole,
     StatusRole,
 )
-from tests.gui.test_history_fixtures import ROWS, START, CountingSource, copy_of, template
+from tests.gui.test_history_fixtures import ROWS, START, CountingSource, opened_copy
 
 PAGE = 100
 
@@ -43,11 +43,8 @@ class Change:
 def journal(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, run_async: Callable[..., Any]
 ) -> Iterator[AsyncJournal]:
-    base = tmp_path_factory.getbasetemp()
-    path = copy_of(template(base), tmp_path)
-    opened: AsyncJournal = run_async(AsyncJournal.open(path))
-    yield opened
-    run_async(opened.close())
+    with opened_copy(tmp_path_factory.getbasetemp(), tmp_path, run_async) as opened:
+        yield opened
 
 
 @pytest.fixture

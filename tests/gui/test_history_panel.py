@@ -14,25 +14,23 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QScrollArea
 
-from payout_desk.journal import AsyncJournal, HistoryQuery
+from payout_desk.journal import HistoryQuery
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.services.desk import PayoutDesk
 from payout_desk.ui.details_pane import WhatRole, WhoRole
 from payout_desk.ui.history_model import RecordRole
 from payout_desk.ui.history_panel import SEARCH_DELAY_MS, HistoryPanel
-from tests.gui.test_history_fixtures import ROWS, START, copy_of, template
+from tests.gui.test_history_fixtures import ROWS, START, opened_copy
 
 
 @pytest.fixture
 def desk(
     tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, run_async: Callable[..., Any]
 ) -> Iterator[PayoutDesk]:
-    path = copy_of(template(tmp_path_factory.getbasetemp()), tmp_path)
-    journal: AsyncJournal = run_async(AsyncJournal.open(path))
-    client = PayoutsClient("http://127.0.0.1:9", "tk_test_unused")  # never called in these tests
-    yield PayoutDesk(journal, client, environment="sandbox", profile="Sandbox", actor="tester")
-    run_async(client.aclose())
-    run_async(journal.close())
+    with opened_copy(tmp_path_factory.getbasetemp(), tmp_path, run_async) as journal:
+        client = PayoutsClient("http://127.0.0.1:9", "tk_test_unused")  # never called in these tests
+        yield PayoutDesk(journal, client, environment="sandbox", profile="Sandbox", actor="tester")
+        run_async(client.aclose())
 
 
 @pytest.fixture
