@@ -2,7 +2,7 @@
 # The whole check, headless: set-up, lint, type checks, then every test. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh --with-postgres  # the team-mode journal tests start their own PostgreSQL
 echo "== ruff"
 .venv/bin/ruff check .
 echo "== mypy"
