@@ -27,7 +27,7 @@ from tests.fixtures.keyring_memory import MemoryKeyring
 
 lighten_feature_import_hook()  # as the app does: PySide's import hook no longer caches every module's source
 
-pytest_plugins = ["tests.fixtures.sandbox"]
+pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.postgres"]
 
 T = TypeVar("T")
 

@@ -1,0 +1,61 @@
+"""The change feed's wake-up: a thread holding its own autocommit connection that LISTENs on
+``payout_desk_events`` and calls ``on_wake`` for every notification and after every (re)connect.
+
+A notification carries only an event id and is never replayed, so it is a wake-up, nothing more: the
+reader keeps a cursor and reads ``event_id > cursor`` each time (``PgJournal.events_after``). psycopg is
+used synchronously (``notifies(timeout=…)``) because its asyncio mode refuses qasync's Windows loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Final
+
+import psycopg
+
+from payout_desk.journal.models import JournalError
+from payout_desk.journal.postgres.store import connect
+
+__all__ = ["CHANNEL", "FeedListener"]
+
+CHANNEL: Final = "payout_desk_events"
+log = logging.getLogger(__name__)
+
+
+class FeedListener:
+    """Calls ``on_wake()`` (from its own thread) when events may have been added; reconnects on failure."""
+
+    def __init__(self, conninfo: str, on_wake: Callable[[], object], *, poll: float = 0.5, retry: float = 1.0) -> None:
+        self._conninfo = conninfo
+        self._on_wake = on_wake
+        self._poll = poll
+        self._retry = retry
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="payout-journal-feed", daemon=True)
+        self.connections = 0  # how many times it (re)connected: for tests and diagnostics
+
+    def start(self) -> None:
+        """Start listening (returns at once; the first wake-up comes once LISTEN is in place)."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop and wait for the thread (within one ``poll`` interval)."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with connect(self._conninfo) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.connections += 1
+                    self._on_wake()  # after every (re)connect: read whatever was missed
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=self._poll):
+                            self._on_wake()
+            except (psycopg.Error, JournalError) as exc:
+                log.warning("team journal feed: connection lost (%s); reconnecting", exc)
+                self._stopping.wait(self._retry)

@@ -1,0 +1,126 @@
+"""People of the team journal: PostgreSQL login roles that are members of the app's group roles.
+
+Creating and removing people is the database administrator's job (a superuser, or a role with CREATEROLE
+outside the app's roles); ``payout-desk-admin`` does it through these functions, and each change is
+recorded in ``payout_desk.admin_audit`` in the same transaction. Passwords are sent only as SCRAM
+verifiers computed here (never as plain text a server log could keep).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import psycopg
+from psycopg import sql
+
+from payout_desk.journal.models import JournalError
+
+__all__ = ["GROUPS", "AuditEntry", "Person", "add_person", "audit_log", "list_people", "remove_person"]
+
+#: The app's group roles by the name people are given.
+GROUPS: Final[dict[str, str]] = {
+    "preparer": "payout_desk_preparer",
+    "viewer": "payout_desk_viewer",
+    "admin": "payout_desk_admin",
+    "agent": "payout_desk_agent",
+}
+_LOGIN: Final = re.compile(r"^[a-z_][a-z0-9_.@-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A login and the app role it holds (one line per role held)."""
+
+    login: str
+    role: str
+    can_login: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded administrative change."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+def _check_login(login: str) -> None:
+    if not _LOGIN.match(login):
+        raise JournalError(
+            f"login {login!r}: use 1–63 lower-case letters, digits, '_', '.', '@' or '-', starting with a letter or '_'"
+        )
+    if login.startswith(("payout_desk_", "pg_")):
+        raise JournalError(f"login {login!r}: names starting with payout_desk_ or pg_ are reserved")
+
+
+def _role(conn: psycopg.Connection[Any], login: str) -> tuple[bool, bool] | None:
+    """(is superuser, can log in) of an existing role, or None."""
+    row = conn.execute("SELECT rolsuper, rolcanlogin FROM pg_roles WHERE rolname = %s", (login,)).fetchone()
+    return None if row is None else (bool(row[0]), bool(row[1]))
+
+
+def _audit(conn: psycopg.Connection[Any], action: str, detail: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO payout_desk.admin_audit (action, detail) VALUES (%s, %s::jsonb)", (action, json.dumps(detail))
+    )
+
+
+def add_person(conn: psycopg.Connection[Any], login: str, role: str, password: str | None = None) -> bool:
+    """Make ``login`` a member of the app role ``role`` (creating the login role when missing, with the
+    password when given); True when the role was created. One transaction, audited."""
+    _check_login(login)
+    if role not in GROUPS:
+        raise JournalError(f"role {role!r}: choose one of {', '.join(GROUPS)}")
+    with conn.transaction():
+        existing = _role(conn, login)
+        if existing is not None and existing[0]:
+            raise JournalError(f"{login} is a database superuser; give people roles of their own")
+        ident = sql.Identifier(login)
+        if existing is None:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+        if password is not None:
+            verifier = conn.pgconn.encrypt_password(password.encode(), login.encode(), b"scram-sha-256")
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(verifier.decode())))
+        conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUPS[role]), ident))
+        detail = {"login": login, "role": role, "created": existing is None, "password_set": password is not None}
+        _audit(conn, "add-person", detail)
+    return existing is None
+
+
+def remove_person(conn: psycopg.Connection[Any], login: str) -> None:
+    """Remove a person: drop the login role (their payouts and events keep the name). Audited."""
+    _check_login(login)
+    with conn.transaction():
+        held = [p.role for p in list_people(conn) if p.login == login]
+        if not held:
+            raise JournalError(f"{login} is not a Payout Desk person (no app role); nothing was changed")
+        try:
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(login)))
+        except psycopg.errors.DependentObjectsStillExist as exc:
+            detail = exc.diag.message_detail
+            raise JournalError(f"{login} still owns or holds rights on other objects: {detail}") from exc
+        _audit(conn, "remove-person", {"login": login, "roles": held})
+
+
+def list_people(conn: psycopg.Connection[Any]) -> list[Person]:
+    """Every member of an app role, by login then role."""
+    rows = conn.execute(
+        "SELECT m.rolname, g.rolname, m.rolcanlogin FROM pg_auth_members a"
+        " JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member"
+        " WHERE g.rolname = ANY(%s) ORDER BY m.rolname, g.rolname",
+        (list(GROUPS.values()),),
+    ).fetchall()
+    names = {group: name for name, group in GROUPS.items()}
+    return [Person(login, names[group], bool(can_login)) for login, group, can_login in rows]
+
+
+def audit_log(conn: psycopg.Connection[Any]) -> list[AuditEntry]:
+    """The administrative changes, oldest first."""
+    rows = conn.execute("SELECT at, actor, action, detail FROM payout_desk.admin_audit ORDER BY audit_id").fetchall()
+    return [AuditEntry(*row) for row in rows]

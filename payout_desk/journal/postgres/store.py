@@ -1,0 +1,261 @@
+"""The team journal, synchronous: one psycopg 3 connection, used from one thread (AsyncPgJournal's worker).
+
+Every write is one call of a SECURITY DEFINER function in its own transaction (autocommit): the database
+takes the actor from ``session_user`` and times the change with its own clock, so the ``actor`` a caller
+passes is not used; when a ``record_*`` method returns, the change is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final, LiteralString
+
+import psycopg
+from psycopg import errors, sql
+
+from payout_desk.journal.models import (
+    AttemptLike,
+    DuplicateIdempotencyKeyError,
+    HistoryQuery,
+    JournalError,
+    JournalEvent,
+    PayoutNotFoundError,
+    PayoutRecord,
+)
+from payout_desk.journal.postgres.migrate import check_version
+from payout_desk.journal.postgres.queries import COLUMNS, IMMUTABLE_SORTS, PgQuery, compile_pg, record_from_pg
+
+if TYPE_CHECKING:
+    from payout_desk.domain.payout import PayoutRequest
+
+__all__ = ["PgJournal", "connect"]
+
+_ENVIRONMENTS: Final = frozenset({"sandbox", "live"})
+_OPEN: Final = "p.status NOT IN ('failed', 'rejected', 'succeeded')"  # payouts_open's predicate, verbatim
+
+
+def connect(conninfo: str, *, autocommit: bool = True) -> psycopg.Connection[Any]:
+    """A connection in UTC (timestamps come back as aware UTC datetimes); a plain JournalError on failure."""
+    try:
+        conn = psycopg.connect(conninfo, autocommit=autocommit, options="-c TimeZone=UTC")
+    except psycopg.OperationalError as exc:
+        raise JournalError(f"Could not connect to the team database: {str(exc).strip()}") from exc
+    return conn
+
+
+class PgJournal:
+    """The payout journal on the team's PostgreSQL. Synchronous; one connection; one thread."""
+
+    def __init__(self, conn: psycopg.Connection[Any], conninfo: str) -> None:
+        self._conn: psycopg.Connection[Any] | None = conn
+        self.conninfo = conninfo
+        self._pages: dict[tuple[HistoryQuery, int], tuple[int, object, int]] = {}
+
+    @classmethod
+    def open(cls, conninfo: str) -> PgJournal:
+        """Connect and check the schema version (a plain JournalError when it is not this version's)."""
+        conn = connect(conninfo)
+        try:
+            check_version(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, conninfo)
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> psycopg.Connection[Any]:
+        """The open connection; JournalError once closed."""
+        if self._conn is None:
+            raise JournalError("the journal is closed")
+        return self._conn
+
+    def _call(self, function: LiteralString, *args: object) -> Any:
+        marks = ", ".join(["%s"] * len(args))
+        query = sql.SQL("SELECT payout_desk.{}(" + marks + ")").format(sql.Identifier(function))
+        try:
+            row = self.conn.execute(query, args).fetchone()
+        except errors.NoDataFound as exc:
+            raise PayoutNotFoundError(int(args[0])) from exc  # type: ignore[call-overload]
+        return None if row is None else row[0]
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def record_confirmed(
+        self, request: PayoutRequest, *, idempotency_key: str, environment: str, profile: str, actor: str
+    ) -> PayoutRecord:
+        """Journal a confirmed payout; the database derives every request column from the body."""
+        del actor  # the database's session_user
+        if not idempotency_key:
+            raise ValueError("an Idempotency-Key is required")
+        if environment not in _ENVIRONMENTS:
+            raise ValueError(f"environment must be 'sandbox' or 'live', not {environment!r}")
+        try:
+            local_id = self._call("confirm_payout", request.body_json(), idempotency_key, environment, profile)
+        except errors.UniqueViolation as exc:
+            raise DuplicateIdempotencyKeyError(idempotency_key) from exc
+        return self.get(int(local_id))
+
+    def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str) -> None:
+        """Append an ``attempt`` event (the stored key and body hash)."""
+        del actor
+        self._call(
+            "record_attempt",
+            local_id,
+            attempt.number,
+            attempt.status_code,
+            attempt.error,
+            float(attempt.duration_ms),
+        )
+
+    def record_created(
+        self, local_id: int, *, payment_id: str, checkin_url: str | None, status: str, actor: str
+    ) -> PayoutRecord:
+        """The provider created (or replayed) the payout."""
+        del actor
+        self._call("record_created", local_id, payment_id, checkin_url, status)
+        return self.get(local_id)
+
+    def record_status(
+        self, local_id: int, *, status: str, failure_reason: str | None, source: str, actor: str
+    ) -> PayoutRecord | None:
+        """A status read from the provider; None when nothing changed."""
+        del actor
+        changed = self._call("record_status", local_id, status, failure_reason, source)
+        return self.get(local_id) if changed else None
+
+    def record_outcome_unknown(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
+        """Retries ran out without a definitive answer."""
+        del actor
+        self._call("record_outcome_unknown", local_id, message)
+        return self.get(local_id)
+
+    def record_rejected(self, local_id: int, *, code: str, message: str, actor: str) -> PayoutRecord:
+        """The provider refused the payout."""
+        del actor
+        self._call("record_rejected", local_id, code, message)
+        return self.get(local_id)
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _records(
+        self, where: sql.Composable, params: tuple[object, ...] = (), oldest_first: bool = False
+    ) -> list[PayoutRecord]:
+        tail = sql.SQL(" ORDER BY p.created_at, p.local_id" if oldest_first else "")
+        query = sql.SQL("SELECT {} FROM payout_desk.payouts p WHERE {}{}").format(COLUMNS, where, tail)
+        return [record_from_pg(row) for row in self.conn.execute(query, params).fetchall()]
+
+    def get(self, local_id: int) -> PayoutRecord:
+        """The payout with this local id; PayoutNotFoundError otherwise."""
+        found = self._records(sql.SQL("p.local_id = %s"), (local_id,))
+        if not found:
+            raise PayoutNotFoundError(local_id)
+        return found[0]
+
+    def unsent(self) -> list[PayoutRecord]:
+        """``confirmed`` and ``outcome_unknown`` payouts, oldest first."""
+        where = sql.SQL(_OPEN + " AND p.status IN ('confirmed', 'outcome_unknown')")
+        return self._records(where, (), oldest_first=True)
+
+    def to_poll(self) -> list[PayoutRecord]:
+        """Payouts with a provider id whose status is not final, oldest first."""
+        return self._records(sql.SQL(_OPEN + " AND p.payment_id IS NOT NULL"), (), oldest_first=True)
+
+    def events(self, local_id: int) -> list[JournalEvent]:
+        """The payout's events, oldest first."""
+        rows = self.conn.execute(
+            "SELECT event_id, local_id, at, kind, actor, detail FROM payout_desk.events"
+            " WHERE local_id = %s ORDER BY event_id",
+            (local_id,),
+        ).fetchall()
+        return [JournalEvent(*row) for row in rows]
+
+    def events_after(self, cursor: int, limit: int = 1000) -> list[JournalEvent]:
+        """The feed: events with ``event_id > cursor``, in id order, at most ``limit``."""
+        rows = self.conn.execute(
+            "SELECT event_id, local_id, at, kind, actor, detail FROM payout_desk.events"
+            " WHERE event_id > %s ORDER BY event_id LIMIT %s",
+            (cursor, limit),
+        ).fetchall()
+        return [JournalEvent(*row) for row in rows]
+
+    def last_event_id(self) -> int:
+        """The newest event id (0 when there is none): a cursor that starts from now."""
+        row = self.conn.execute("SELECT coalesce(max(event_id), 0) FROM payout_desk.events").fetchone()
+        return int(row[0]) if row else 0
+
+    def provider_base_url(self) -> str | None:
+        """The team's provider identity (None until an administrator sets it)."""
+        row = self.conn.execute("SELECT provider_base_url FROM payout_desk.team_settings").fetchone()
+        return None if row is None else row[0]
+
+    # -- history ----------------------------------------------------------------------------------
+
+    def count(self, query: HistoryQuery) -> int:
+        """How many payouts match the query (exact)."""
+        compiled = compile_pg(query)
+        if compiled.empty:
+            return 0
+        statement = sql.SQL("SELECT count(*) FROM payout_desk.payouts p WHERE {}").format(compiled.where)
+        row = self.conn.execute(statement, compiled.params).fetchone()
+        return int(row[0]) if row else 0
+
+    def _keyed(self, compiled: PgQuery, after: tuple[object, int] | None, limit: int, offset: int = 0) -> list[Any]:
+        """(key, row…) rows in the query's order, after a keyset position or from an offset."""
+        extra, params = (None, ()) if after is None else compiled.after(*after)
+        statement = sql.SQL(
+            "SELECT {} AS sort_key, {} FROM payout_desk.payouts p WHERE {} ORDER BY {} LIMIT %s OFFSET %s"
+        )
+        query = statement.format(compiled.key, COLUMNS, compiled.where_and(extra), compiled.order)
+        return self.conn.execute(query, (*compiled.params, *params, limit, offset)).fetchall()
+
+    def _version(self) -> int:
+        return self.last_event_id()  # every change appends an event
+
+    def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
+        """Rows ``offset`` … ``offset + limit - 1`` of the query's order. The next page after one just read
+        (scrolling) continues from its last row by keyset; any other offset is counted from the start."""
+        if offset < 0 or limit < 0:
+            raise ValueError("offset and limit must not be negative")
+        compiled = compile_pg(query)
+        if compiled.empty or limit == 0:
+            return []
+        version = self._version()
+        known = self._pages.get((query, offset))
+        if known is not None and known[0] == version:
+            rows = self._keyed(compiled, (known[1], known[2]), limit)
+        else:
+            rows = self._keyed(compiled, None, limit, offset)
+        if rows:
+            self._pages = {(query, offset + len(rows)): (version, rows[-1][0], rows[-1][FIELD_LOCAL_ID + 1])}
+        return [record_from_pg(row[1:]) for row in rows]
+
+    def iter_matching(self, query: HistoryQuery, batch: int = 5000) -> Iterator[PayoutRecord]:
+        """Every matching payout in the query's order, ``batch`` rows a query; no statement stays open
+        between batches. Immutable sort keys walk by keyset; others read the ordered ids first, so a
+        row changed meanwhile neither repeats nor goes missing (and shows its latest values)."""
+        if batch <= 0:
+            raise ValueError("batch must be positive")
+        compiled = compile_pg(query)
+        if compiled.empty:
+            return
+        if query.sort in IMMUTABLE_SORTS:
+            after: tuple[object, int] | None = None
+            while rows := self._keyed(compiled, after, batch):
+                yield from (record_from_pg(row[1:]) for row in rows)
+                after = (rows[-1][0], rows[-1][FIELD_LOCAL_ID + 1])
+            return
+        ids_query = sql.SQL("SELECT p.local_id FROM payout_desk.payouts p WHERE {} ORDER BY {}")
+        ids = [r[0] for r in self.conn.execute(ids_query.format(compiled.where, compiled.order), compiled.params)]
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            by_id = {r.local_id: r for r in self._records(sql.SQL("p.local_id = ANY(%s)"), (chunk,))}
+            yield from (by_id[i] for i in chunk if i in by_id)
+
+
+FIELD_LOCAL_ID: Final = 0  # PayoutRecord's first field
