@@ -1,0 +1,108 @@
+"""payout-desk-admin: migrate, add/remove people, list people and the audit; exit 0 ok, 1 failure with a
+plain message, 2 usage. Run in-process (main) and once as the installed console script."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from payout_desk.admin import main
+from payout_desk.journal.postgres.migrate import supported_version
+from tests.fixtures.postgres import TeamDb
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), stdin=io.StringIO(stdin), out=out)
+    return code, out.getvalue()
+
+
+def test_migrate_reports_the_version(pg_empty_db: str) -> None:
+    assert run("--db", pg_empty_db, "migrate") == (0, f"team schema at version {supported_version()} (was 0)\n")
+    assert run("--db", pg_empty_db, "migrate") == (0, f"team schema at version {supported_version()} (unchanged)\n")
+
+
+def test_people_come_and_go_and_every_change_is_audited(team_db: TeamDb) -> None:
+    db = team_db.admin
+    assert run("--db", db, "add-person", "anna", "--role", "preparer") == (0, "anna: created, now preparer\n")
+    assert run("--db", db, "add-person", "anna", "--role", "viewer") == (0, "anna: now viewer\n")
+    assert run("--db", db, "add-person", "agent.1", "--role", "agent", stdin="s3cret pass\n")[0] == 0
+    code, people = run("--db", db, "people")
+    assert code == 0
+    assert people.splitlines() == ["agent.1\tagent\tlogin", "anna\tpreparer\tlogin", "anna\tviewer\tlogin"]
+    assert run("--db", db, "remove-person", "anna") == (0, "anna: removed\n")
+    code, people = run("--db", db, "people")
+    assert people.splitlines() == ["agent.1\tagent\tlogin"]
+    code, audit = run("--db", db, "audit")
+    assert code == 0
+    lines = [line.split("\t") for line in audit.splitlines()]
+    assert [(actor, action) for _, actor, action, _ in lines] == [
+        ("postgres", "add-person"),
+        ("postgres", "add-person"),
+        ("postgres", "add-person"),
+        ("postgres", "remove-person"),
+    ]
+    assert '"role": "agent"' in lines[2][3]
+    assert '"roles": ["preparer", "viewer"]' in lines[3][3]
+
+
+def test_password_stdin_stores_a_scram_verifier_and_the_person_logs_in_with_it(team_db: TeamDb) -> None:
+    add_bea = ("--db", team_db.admin, "add-person", "bea", "--role", "viewer", "--password-stdin")
+    code, _ = run(*add_bea, stdin="pa55 word\n")
+    assert code == 0
+    with psycopg.connect(team_db.admin) as conn:
+        (verifier,) = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'bea'").fetchone()
+    assert verifier.startswith("SCRAM-SHA-256$")
+    assert "pa55" not in verifier
+    code, _ = run(*add_bea, stdin="\n")
+    assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("add-person", "Robert'); DROP", "--role", "viewer"), "login"),
+        (("add-person", "payout_desk_owner", "--role", "admin"), "reserved"),
+        (("add-person", "postgres", "--role", "admin"), "superuser"),
+        (("remove-person", "nobody_here"), "not a Payout Desk person"),
+    ],
+)
+def test_refusals_exit_1_with_a_plain_message(
+    team_db: TeamDb, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    assert run("--db", team_db.admin, *argv)[0] == 1
+    err = capsys.readouterr().err
+    assert err.startswith("payout-desk-admin: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_person_without_rights_cannot_add_people(team_db: TeamDb, capsys: pytest.CaptureFixture[str]) -> None:
+    admin_person = team_db.as_person("app_admin", "admin")
+    assert run("--db", admin_person, "add-person", "eve", "--role", "admin")[0] == 1
+    assert "permission denied" in capsys.readouterr().err
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    usage = ([], ["migrate"], ["--db", "x", "add-person", "anna"], ["--db", "x", "add-person", "a", "--role", "boss"])
+    for argv in usage:
+        with pytest.raises(SystemExit) as caught:
+            main(argv)
+        assert caught.value.code == 2
+    assert "usage: payout-desk-admin" in capsys.readouterr().err
+
+
+def test_the_console_script_is_installed(team_db: TeamDb) -> None:
+    script = Path(sys.executable).with_name("payout-desk-admin")
+    done = subprocess.run([str(script), "--db", team_db.admin, "people"], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    bad = subprocess.run(
+        [str(script), "--db", "host=/nonexistent", "people"], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("payout-desk-admin: Could not connect to the team database")
