@@ -1,4 +1,7 @@
-"""The SQLite journal: every payout, every attempt and status change (the audit trail), versioned schema. No Qt."""
+"""The journal: every payout, every attempt and status change (the audit trail), versioned schema. No Qt.
+
+Services hold a ``PayoutJournal`` (protocol.py): ``AsyncJournal`` (SQLite, one desk) or, in team mode,
+``journal.postgres.async_pg.AsyncPgJournal`` (PostgreSQL; imported only where it is used)."""
 
 from payout_desk.journal.async_journal import AsyncJournal
 from payout_desk.journal.lock import JournalInUseError
@@ -14,6 +17,7 @@ from payout_desk.journal.models import (
     SchemaTooNewError,
     SortKey,
 )
+from payout_desk.journal.protocol import PayoutJournal
 from payout_desk.journal.store import Journal
 
 __all__ = [
@@ -26,6 +30,7 @@ __all__ = [
     "JournalError",
     "JournalEvent",
     "JournalInUseError",
+    "PayoutJournal",
     "PayoutNotFoundError",
     "PayoutRecord",
     "SchemaTooNewError",

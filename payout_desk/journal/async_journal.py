@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from payout_desk.journal.export_stream import export_rows
 from payout_desk.journal.models import AttemptLike, HistoryQuery, JournalError, JournalEvent, PayoutRecord
 from payout_desk.journal.store import Journal
 
@@ -201,6 +202,20 @@ class AsyncJournal:
             with contextlib.suppress(Exception):
                 await loop.run_in_executor(executor, iterator.close)
 
+    async def write_export(
+        self, query: HistoryQuery, sink: Callable[[bytes], object], *, defuse: Collection[str] = (), batch: int = 2000
+    ) -> int:
+        """See ``PayoutJournal.write_export``: two threads of ``export_stream`` read one snapshot through
+        their own connection to the journal file."""
+        await self._run(lambda: self._journal.conn)  # JournalError once the journal is closed
+        return await export_rows(self._journal.path, query, sink, defuse=defuse, batch=batch)
+
     async def run(self, fn: Callable[[Journal], _T]) -> _T:
         """Run ``fn(journal)`` on the worker thread (for callers needing several reads at once)."""
         return await self._run(fn, self._journal)
+
+
+if TYPE_CHECKING:  # mypy proves it satisfies the interface services hold
+    from payout_desk.journal.protocol import PayoutJournal
+
+    _satisfies: type[PayoutJournal] = AsyncJournal

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.domain.status import is_final
-from payout_desk.journal import AsyncJournal, HistoryQuery, JournalEvent, PayoutRecord
+from payout_desk.journal import HistoryQuery, JournalEvent, PayoutJournal, PayoutRecord
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.services.export import export_csv
 from payout_desk.services.poll import Clock, Poller, PollPolicy, RateLimiter, Sleep
@@ -63,7 +63,7 @@ class PayoutDesk:
 
     def __init__(
         self,
-        journal: AsyncJournal,
+        journal: PayoutJournal,
         client: PayoutsClient,
         *,
         environment: str,

@@ -12,10 +12,11 @@ Decisions:
   the target directory, then ``os.replace``: a failed export never leaves half a file.
 * The file is owner-only (0600), like the journal: it lists payouts and recipients.
 * Amounts are the exact wire text (``10.00``), never floats; times are ISO 8601 UTC.
-* Fast at a million rows: no PayoutRecord is built. SQLite formats and defuses the cells and the
-  journal's export quotes them (``journal.export_sql`` / ``export_render``), on two worker threads
-  reading one consistent snapshot through their own connection (``journal.export_stream``); the
-  event loop only awaits. The bytes are exactly those of ``csv.writer`` writing
+* Fast at a million rows: no PayoutRecord is built. The journal writes the lines (``write_export``):
+  SQLite formats and defuses the cells and the journal's export quotes them (``journal.export_sql`` /
+  ``export_render``), on two worker threads reading one consistent snapshot through their own
+  connection (``journal.export_stream``); PostgreSQL streams ``COPY … TO STDOUT`` from one snapshot
+  (``journal.postgres.export``). The event loop only awaits. The bytes are exactly those of ``csv.writer`` writing
   ``record_row(record)`` for every record of ``iter_matching`` (the reference;
   ``tests/unit/services/test_export_fast.py`` compares the two).
 """
@@ -34,9 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
-from payout_desk.journal import AsyncJournal, HistoryQuery, Journal, PayoutRecord
+from payout_desk.journal import HistoryQuery, PayoutJournal, PayoutRecord
 from payout_desk.journal.export_sql import EXPORT_COLUMNS
-from payout_desk.journal.export_stream import export_rows
 
 __all__ = ["CSV_COLUMNS", "FORMULA_PREFIXES", "defuse_cell", "export_csv", "record_row"]
 
@@ -88,18 +88,13 @@ def _header() -> bytes:
     return buffer.getvalue().encode("utf-8-sig")  # with the BOM
 
 
-def _open_path(journal: Journal) -> Path:
-    journal.conn  # noqa: B018 (raises JournalError once the journal is closed)
-    return journal.path
-
-
 def _finish(handle: BinaryIO) -> None:
     handle.flush()
     os.fsync(handle.fileno())
     handle.close()
 
 
-async def export_csv(journal: AsyncJournal, query: HistoryQuery, path: Path, *, batch: int = 2000) -> int:
+async def export_csv(journal: PayoutJournal, query: HistoryQuery, path: Path, *, batch: int = 2000) -> int:
     """Write every payout matching ``query`` (in its order, as one snapshot) to ``path``; the number of
     rows. Reading, writing and the final ``fsync`` run on worker threads, never on the event loop's.
 
@@ -111,8 +106,7 @@ async def export_csv(journal: AsyncJournal, query: HistoryQuery, path: Path, *, 
     syncing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-export-sync")  # not the loop's own
     try:
         handle.write(_header())
-        source = await journal.run(_open_path)  # JournalError when the journal is closed
-        rows = await export_rows(source, query, handle.write, defuse=FORMULA_PREFIXES, batch=batch)
+        rows = await journal.write_export(query, handle.write, defuse=FORMULA_PREFIXES, batch=batch)
         await loop.run_in_executor(syncing, _finish, handle)
         os.replace(tmp_name, path)
     except BaseException:

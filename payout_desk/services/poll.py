@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from payout_desk.domain.status import is_final
-from payout_desk.journal import AsyncJournal, PayoutRecord
+from payout_desk.journal import PayoutJournal, PayoutRecord
 from payout_desk.provider.client import PayoutsClient, RetryPolicy
 from payout_desk.provider.errors import ProviderError, RateLimitedError
 from payout_desk.provider.models import Payment
@@ -145,7 +145,7 @@ class Poller:
 
     def __init__(
         self,
-        journal: AsyncJournal,
+        journal: PayoutJournal,
         client: PayoutsClient,
         *,
         policy: PollPolicy,

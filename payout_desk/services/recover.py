@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from payout_desk.domain.status import is_final
-from payout_desk.journal import AsyncJournal, PayoutRecord
+from payout_desk.journal import PayoutJournal, PayoutRecord
 from payout_desk.services.poll import Clock, Poller, PollPolicy, Sleep
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
 
@@ -42,7 +42,7 @@ class Resender:
 
     def __init__(
         self,
-        journal: AsyncJournal,
+        journal: PayoutJournal,
         submitter: Submitter,
         poller: Poller,
         *,
@@ -137,7 +137,7 @@ class Resender:
 
 
 async def recover(
-    journal: AsyncJournal,
+    journal: PayoutJournal,
     submitter: Submitter,
     poller: Poller,
     resender: Resender | None = None,

@@ -22,7 +22,7 @@ import uuid
 
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.domain.status import CONFIRMED, OUTCOME_UNKNOWN
-from payout_desk.journal import AsyncJournal, PayoutRecord
+from payout_desk.journal import PayoutJournal, PayoutRecord
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.provider.errors import IdempotencyKeyReusedError, OutcomeUnknownError, ProviderError, RejectedError
 from payout_desk.provider.models import Attempt
@@ -46,7 +46,7 @@ class Submitter:
 
     def __init__(
         self,
-        journal: AsyncJournal,
+        journal: PayoutJournal,
         client: PayoutsClient,
         *,
         environment: str,

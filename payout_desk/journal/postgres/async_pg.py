@@ -178,3 +178,9 @@ class AsyncPgJournal:
                     yield events
         finally:
             await loop.run_in_executor(None, listener.stop)
+
+
+if TYPE_CHECKING:  # mypy proves it satisfies the interface services hold
+    from payout_desk.journal.protocol import PayoutJournal
+
+    _satisfies: type[PayoutJournal] = AsyncPgJournal

@@ -127,7 +127,7 @@ async def test_cancelling_the_export_leaves_no_file(
 ) -> None:
     """The task is cancelled mid-way (the writer thread held after its first batch): no file, no
     temporary file, and the journal goes on working."""
-    from payout_desk.services import export as service
+    from payout_desk.journal import async_journal as service  # where the SQLite journal's export starts
 
     held, release = threading.Event(), threading.Event()
     real = service.export_rows
