@@ -9,6 +9,7 @@ from pathlib import Path
 from payout_desk.domain.money import currency
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.journal import Journal, PayoutRecord
+from payout_desk.journal.postgres.store import PgJournal
 
 ACTOR = "tester"
 
@@ -37,7 +38,7 @@ def request(
     )
 
 
-def confirm(journal: Journal, key: str, req: PayoutRequest | None = None, **kw: str) -> PayoutRecord:
+def confirm(journal: Journal | PgJournal, key: str, req: PayoutRequest | None = None, **kw: str) -> PayoutRecord:
     """record_confirmed with test defaults."""
     return journal.record_confirmed(
         req or request(**kw), idempotency_key=key, environment="sandbox", profile="Sandbox", actor=ACTOR

@@ -1,19 +1,24 @@
 """History queries on a few thousand generated payouts: filters, sorts, paging, reversed deep offsets,
-text search (FTS and short-term LIKE), literal special characters, unicode, date boundaries."""
+text search (FTS and short-term LIKE), literal special characters, unicode, date boundaries. On both
+backends: the same rows are copied into PostgreSQL, whose answers must be exactly SQLite's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from benchmarks.journal_fill import fill
 from payout_desk.journal import HistoryQuery, Journal, SortKey
 from payout_desk.journal.history import SMALL, from_micros
+from payout_desk.journal.postgres.store import PgJournal
+from payout_desk.journal.schema import PAYOUT_COLUMNS
+from tests.fixtures.postgres import PgServer, create_database, drop_database
+from tests.unit.journal.backends import AnyJournal, Backend
 from tests.unit.journal.helpers import confirm, request
 
 ROWS = 3000
@@ -77,10 +82,37 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Journal, 
     journal.close()
 
 
-@pytest.fixture(params=["sorted-once", "index-walk"])
-def db(request: pytest.FixtureRequest, filled: tuple[Journal, list[Row]]) -> Iterator[tuple[Journal, list[Row]]]:
-    """Both plans: small results sorted once and cached, and walking the sort index (reversed past
-    the middle), which a million-row journal uses for large results."""
+_TIMES = {"created_at", "updated_at"}
+
+
+@pytest.fixture(scope="module")
+def filled_pg(
+    filled: tuple[Journal, list[Row]], pg_server: PgServer, pg_template: str
+) -> Iterator[tuple[PgJournal, list[Row]]]:
+    """The same payouts, local ids and times copied into a team database (read as its superuser)."""
+    source, rows = filled
+    name = create_database(pg_server, pg_template)
+    columns = ("local_id", *PAYOUT_COLUMNS)
+    wanted = [c for c in columns if c != "amount_scaled"] + ["amount_scaled"]
+    with psycopg.connect(pg_server.conninfo(name)) as conn:
+        with conn.cursor().copy(f"COPY payout_desk.payouts ({', '.join(wanted)}) FROM STDIN") as copy:
+            for values in source.conn.execute(f"SELECT {', '.join(wanted)} FROM payouts"):
+                copy.write_row([from_micros(v) if c in _TIMES else v for c, v in zip(wanted, values, strict=True)])
+        sequence = "pg_get_serial_sequence('payout_desk.payouts', 'local_id')"
+        conn.execute(f"SELECT setval({sequence}, max(local_id)) FROM payout_desk.payouts")
+    journal = PgJournal.open(pg_server.conninfo(name))
+    yield journal, rows
+    journal.close()
+    drop_database(pg_server, name)
+
+
+@pytest.fixture(params=["sorted-once", "index-walk", "postgres"])
+def db(request: pytest.FixtureRequest, filled: tuple[Journal, list[Row]]) -> Iterator[tuple[AnyJournal, list[Row]]]:
+    """Both SQLite plans: small results sorted once and cached, and walking the sort index (reversed
+    past the middle), which a million-row journal uses for large results; and PostgreSQL."""
+    if request.param == "postgres":
+        yield request.getfixturevalue("filled_pg")
+        return
     journal, rows = filled
     journal._history.small = SMALL if request.param == "sorted-once" else 0
     yield journal, rows
@@ -134,13 +166,13 @@ def expected(rows: list[Row], q: HistoryQuery) -> list[int]:
     return [r.local_id for r in sorted(filter(keep, rows), key=key, reverse=q.descending)]
 
 
-def ids(journal: Journal, q: HistoryQuery, offset: int = 0, limit: int = 10**9) -> list[int]:
+def ids(journal: AnyJournal, q: HistoryQuery, offset: int = 0, limit: int = 10**9) -> list[int]:
     return [r.local_id for r in journal.page(q, offset, limit)]
 
 
 @pytest.mark.parametrize("sort", list(SortKey))
 @pytest.mark.parametrize("descending", [True, False])
-def test_every_sort_matches_python_order(db: tuple[Journal, list[Row]], sort: SortKey, descending: bool) -> None:
+def test_every_sort_matches_python_order(db: tuple[AnyJournal, list[Row]], sort: SortKey, descending: bool) -> None:
     journal, rows = db
     q = HistoryQuery(sort=sort, descending=descending)
     want = expected(rows, q)
@@ -155,19 +187,19 @@ def test_every_sort_matches_python_order(db: tuple[Journal, list[Row]], sort: So
 
 
 @pytest.mark.parametrize("sort", [SortKey.CREATED_AT, SortKey.STATUS, SortKey.UPDATED_AT])
-def test_iterating_while_writing_yields_each_row_once(tmp_path: Path, sort: SortKey) -> None:
-    with Journal.open(tmp_path / "j.sqlite3") as journal:
-        for i in range(30):
-            confirm(journal, f"k{i}")
-        seen = []
-        for record in journal.iter_matching(HistoryQuery(sort=sort), batch=4):
-            seen.append(record.local_id)
-            if len(seen) == 5:  # between batches: statuses change, a payout is added
-                for lid in range(1, 31, 3):
-                    journal.record_outcome_unknown(lid, message="timeout", actor="t")
-                confirm(journal, "late")
-        assert len(seen) == len(set(seen))
-        assert set(range(1, 31)) <= set(seen)
+def test_iterating_while_writing_yields_each_row_once(backend: Backend, sort: SortKey) -> None:
+    journal = backend.open()
+    for i in range(30):
+        confirm(journal, f"k{i}")
+    seen = []
+    for record in journal.iter_matching(HistoryQuery(sort=sort), batch=4):
+        seen.append(record.local_id)
+        if len(seen) == 5:  # between batches: statuses change, a payout is added
+            for lid in range(1, 31, 3):
+                journal.record_outcome_unknown(lid, message="timeout", actor="t")
+            confirm(journal, "late")
+    assert len(seen) == len(set(seen))
+    assert set(range(1, 31)) <= set(seen)
 
 
 @pytest.mark.parametrize(
@@ -186,7 +218,7 @@ def test_iterating_while_writing_yields_each_row_once(tmp_path: Path, sort: Sort
         ),
     ],
 )
-def test_filters_count_page_and_reverse(db: tuple[Journal, list[Row]], q: HistoryQuery) -> None:
+def test_filters_count_page_and_reverse(db: tuple[AnyJournal, list[Row]], q: HistoryQuery) -> None:
     journal, rows = db
     want = expected(rows, q)
     assert len(want) > 0
@@ -197,7 +229,7 @@ def test_filters_count_page_and_reverse(db: tuple[Journal, list[Row]], q: Histor
     assert [r.local_id for r in journal.iter_matching(q, batch=7)] == want
 
 
-def test_empty_status_set_matches_nothing(db: tuple[Journal, list[Row]]) -> None:
+def test_empty_status_set_matches_nothing(db: tuple[AnyJournal, list[Row]]) -> None:
     journal, _ = db
     q = HistoryQuery(statuses=frozenset())
     assert journal.count(q) == 0
@@ -245,7 +277,7 @@ def test_empty_status_set_matches_nothing(db: tuple[Journal, list[Row]]) -> None
         "  refund   order  ",
     ],
 )
-def test_text_search_is_literal(db: tuple[Journal, list[Row]], text: str) -> None:
+def test_text_search_is_literal(db: tuple[AnyJournal, list[Row]], text: str) -> None:
     journal, rows = db
     q = HistoryQuery(text=text)
     want = expected(rows, q)
@@ -253,7 +285,7 @@ def test_text_search_is_literal(db: tuple[Journal, list[Row]], text: str) -> Non
     assert ids(journal, q) == want
 
 
-def test_text_search_finds_special_rows(db: tuple[Journal, list[Row]]) -> None:
+def test_text_search_finds_special_rows(db: tuple[AnyJournal, list[Row]]) -> None:
     journal, _ = db
     for text, description in [
         ('"quoted"', 'Refund "quoted" order'),
@@ -270,7 +302,7 @@ def test_text_search_finds_special_rows(db: tuple[Journal, list[Row]]) -> None:
     assert journal.count(HistoryQuery(text="wildcard payout")) == 1  # terms, not a phrase
 
 
-def test_date_range_boundaries(db: tuple[Journal, list[Row]]) -> None:
+def test_date_range_boundaries(db: tuple[AnyJournal, list[Row]]) -> None:
     journal, rows = db
     pivot = sorted(rows, key=lambda r: r.created_at)[1000]
     at = from_micros(pivot.created_at)
@@ -286,22 +318,43 @@ def test_date_range_boundaries(db: tuple[Journal, list[Row]]) -> None:
         HistoryQuery(created_from=datetime(2024, 1, 1))
 
 
-def test_count_follows_new_payouts(tmp_path: Path) -> None:
-    with Journal.open(tmp_path / "j.sqlite3") as journal:
-        q = HistoryQuery(text="refund")
-        assert journal.count(q) == 0
-        confirm(journal, "k1")
-        assert journal.count(q) == 1
-        assert journal.count(HistoryQuery(statuses=frozenset({"confirmed"}))) == 1
-        journal.record_created(1, payment_id="pay_xyz123", checkin_url=None, status="pending", actor="t")
-        assert journal.count(HistoryQuery(text="xyz123")) == 1  # the FTS index follows payment ids
-        assert journal.count(HistoryQuery(statuses=frozenset({"confirmed"}))) == 0
+def test_count_follows_new_payouts(backend: Backend) -> None:
+    journal = backend.open()
+    q = HistoryQuery(text="refund")
+    assert journal.count(q) == 0
+    confirm(journal, "k1")
+    assert journal.count(q) == 1
+    assert journal.count(HistoryQuery(statuses=frozenset({"confirmed"}))) == 1
+    journal.record_created(1, payment_id="pay_xyz123", checkin_url=None, status="pending", actor="t")
+    assert journal.count(HistoryQuery(text="xyz123")) == 1  # the FTS index follows payment ids
+    assert journal.count(HistoryQuery(statuses=frozenset({"confirmed"}))) == 0
 
 
-def test_paging_arguments(db: tuple[Journal, list[Row]]) -> None:
+def test_paging_arguments(db: tuple[AnyJournal, list[Row]]) -> None:
     journal, _ = db
     assert journal.page(HistoryQuery(), 0, 0) == []
     with pytest.raises(ValueError):
         journal.page(HistoryQuery(), -1, 10)
     with pytest.raises(ValueError):
         list(journal.iter_matching(HistoryQuery(), batch=0))
+
+
+def test_scrolling_page_after_page_reads_what_one_read_does(db: tuple[AnyJournal, list[Row]]) -> None:
+    """The next page after the one just read continues from its last row (PostgreSQL: by keyset)."""
+    journal, rows = db
+    for q in (HistoryQuery(), HistoryQuery(sort=SortKey.DESCRIPTION, descending=False), HistoryQuery(text="refund")):
+        want = expected(rows, q)
+        scrolled: list[int] = []
+        while page := ids(journal, q, len(scrolled), 250):
+            scrolled.extend(page)
+        assert scrolled == want, q
+
+
+def test_a_change_between_pages_is_seen_by_the_next_page(backend: Backend) -> None:
+    journal = backend.open()
+    for i in range(6):
+        confirm(journal, f"k{i}")
+    q = HistoryQuery(sort=SortKey.STATUS, descending=False)
+    first = ids(journal, q, 0, 3)
+    journal.record_rejected(first[0], code="x", message="no", actor="t")  # moves to the end of this order
+    assert ids(journal, q, 3, 3) == [r.local_id for r in journal.page(q, 0, 10)][3:6]

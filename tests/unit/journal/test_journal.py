@@ -1,11 +1,13 @@
-"""The confirmed → attempt → created → status flow, its events, selections and the audit rules."""
+"""The confirmed → attempt → created → status flow, its events, selections and the audit rules: the
+contract runs on both backends (``backend``: SQLite and PostgreSQL); SQLite's own rules are marked."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,28 +21,25 @@ from payout_desk.journal import (
     JournalError,
     PayoutNotFoundError,
 )
+from tests.unit.journal.backends import AnyJournal, Backend, FakeClock
 from tests.unit.journal.helpers import ACTOR, confirm, request
 
 
-class FakeClock:
-    """Advances one second per reading."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
+@pytest.fixture
+def journal(backend: Backend) -> AnyJournal:
+    """The backend's journal (closed by ``backend``)."""
+    return backend.open()
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Journal:
+def sqlite_journal(tmp_path: Path) -> Iterator[Journal]:
+    """SQLite's own rules (its triggers, its transactions)."""
     j = Journal.open(tmp_path / "journal.sqlite3", clock=FakeClock())
-    yield j  # type: ignore[misc]
+    yield j
     j.close()
 
 
-def test_record_confirmed_stores_the_exact_request(journal: Journal) -> None:
+def test_record_confirmed_stores_the_exact_request(journal: AnyJournal, backend: Backend) -> None:
     req = request("1.500", "BHD", metadata={"ticket": "Z-9", "note": "Zoë"}, external_id=None)
     record = journal.record_confirmed(req, idempotency_key="k-1", environment="live", profile="Main", actor="jdoe")
     assert record.status == "confirmed"
@@ -60,7 +59,7 @@ def test_record_confirmed_stores_the_exact_request(journal: Journal) -> None:
     assert (record.environment, record.profile, record.created_by, record.idempotency_key) == (
         "live",
         "Main",
-        "jdoe",
+        backend.recorded("jdoe"),
         "k-1",
     )
     assert record.created_at == record.updated_at
@@ -72,15 +71,16 @@ def test_record_confirmed_stores_the_exact_request(journal: Journal) -> None:
     assert vars(rebuilt) == vars(record)
     (event,) = journal.events(record.local_id)
     assert event.kind == "confirmed"
-    assert event.actor == "jdoe"
+    assert event.actor == backend.recorded("jdoe")
     assert event.at == record.created_at
     assert event.detail["idempotency_key"] == "k-1"
     assert event.detail["body_sha256"] == hashlib.sha256(req.body_json().encode()).hexdigest()
-    scaled = journal.conn.execute("SELECT amount, amount_scaled FROM payouts").fetchone()
+    table = "payouts" if isinstance(journal, Journal) else "payout_desk.payouts"
+    scaled = journal.conn.execute(f"SELECT amount, amount_scaled FROM {table}").fetchone()  # type: ignore[union-attr]
     assert scaled == ("1.500", 15_000)
 
 
-def test_full_flow_and_its_events(journal: Journal) -> None:
+def test_full_flow_and_its_events(journal: AnyJournal, backend: Backend) -> None:
     rec = confirm(journal, "k-flow")
     lid = rec.local_id
     journal.record_attempt(
@@ -142,7 +142,7 @@ def test_full_flow_and_its_events(journal: Journal) -> None:
         "source": "create",
     }
     assert events[5].detail == {"old": "pending", "new": "succeeded", "source": "poll", "failure_reason": None}
-    assert events[5].actor == "system"
+    assert events[5].actor == backend.recorded("system")
     assert events[6].detail == {
         "old": "succeeded",
         "new": "failed",
@@ -153,7 +153,7 @@ def test_full_flow_and_its_events(journal: Journal) -> None:
     assert [e.event_id for e in events] == sorted(e.event_id for e in events)
 
 
-def test_new_failure_reason_without_status_change_is_a_note(journal: Journal) -> None:
+def test_new_failure_reason_without_status_change_is_a_note(journal: AnyJournal) -> None:
     lid = confirm(journal, "k").local_id
     journal.record_created(lid, payment_id="pay_2", checkin_url=None, status="failed", actor=ACTOR)
     rec = journal.record_status(lid, status="failed", failure_reason="expired", source="poll", actor="system")
@@ -164,7 +164,7 @@ def test_new_failure_reason_without_status_change_is_a_note(journal: Journal) ->
     assert [e.kind for e in journal.events(lid)] == ["confirmed", "created", "note"]
 
 
-def test_rejected(journal: Journal) -> None:
+def test_rejected(journal: AnyJournal) -> None:
     lid = confirm(journal, "k").local_id
     rec = journal.record_rejected(lid, code="validation_error", message="The amount is too large.", actor=ACTOR)
     assert (rec.status, rec.last_error) == ("rejected", "The amount is too large.")
@@ -176,7 +176,7 @@ def test_rejected(journal: Journal) -> None:
     }
 
 
-def test_unsent_and_to_poll_selection(journal: Journal) -> None:
+def test_unsent_and_to_poll_selection(journal: AnyJournal) -> None:
     a = confirm(journal, "a").local_id  # confirmed
     b = confirm(journal, "b").local_id  # outcome_unknown
     c = confirm(journal, "c").local_id  # pending
@@ -197,16 +197,24 @@ def test_unsent_and_to_poll_selection(journal: Journal) -> None:
     assert [r.local_id for r in journal.unsent()] == [a, b]
 
 
-def test_idempotency_keys_are_unique(journal: Journal) -> None:
+def test_idempotency_keys_are_unique(journal: AnyJournal, backend: Backend) -> None:
     confirm(journal, "same")
     with pytest.raises(DuplicateIdempotencyKeyError):
         confirm(journal, "same", description="another")
     assert journal.count(HistoryQuery()) == 1
-    assert journal.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
-    assert not journal.conn.in_transaction
+    assert backend.event_total(journal) == 1
+    confirm(journal, "next")  # the journal goes on working
+    assert journal.count(HistoryQuery()) == 2
 
 
-def test_invalid_arguments(journal: Journal) -> None:
+def test_a_failed_write_leaves_no_transaction_open(sqlite_journal: Journal) -> None:
+    confirm(sqlite_journal, "same")
+    with pytest.raises(DuplicateIdempotencyKeyError):
+        confirm(sqlite_journal, "same")
+    assert not sqlite_journal.conn.in_transaction
+
+
+def test_invalid_arguments(journal: AnyJournal, backend: Backend) -> None:
     with pytest.raises(ValueError, match="Idempotency-Key"):
         confirm(journal, "")
     with pytest.raises(ValueError, match="environment"):
@@ -218,10 +226,11 @@ def test_invalid_arguments(journal: Journal) -> None:
     with pytest.raises(PayoutNotFoundError):
         journal.record_attempt(42, AttemptInfo(1, 500, "internal_error", 1.0), actor=ACTOR)
     assert journal.events(42) == []
-    assert journal.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+    assert backend.event_total(journal) == 0
 
 
-def test_events_are_append_only(journal: Journal) -> None:
+def test_events_are_append_only(sqlite_journal: Journal) -> None:  # PostgreSQL: test_attacks
+    journal = sqlite_journal
     lid = confirm(journal, "k").local_id
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         journal.conn.execute("UPDATE events SET actor = 'mallory'")
@@ -232,7 +241,8 @@ def test_events_are_append_only(journal: Journal) -> None:
     assert [e.actor for e in journal.events(lid)] == [ACTOR]
 
 
-def test_the_journaled_request_is_immutable(journal: Journal) -> None:
+def test_the_journaled_request_is_immutable(sqlite_journal: Journal) -> None:  # PostgreSQL: test_attacks
+    journal = sqlite_journal
     lid = confirm(journal, "k").local_id
     for column, value in [
         ("request_body", "{}"),
@@ -248,7 +258,7 @@ def test_the_journaled_request_is_immutable(journal: Journal) -> None:
     assert journal.get(lid).request_body == request().body_json()
 
 
-def test_amounts_of_every_scale_sort_exactly(journal: Journal) -> None:
+def test_amounts_of_every_scale_sort_exactly(journal: AnyJournal) -> None:
     for i, (amount, code) in enumerate(
         [("5", "JPY"), ("1.500", "BHD"), ("10.00", "EUR"), ("0.0001", "CLF"), ("1000000000.00", "USD"), ("0.01", "EUR")]
     ):
@@ -259,14 +269,13 @@ def test_amounts_of_every_scale_sort_exactly(journal: Journal) -> None:
     assert [str(r.amount) for r in rows] == ["0.0001", "0.01", "1.500", "5", "10.00", "1000000000.00"]
 
 
-def test_survives_reopen_and_close_is_idempotent(tmp_path: Path) -> None:
-    path = tmp_path / "j.sqlite3"
-    journal = Journal.open(path)
+def test_survives_reopen_and_close_is_idempotent(backend: Backend) -> None:
+    journal = backend.open()
     rec = confirm(journal, "k")
     journal.close()
     journal.close()
     with pytest.raises(JournalError, match="closed"):
         journal.get(rec.local_id)
-    with Journal.open(path) as again:
-        assert again.get(rec.local_id) == rec
-        assert [r.local_id for r in again.unsent()] == [rec.local_id]
+    again = backend.open()
+    assert again.get(rec.local_id) == rec
+    assert [r.local_id for r in again.unsent()] == [rec.local_id]
