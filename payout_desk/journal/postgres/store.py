@@ -7,6 +7,7 @@ passes is not used; when a ``record_*`` method returns, the change is committed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final, LiteralString
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["PgJournal", "connect"]
 
 _ENVIRONMENTS: Final = frozenset({"sandbox", "live"})
+_DEEP: Final = 1000  # offsets past this may be read from the other end
+_COUNTS_KEPT: Final = 64
 _OPEN: Final = "p.status NOT IN ('failed', 'rejected', 'succeeded')"  # payouts_open's predicate, verbatim
 
 
@@ -50,6 +53,7 @@ class PgJournal:
         self._conn: psycopg.Connection[Any] | None = conn
         self.conninfo = conninfo
         self._pages: dict[tuple[HistoryQuery, int], tuple[int, object, int]] = {}
+        self._counts: dict[HistoryQuery, tuple[int, int]] = {}
 
     @classmethod
     def open(cls, conninfo: str) -> PgJournal:
@@ -197,13 +201,22 @@ class PgJournal:
     # -- history ----------------------------------------------------------------------------------
 
     def count(self, query: HistoryQuery) -> int:
-        """How many payouts match the query (exact)."""
-        compiled = compile_pg(query)
-        if compiled.empty:
-            return 0
-        statement = sql.SQL("SELECT count(*) FROM payout_desk.payouts p WHERE {}").format(compiled.where)
-        row = self.conn.execute(statement, compiled.params).fetchone()
-        return int(row[0]) if row else 0
+        """How many payouts match the query (exact; cached until the journal changes)."""
+        return self._count(query, compile_pg(query), self._version())
+
+    def _count(self, query: HistoryQuery, compiled: PgQuery, version: int) -> int:
+        known = self._counts.get(query)
+        if known is not None and known[0] == version:
+            return known[1]
+        total = 0
+        if not compiled.empty:
+            statement = sql.SQL("SELECT count(*) FROM payout_desk.payouts p WHERE {}").format(compiled.where)
+            row = self.conn.execute(statement, compiled.params).fetchone()
+            total = int(row[0]) if row else 0
+        if len(self._counts) >= _COUNTS_KEPT:
+            self._counts.clear()
+        self._counts[query] = (version, total)
+        return total
 
     def _keyed(self, compiled: PgQuery, after: tuple[object, int] | None, limit: int, offset: int = 0) -> list[Any]:
         """(key, row…) rows in the query's order, after a keyset position or from an offset."""
@@ -230,10 +243,23 @@ class PgJournal:
         if known is not None and known[0] == version:
             rows = self._keyed(compiled, (known[1], known[2]), limit)
         else:
-            rows = self._keyed(compiled, None, limit, offset)
+            rows = self._from_offset(query, compiled, offset, limit, version)
         if rows:
             self._pages = {(query, offset + len(rows)): (version, rows[-1][0], rows[-1][FIELD_LOCAL_ID + 1])}
         return [record_from_pg(row[1:]) for row in rows]
+
+    def _from_offset(self, query: HistoryQuery, compiled: PgQuery, offset: int, limit: int, version: int) -> list[Any]:
+        """Rows from ``offset``; past the middle of a large result the reversed order is read and
+        flipped, so jumping to the last row costs what the first does."""
+        if offset > _DEEP:
+            total = self._count(query, compiled, version)
+            if offset >= total:
+                return []
+            if offset > total // 2:
+                end = min(offset + limit, total)
+                flipped = dataclasses.replace(compiled, descending=not compiled.descending)
+                return self._keyed(flipped, None, end - offset, total - end)[::-1]
+        return self._keyed(compiled, None, limit, offset)
 
     def iter_matching(self, query: HistoryQuery, batch: int = 5000) -> Iterator[PayoutRecord]:
         """Every matching payout in the query's order, ``batch`` rows a query; no statement stays open
