@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
 
 from benchmarks.journal_fill import fill
+from benchmarks.pg_load import copy_payouts
 from payout_desk.journal import HistoryQuery, Journal, SortKey
 from payout_desk.journal.history import SMALL, from_micros
 from payout_desk.journal.postgres.store import PgJournal
-from payout_desk.journal.schema import PAYOUT_COLUMNS
 from tests.fixtures.postgres import PgServer, create_database, drop_database
 from tests.unit.journal.backends import AnyJournal, Backend
 from tests.unit.journal.helpers import confirm, request
@@ -82,9 +81,6 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Journal, 
     journal.close()
 
 
-_TIMES = {"created_at", "updated_at"}
-
-
 @pytest.fixture(scope="module")
 def filled_pg(
     filled: tuple[Journal, list[Row]], pg_server: PgServer, pg_template: str
@@ -92,14 +88,7 @@ def filled_pg(
     """The same payouts, local ids and times copied into a team database (read as its superuser)."""
     source, rows = filled
     name = create_database(pg_server, pg_template)
-    columns = ("local_id", *PAYOUT_COLUMNS)
-    wanted = [c for c in columns if c != "amount_scaled"] + ["amount_scaled"]
-    with psycopg.connect(pg_server.conninfo(name)) as conn:
-        with conn.cursor().copy(f"COPY payout_desk.payouts ({', '.join(wanted)}) FROM STDIN") as copy:
-            for values in source.conn.execute(f"SELECT {', '.join(wanted)} FROM payouts"):
-                copy.write_row([from_micros(v) if c in _TIMES else v for c, v in zip(wanted, values, strict=True)])
-        sequence = "pg_get_serial_sequence('payout_desk.payouts', 'local_id')"
-        conn.execute(f"SELECT setval({sequence}, max(local_id)) FROM payout_desk.payouts")
+    assert copy_payouts(source.conn, pg_server.conninfo(name)) == len(rows)
     journal = PgJournal.open(pg_server.conninfo(name))
     yield journal, rows
     journal.close()
