@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+import psycopg
+
 from payout_desk.journal.models import AttemptLike, HistoryQuery, JournalError, JournalEvent, PayoutRecord
 from payout_desk.journal.postgres.export import copy_export
 from payout_desk.journal.postgres.feed import FeedListener
-from payout_desk.journal.postgres.store import PgJournal
+from payout_desk.journal.postgres.store import PgJournal, plain_error
 
 if TYPE_CHECKING:
     from payout_desk.domain.payout import PayoutRequest
@@ -40,16 +42,23 @@ class AsyncPgJournal:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-journal-pg")
         try:
             journal = await asyncio.get_running_loop().run_in_executor(executor, PgJournal.open, conninfo)
+        except psycopg.Error as exc:
+            executor.shutdown(wait=False)
+            raise plain_error(exc) from exc
         except BaseException:
             executor.shutdown(wait=False)
             raise
         return cls(executor, journal)
 
     async def _run(self, fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """``fn`` on the worker thread; a database error arrives as a plain JournalError."""
         if self._executor is None:
             raise JournalError("the journal is closed")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        try:
+            return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        except psycopg.Error as exc:
+            raise plain_error(exc) from exc
 
     async def close(self) -> None:
         """Close the connection on its thread, then stop the thread (idempotent)."""
@@ -157,6 +166,8 @@ class AsyncPgJournal:
         future = loop.run_in_executor(None, work)
         try:
             return await asyncio.shield(future)
+        except psycopg.Error as exc:
+            raise plain_error(exc) from exc
         except asyncio.CancelledError:
             stop.set()
             await asyncio.wait([future])

@@ -29,7 +29,7 @@ from payout_desk.journal.postgres.queries import COLUMNS, IMMUTABLE_SORTS, PgQue
 if TYPE_CHECKING:
     from payout_desk.domain.payout import PayoutRequest
 
-__all__ = ["PgJournal", "connect"]
+__all__ = ["PgJournal", "connect", "plain_error"]
 
 _ENVIRONMENTS: Final = frozenset({"sandbox", "live"})
 _DEEP: Final = 1000  # offsets past this may be read from the other end
@@ -44,6 +44,22 @@ def connect(conninfo: str, *, autocommit: bool = True) -> psycopg.Connection[Any
     except psycopg.OperationalError as exc:
         raise JournalError(f"Could not connect to the team database: {str(exc).strip()}") from exc
     return conn
+
+
+def plain_error(exc: psycopg.Error) -> JournalError:
+    """A JournalError in words a finance user can act on; the database's own message stays in it (and the
+    psycopg error is chained) for the log."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, errors.InsufficientPrivilege):
+        return JournalError(
+            f"The team database refused this for your login ({detail}). Ask your administrator for the right role."
+        )
+    if isinstance(exc, psycopg.OperationalError):
+        return JournalError(
+            f"Lost the connection to the team database ({detail}). Nothing was changed by this step unless the "
+            "history shows it; try again when the network is back."
+        )
+    return JournalError(f"The team database reported an error: {detail}")
 
 
 class PgJournal:
@@ -74,9 +90,14 @@ class PgJournal:
 
     @property
     def conn(self) -> psycopg.Connection[Any]:
-        """The open connection; JournalError once closed."""
+        """The open connection (a new one when the last was lost); JournalError once closed."""
         if self._conn is None:
             raise JournalError("the journal is closed")
+        if self._conn.broken:  # lost: the call that saw it failed; later ones get a new connection
+            self._conn.close()
+            self._conn = connect(self.conninfo)
+            self._pages.clear()
+            self._counts.clear()
         return self._conn
 
     def _call(self, function: LiteralString, *args: object) -> Any:
@@ -85,7 +106,8 @@ class PgJournal:
         try:
             row = self.conn.execute(query, args).fetchone()
         except errors.NoDataFound as exc:
-            raise PayoutNotFoundError(int(args[0])) from exc  # type: ignore[call-overload]
+            local_id = args[0]
+            raise PayoutNotFoundError(local_id if isinstance(local_id, int) else 0) from exc
         return None if row is None else row[0]
 
     # -- writing ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The change feed: every event reaches a reader in id order, from any writer, through lost connections;
-the wake-up is a LISTEN notification carrying only the new id."""
+the wake-up is a LISTEN notification carrying only the new id. And the journal's own connection: lost,
+refused — plain words, then it goes on."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import threading
 from collections.abc import AsyncIterator
 
 import psycopg
+import pytest
 
-from payout_desk.journal import JournalEvent
+from payout_desk.journal import JournalError, JournalEvent
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 from payout_desk.journal.postgres.feed import CHANNEL
 from tests.fixtures.postgres import TeamDb
@@ -72,3 +74,29 @@ async def test_the_feed_catches_up_after_its_connection_is_lost(team_db: TeamDb)
     assert [e.detail["idempotency_key"] for e in seen] == ["before", "while"]
     await reader.close()
     await writer.close()
+
+
+async def test_a_lost_connection_is_a_plain_error_and_the_next_call_reconnects(team_db: TeamDb) -> None:
+    journal = await AsyncPgJournal.open(team_db.as_person("prep_4", "preparer"))
+    try:
+        first = await journal.record_confirmed(
+            request(), idempotency_key="a", environment="sandbox", profile="P", actor="x"
+        )
+        with psycopg.connect(team_db.admin, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'prep_4'")
+        with pytest.raises(JournalError, match="Lost the connection to the team database"):
+            await journal.get(first.local_id)
+        assert (await journal.get(first.local_id)).idempotency_key == "a"  # a new connection
+    finally:
+        await journal.close()
+
+
+async def test_a_login_without_an_app_role_gets_words_not_a_traceback(team_db: TeamDb) -> None:
+    with psycopg.connect(team_db.admin, autocommit=True) as admin:
+        admin.execute("CREATE ROLE outsider LOGIN")
+    try:
+        with pytest.raises(JournalError, match=r"refused this for your login.*administrator"):
+            await AsyncPgJournal.open(team_db.server.conninfo(team_db.name, user="outsider"))
+    finally:
+        with psycopg.connect(team_db.admin, autocommit=True) as admin:
+            admin.execute("DROP ROLE outsider")
