@@ -4,6 +4,7 @@ and the qasync pattern for driving coroutines from pytest-qt tests (see ../share
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -84,11 +85,19 @@ def qt_loop(qt_session_loop: qasync.QEventLoop) -> Iterator[qasync.QEventLoop]:
 
 
 @pytest.fixture(autouse=True)
-def _qt_tests_get_the_qt_loop(request: pytest.FixtureRequest) -> None:
-    """Tests under tests/gui and tests/e2e drive widgets whose coroutines run on the qasync loop."""
+def _qt_tests_get_the_qt_loop(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests under tests/gui and tests/e2e drive widgets whose coroutines run on the qasync loop.
+
+    Afterwards their garbage is collected here, on the GUI thread: left to an automatic collection it
+    could be destroyed in whatever thread allocates next (a later test's sandbox or journal worker),
+    and a Qt wrapper destroyed off the GUI thread is a segfault (``payout_desk.ui.pyside_guard``)."""
     parts = Path(str(request.node.path)).parts
-    if "gui" in parts or "e2e" in parts:
+    qt = "gui" in parts or "e2e" in parts
+    if qt:
         request.getfixturevalue("qt_loop")
+    yield
+    if qt:
+        gc.collect()
 
 
 @pytest.fixture
