@@ -2,8 +2,8 @@
 
 Creating and removing people is the database administrator's job (a superuser, or a role with CREATEROLE
 outside the app's roles); ``payout-desk-admin`` does it through these functions, and each change is
-recorded in ``payout_desk.admin_audit`` in the same transaction. Passwords are sent only as SCRAM
-verifiers computed here (never as plain text a server log could keep).
+recorded in ``payout_desk.admin_audit`` in the same transaction (``record_admin_change``, migration 4).
+Passwords are sent only as SCRAM verifiers computed here (never as plain text a server log could keep).
 """
 
 from __future__ import annotations
@@ -66,9 +66,7 @@ def _role(conn: psycopg.Connection[Any], login: str) -> tuple[bool, bool] | None
 
 
 def _audit(conn: psycopg.Connection[Any], action: str, detail: dict[str, Any]) -> None:
-    conn.execute(
-        "INSERT INTO payout_desk.admin_audit (action, detail) VALUES (%s, %s::jsonb)", (action, json.dumps(detail))
-    )
+    conn.execute("SELECT payout_desk.record_admin_change(%s, %s::jsonb)", (action, json.dumps(detail)))
 
 
 def add_person(conn: psycopg.Connection[Any], login: str, role: str, password: str | None = None) -> bool:
@@ -122,5 +120,5 @@ def list_people(conn: psycopg.Connection[Any]) -> list[Person]:
 
 def audit_log(conn: psycopg.Connection[Any]) -> list[AuditEntry]:
     """The administrative changes, oldest first."""
-    rows = conn.execute("SELECT at, actor, action, detail FROM payout_desk.admin_audit ORDER BY audit_id").fetchall()
+    rows = conn.execute("SELECT at, actor, action, detail FROM payout_desk.admin_audit_log()").fetchall()
     return [AuditEntry(*row) for row in rows]

@@ -106,3 +106,35 @@ def test_the_console_script_is_installed(team_db: TeamDb) -> None:
     )
     assert bad.returncode == 1
     assert bad.stderr.startswith("payout-desk-admin: Could not connect to the team database")
+
+
+def test_a_createrole_administrator_needs_no_superuser(team_db: TeamDb) -> None:
+    with psycopg.connect(team_db.admin, autocommit=True) as conn:
+        conn.execute("CREATE ROLE it_dba LOGIN CREATEROLE")
+    dba = team_db.server.conninfo(team_db.name, user="it_dba")
+    try:
+        assert run("--db", dba, "add-person", "carl", "--role", "preparer")[0] == 0
+        assert run("--db", dba, "people") == (0, "carl\tpreparer\tlogin\n")
+        assert run("--db", dba, "remove-person", "carl") == (0, "carl: removed\n")
+        code, audit = run("--db", dba, "audit")
+        assert code == 0
+        assert [line.split("\t")[1:3] for line in audit.splitlines()] == [
+            ["it_dba", "add-person"],
+            ["it_dba", "remove-person"],
+        ]
+    finally:
+        with psycopg.connect(team_db.admin, autocommit=True) as conn:
+            conn.execute("DROP ROLE it_dba")
+
+
+def test_people_cannot_write_or_read_the_admin_audit_through_its_functions(
+    team_db: TeamDb, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for role in ("preparer", "viewer", "agent"):
+        person = team_db.as_person(f"nosy_{role}", role)
+        assert run("--db", person, "audit")[0] == 1
+        with psycopg.connect(person) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT payout_desk.record_admin_change('add-person', '{}')")
+    assert "not a database administrator" in capsys.readouterr().err
+    app_admin = team_db.as_person("app_admin2", "admin")
+    assert run("--db", app_admin, "audit")[0] == 0  # the app's admins read it

@@ -37,6 +37,8 @@ INTERNALS = (
     "set_error_status(1, 'rejected', 'x', '{}'::jsonb)",
     "lock_payout(1)",
     "actor_in('payout_desk_admin')",
+    "dba_actor()",
+    "record_admin_change('add-person', '{}')",
 )
 
 

@@ -95,7 +95,7 @@ async def test_a_login_without_an_app_role_gets_words_not_a_traceback(team_db: T
     with psycopg.connect(team_db.admin, autocommit=True) as admin:
         admin.execute("CREATE ROLE outsider LOGIN")
     try:
-        with pytest.raises(JournalError, match=r"refused this for your login.*administrator"):
+        with pytest.raises(JournalError, match=r"login outsider has no Payout Desk role.*add-person"):
             await AsyncPgJournal.open(team_db.server.conninfo(team_db.name, user="outsider"))
     finally:
         with psycopg.connect(team_db.admin, autocommit=True) as admin:
