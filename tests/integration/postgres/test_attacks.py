@@ -11,7 +11,7 @@ from tests.fixtures.postgres import TeamDb
 from tests.unit.journal.helpers import request
 
 ROLES = ("preparer", "viewer", "admin", "agent")
-TABLES = ("payouts", "events", "team_settings", "admin_audit", "schema_migrations")
+TABLES = ("payouts", "events", "team_settings", "admin_audit", "schema_migrations", "payout_status_counts")
 BODY = request().body_json()
 WRITES = {
     "insert": "INSERT INTO payout_desk.{t} DEFAULT VALUES",
@@ -25,6 +25,7 @@ FIRST_COLUMN = {
     "team_settings": "provider_base_url",
     "admin_audit": "action",
     "schema_migrations": "description",
+    "payout_status_counts": "n",
 }
 #: Each role's own functions, called with valid arguments for payout 1.
 FUNCTIONS = {
