@@ -1,17 +1,15 @@
-"""CSV export from the team database: ``COPY (SELECT …) TO STDOUT`` inside one REPEATABLE READ, READ ONLY
-transaction on its own connection (one snapshot, streamed, no cursor paging), each row formatted and quoted
-by ``csv.writer`` exactly as ``services.export.record_row`` cells are (the tests compare the bytes).
+"""CSV export from the team database: ``COPY (SELECT line …) TO STDOUT`` inside one REPEATABLE READ, READ ONLY
+transaction on its own connection (one snapshot, streamed). PostgreSQL builds each CSV line — cells formatted,
+defused and quoted exactly as ``csv.writer`` (excel dialect) writes ``services.export.record_row`` (the tests
+compare the bytes) — so Python only undoes COPY's text escapes and ends lines with CRLF.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import re
 import threading
-from collections.abc import Callable, Collection, Sequence
-from datetime import datetime
-from typing import Any, Final
+from collections.abc import Callable, Collection
+from typing import Final
 
 import psycopg
 from psycopg import sql
@@ -21,29 +19,76 @@ from payout_desk.journal.models import HistoryQuery, JournalError
 from payout_desk.journal.postgres.queries import compile_pg
 from payout_desk.journal.postgres.store import connect
 
-__all__ = ["ExportCancelledError", "copy_export"]
+__all__ = ["ExportCancelledError", "copy_export", "line_sql"]
 
-_TYPES: Final = ["int8", "timestamptz", "timestamptz"] + ["text"] * (len(EXPORT_COLUMNS) - 3)
+_TIMES: Final = frozenset({"created_at", "updated_at"})
+#: COPY's text format escapes these in data (a raw LF only ever ends a row).
+_ESCAPES: Final = re.compile(rb"\\([\\bfnrtv])")
+_UNESCAPED: Final = {b"\\": b"\\", b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
 
 
 class ExportCancelledError(JournalError):
     """The export was stopped before it finished."""
 
 
-def _cells(row: Sequence[Any], defuse: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for name, value in zip(EXPORT_COLUMNS, row, strict=True):
-        if value is None:
-            text = ""
-        elif isinstance(value, datetime):
-            text = value.isoformat()
-        elif name == "metadata":
-            parsed = json.loads(value)
-            text = json.dumps(parsed, ensure_ascii=False, sort_keys=True, separators=(",", ":")) if parsed else ""
-        else:
-            text = str(value)
-        out.append("'" + text if defuse and text.startswith(defuse) else text)
-    return out
+def _iso(column: str) -> str:
+    """``datetime.isoformat()`` of a UTC timestamp: microseconds only when there are some."""
+    pattern = 'YYYY-MM-DD"T"HH24:MI:SS.US'
+    return f"replace(to_char(p.{column} AT TIME ZONE 'UTC', '{pattern}'), '.000000', '') || '+00:00'"
+
+
+#: Cells that never need quoting, nor defusing when no prefix starts with a letter or digit.
+_PLAIN: Final = frozenset({"local_id", "created_at", "updated_at", "amount", "currency", "environment"})
+
+
+def _defused(t: sql.Composable, defuse: tuple[str, ...]) -> sql.Composable:
+    """``t`` with a leading ``'`` when it starts with one of ``defuse``."""
+    if all(len(p) == 1 for p in defuse):
+        starts: sql.Composable = sql.SQL("left({}, 1) = ANY({})").format(t, sql.Literal(list(defuse)))
+    else:
+        starts = sql.SQL(" OR ").join(sql.SQL("starts_with({}, {})").format(t, sql.Literal(p)) for p in defuse)
+    return sql.SQL("CASE WHEN {} THEN {} || {} ELSE {} END").format(starts, sql.Literal("'"), t, t)
+
+
+def _quoted(d: sql.Composable) -> sql.Composable:
+    """``d`` quoted as csv.writer quotes a cell (QUOTE_MINIMAL: a comma, quote, CR or LF in it)."""
+    special = sql.SQL(" OR ").join(
+        sql.SQL("strpos({}, {}) > 0").format(d, sql.Literal(c)) for c in (",", '"', "\r", "\n")
+    )
+    quoted = sql.SQL("{} || replace({}, {}, {}) || {}").format(
+        sql.Literal('"'), d, sql.Literal('"'), sql.Literal('""'), sql.Literal('"')
+    )
+    return sql.SQL("CASE WHEN {} THEN {} ELSE {} END").format(special, quoted, d)
+
+
+def line_sql(defuse: Collection[str]) -> tuple[sql.Composable, sql.Composable]:
+    """(the CSV line expression, the join it reads from) over ``payout_desk.payouts p``.
+
+    Each cell that may need it is defused once in a lateral subquery (``d``), then quoted; ``OFFSET 0``
+    keeps the planner from folding it back into one expression that would defuse every cell several
+    times. The stored metadata is already json.dumps(sort_keys=True, compact, ensure_ascii=False) text."""
+    prefixes = tuple(defuse)
+    plain_safe = not any(p[:1].isalnum() for p in prefixes)
+    defused: list[sql.Composable] = []
+    cells: list[sql.Composable] = []
+    for i, name in enumerate(EXPORT_COLUMNS):
+        text = (
+            sql.SQL(_iso(name)) if name in _TIMES else sql.SQL("coalesce(p.{}::text, '')").format(sql.Identifier(name))
+        )
+        if name in _PLAIN and plain_safe:
+            cells.append(text)
+            continue
+        value = _defused(text, prefixes) if prefixes else text
+        defused.append(sql.SQL("{} AS {}").format(value, sql.Identifier(f"d{i}")))
+        cells.append(_quoted(sql.Identifier("d", f"d{i}")))
+    join = sql.SQL("CROSS JOIN LATERAL (SELECT {} OFFSET 0) d").format(sql.SQL(", ").join(defused))
+    return sql.SQL(" || ',' || ").join(cells), join
+
+
+def _lines(chunks: list[bytes]) -> bytes:
+    """COPY text rows → CSV lines ending in CRLF."""
+    data = b"".join(chunks).replace(b"\n", b"\r\n")
+    return _ESCAPES.sub(lambda m: _UNESCAPED[m[1]], data) if b"\\" in data else data
 
 
 def copy_export(
@@ -60,36 +105,29 @@ def copy_export(
     if batch <= 0:
         raise ValueError("batch must be positive")
     compiled = compile_pg(query)
-    prefixes = tuple(defuse)
-    columns = sql.SQL(", ").join(sql.SQL("p.{}").format(sql.Identifier(c)) for c in EXPORT_COLUMNS)
     rows_written = 0
     with connect(conninfo, autocommit=False) as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         if compiled.empty:
             return 0
-        select = sql.SQL("COPY (SELECT {} FROM payout_desk.payouts p WHERE {} ORDER BY {}) TO STDOUT").format(
-            columns, compiled.where, compiled.order
+        line, joins = line_sql(tuple(defuse))
+        select = sql.SQL("COPY (SELECT {} FROM payout_desk.payouts p {} WHERE {} ORDER BY {}) TO STDOUT").format(
+            line, joins, compiled.where, compiled.order
         )
         # COPY takes no parameters: the filter's values are bound client-side, as quoted literals.
         statement = psycopg.ClientCursor(conn).mogrify(select, compiled.params)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, dialect="excel")
-        pending = 0
+        pending: list[bytes] = []
         with conn.cursor().copy(statement) as copy:
-            copy.set_types(_TYPES)
-            for row in copy.rows():
-                writer.writerow(_cells(row, prefixes))
-                pending += 1
-                if pending >= batch:
+            for row in copy:
+                pending.append(bytes(row))
+                if len(pending) >= batch:
                     if stop is not None and stop.is_set():
                         raise ExportCancelledError("the export was stopped")
-                    sink(buffer.getvalue().encode("utf-8"))
-                    rows_written += pending
-                    buffer.seek(0)
-                    buffer.truncate()
-                    pending = 0
+                    sink(_lines(pending))
+                    rows_written += len(pending)
+                    pending = []
         if pending:
-            sink(buffer.getvalue().encode("utf-8"))
-            rows_written += pending
+            sink(_lines(pending))
+            rows_written += len(pending)
         conn.rollback()
     return rows_written

@@ -9,11 +9,15 @@ import csv
 import io
 import threading
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from payout_desk.journal import AttemptInfo, HistoryQuery, JournalError, PayoutJournal, SortKey
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
+from payout_desk.journal.postgres.export import _iso
 from payout_desk.services.export import FORMULA_PREFIXES, record_row
 from tests.fixtures.postgres import TeamDb
 from tests.unit.journal.backends import Backend
@@ -21,6 +25,7 @@ from tests.unit.journal.helpers import ACTOR, request
 
 AWKWARD = [
     '=HYPERLINK("http://x")',
+    "back\\slash \\n not a newline, vertical\x0btab, bell\x07",
     "+1 555",
     "-minus",
     "@at",
@@ -39,9 +44,17 @@ async def journal(backend: Backend) -> AsyncIterator[PayoutJournal]:
     await opened.close()
 
 
+METADATA = [
+    {"ticket": "=1+1", "note": "Zoë"},
+    None,
+    {"é": "1", "z": "2", "Z": "3", "a b": 'say "hi"\n\t\\ \x01'},
+    {"k": "v,w"},
+]
+
+
 async def _fill(journal: PayoutJournal) -> None:
     for i, text in enumerate(AWKWARD):
-        meta = {"ticket": "=1+1", "note": "Zoë"} if i % 3 == 0 else None
+        meta = METADATA[i % len(METADATA)]
         rec = await journal.record_confirmed(
             request(f"{i + 1}.50", description=text, external_id=None if i % 2 else f"=EXT-{i}", metadata=meta),
             idempotency_key=f"k-{i}",
@@ -171,3 +184,17 @@ async def test_postgres_work_runs_on_the_journals_worker_thread(team_db: TeamDb)
         assert name.startswith("payout-journal-pg")
     finally:
         await journal.close()
+
+
+def test_postgres_writes_times_as_isoformat_does(team_db: TeamDb) -> None:
+    """(Payouts get the database's clock, which almost never lands on a whole second: checked here.)"""
+    moments = [
+        datetime(2024, 3, 1, 12, 0, tzinfo=UTC),
+        datetime(2024, 3, 1, 12, 0, 0, 5, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2024, 7, 1, 9, 30, 15, 120000, tzinfo=timezone(timedelta(hours=2))),
+    ]
+    statement = sql.SQL("SELECT {} FROM (SELECT %s::timestamptz AS created_at) p").format(sql.SQL(_iso("created_at")))
+    with psycopg.connect(team_db.admin) as conn:
+        written = [conn.execute(statement, (m,)).fetchone()[0] for m in moments]  # type: ignore[index]
+    assert written == [m.astimezone(UTC).isoformat() for m in moments]

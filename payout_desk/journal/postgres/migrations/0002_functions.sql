@@ -52,6 +52,15 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
     SELECT encode(sha256(convert_to(p_text, 'UTF8')), 'hex')
 $$;
 
+-- Compact JSON of an object with its keys in code point order: json.dumps(value, ensure_ascii=False,
+-- sort_keys=True, separators=(",", ":")) for the string values payout metadata has (the SQLite journal's
+-- text, and what the export writes). NULL for NULL or an empty object.
+CREATE FUNCTION canonical_object(p_value jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
+    SELECT '{' || string_agg(to_json(e.key)::text || ':' || e.value::text, ',' ORDER BY e.key COLLATE "C") || '}'
+    FROM jsonb_each(p_value) AS e
+$$;
+
 -- A preparer journals a confirmed payout: every request column is read from the exact body that will be
 -- sent, so the stored amount, currency and recipient cannot disagree with it. Returns the local id.
 CREATE FUNCTION confirm_payout(p_body text, p_idempotency_key text, p_environment text, p_profile text)
@@ -89,7 +98,7 @@ BEGIN
                          request_body, idempotency_key, environment, profile, created_by)
     VALUES (v_now, v_now, 'confirmed', v_amount, v_scaled::bigint, v_body ->> 'currency', v_body ->> 'description',
             v_body -> 'customer' ->> 'id', v_body -> 'customer' ->> 'name', v_body ->> 'externalId',
-            (v_body -> 'metadata')::text, v_body ->> 'redirectUrl', v_body ->> 'webhookUrl',
+            canonical_object(v_body -> 'metadata'), v_body ->> 'redirectUrl', v_body ->> 'webhookUrl',
             p_body, p_idempotency_key, p_environment, p_profile, v_actor)
     RETURNING local_id INTO v_id;
     PERFORM append_event(v_id, v_now, 'confirmed', v_actor, jsonb_build_object(
