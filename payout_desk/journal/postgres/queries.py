@@ -50,6 +50,11 @@ class PgQuery:
     key: sql.Composable
     descending: bool
     empty: bool
+    #: The same filter in two parts: without the text terms, and the text terms alone (None without text).
+    base: sql.Composable
+    base_params: tuple[object, ...]
+    text: sql.Composable | None
+    text_params: tuple[object, ...]
 
     @property
     def order(self) -> sql.Composable:
@@ -81,12 +86,15 @@ def compile_pg(query: HistoryQuery) -> PgQuery:
     if query.created_to is not None:
         clauses.append(sql.SQL("p.created_at < %s"))
         params.append(query.created_to)
-    for term in query.text.split():
-        clauses.append(sql.SQL("p.search_text ILIKE %s ESCAPE '\\'"))
-        params.append(like_pattern(term))
-    where = sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("true")
+    base = sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("true")
+    base_params = tuple(params)
+    terms = [sql.SQL("p.search_text ILIKE %s ESCAPE '\\'") for _ in query.text.split()]
+    text_params = tuple(like_pattern(term) for term in query.text.split())
+    text = sql.SQL(" AND ").join(terms) if terms else None
+    where = sql.SQL(" AND ").join([*clauses, *terms]) if clauses or terms else sql.SQL("true")
     empty = query.statuses is not None and not query.statuses
-    return PgQuery(where, tuple(params), sql.SQL(SORTS[query.sort]), query.descending, empty)
+    key = sql.SQL(SORTS[query.sort])
+    return PgQuery(where, base_params + text_params, key, query.descending, empty, base, base_params, text, text_params)
 
 
 def record_from_pg(row: tuple[Any, ...]) -> PayoutRecord:

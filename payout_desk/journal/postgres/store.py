@@ -34,6 +34,8 @@ __all__ = ["PgJournal", "connect", "plain_error"]
 
 _ENVIRONMENTS: Final = frozenset({"sandbox", "live"})
 _DEEP: Final = 1000  # offsets past this may be read from the other end
+_WALK_ROWS: Final = 5000  # rows a text search walks in order before it asks the trigram index
+_WALK_PAGE: Final = 500  # ... for pages ending before this row
 _COUNTS_KEPT: Final = 64
 _OPEN: Final = "p.status NOT IN ('failed', 'rejected', 'succeeded')"  # payouts_open's predicate, verbatim
 
@@ -268,12 +270,31 @@ class PgJournal:
 
     def _keyed(self, compiled: PgQuery, after: tuple[object, int] | None, limit: int, offset: int = 0) -> list[Any]:
         """(key, row…) rows in the query's order, after a keyset position or from an offset."""
+        if compiled.text is not None and offset + limit <= _WALK_PAGE:
+            walked = self._walked(compiled, after, limit, offset)
+            if walked is not None:
+                return walked
         extra, params = (None, ()) if after is None else compiled.after(*after)
         statement = sql.SQL(
             "SELECT {} AS sort_key, {} FROM payout_desk.payouts p WHERE {} ORDER BY {} LIMIT %s OFFSET %s"
         )
         query = statement.format(compiled.key, COLUMNS, compiled.where_and(extra), compiled.order)
         return self.conn.execute(query, (*compiled.params, *params, limit, offset)).fetchall()
+
+    def _walked(self, compiled: PgQuery, after: tuple[object, int] | None, limit: int, offset: int) -> list[Any] | None:
+        """The first text matches by walking the sort index over the next ``_WALK_ROWS`` rows only; None
+        when fewer than wanted match there (then the trigram index answers). Exact: those rows come
+        first in this order, so the first matches among them are the first matches overall. Common
+        terms (most searches) would otherwise collect every match through the trigram index and sort."""
+        extra, params = (None, ()) if after is None else compiled.after(*after)
+        base = compiled.base if extra is None else sql.SQL("({}) AND {}").format(compiled.base, extra)
+        statement = sql.SQL(
+            "SELECT {} AS sort_key, {} FROM (SELECT * FROM payout_desk.payouts p WHERE {} ORDER BY {} LIMIT %s) p"
+            " WHERE {} ORDER BY {} LIMIT %s OFFSET %s"
+        ).format(compiled.key, COLUMNS, base, compiled.order, compiled.text, compiled.order)
+        values = (*compiled.base_params, *params, _WALK_ROWS, *compiled.text_params, limit, offset)
+        rows = self.conn.execute(statement, values).fetchall()
+        return rows if len(rows) == limit else None
 
     def _version(self) -> int:
         return self.last_event_id()  # every change appends an event

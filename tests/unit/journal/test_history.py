@@ -15,6 +15,7 @@ from benchmarks.journal_fill import fill
 from benchmarks.pg_load import copy_payouts
 from payout_desk.journal import HistoryQuery, Journal, SortKey
 from payout_desk.journal.history import SMALL, from_micros
+from payout_desk.journal.postgres import store as pg_store
 from payout_desk.journal.postgres.store import PgJournal
 from tests.fixtures.postgres import PgServer, create_database, drop_database
 from tests.unit.journal.backends import AnyJournal, Backend
@@ -95,11 +96,14 @@ def filled_pg(
     drop_database(pg_server, name)
 
 
-@pytest.fixture(params=["sorted-once", "index-walk", "postgres"])
+@pytest.fixture(params=["sorted-once", "index-walk", "postgres", "postgres-short-walk"])
 def db(request: pytest.FixtureRequest, filled: tuple[Journal, list[Row]]) -> Iterator[tuple[AnyJournal, list[Row]]]:
     """Both SQLite plans: small results sorted once and cached, and walking the sort index (reversed
-    past the middle), which a million-row journal uses for large results; and PostgreSQL."""
-    if request.param == "postgres":
+    past the middle), which a million-row journal uses for large results; and PostgreSQL, whose text
+    search first walks a few thousand rows in order (here also only 300: found there, or falling back)."""
+    if request.param.startswith("postgres"):
+        if request.param == "postgres-short-walk":
+            request.getfixturevalue("monkeypatch").setattr(pg_store, "_WALK_ROWS", 300)
         yield request.getfixturevalue("filled_pg")
         return
     journal, rows = filled
