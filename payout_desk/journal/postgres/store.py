@@ -248,25 +248,24 @@ class PgJournal:
         known = self._counts.get(query)
         if known is not None and known[0] == version:
             return known[1]
-        total = 0
-        if compiled.empty:
-            pass
-        elif not query.text.split() and query.created_from is None and query.created_to is None:
-            statuses = None if query.statuses is None else sorted(query.statuses)
-            row = self.conn.execute(
-                "SELECT coalesce(sum(n), 0) FROM payout_desk.payout_status_counts"
-                " WHERE %(s)s::text[] IS NULL OR status = ANY(%(s)s::text[])",
-                {"s": statuses},
-            ).fetchone()
-            total = int(row[0]) if row else 0
-        else:
-            statement = sql.SQL("SELECT count(*) FROM payout_desk.payouts p WHERE {}").format(compiled.where)
-            row = self.conn.execute(statement, compiled.params).fetchone()
-            total = int(row[0]) if row else 0
+        total = 0 if compiled.empty else self._count_now(query, compiled)
         if len(self._counts) >= _COUNTS_KEPT:
             self._counts.clear()
         self._counts[query] = (version, total)
         return total
+
+    def _count_now(self, query: HistoryQuery, compiled: PgQuery) -> int:
+        """The count from the database: status-only queries from the trigger-kept counts, others by scanning."""
+        if not query.text.split() and query.created_from is None and query.created_to is None:
+            row = self.conn.execute(
+                "SELECT coalesce(sum(n), 0) FROM payout_desk.payout_status_counts"
+                " WHERE %(s)s::text[] IS NULL OR status = ANY(%(s)s::text[])",
+                {"s": None if query.statuses is None else sorted(query.statuses)},
+            ).fetchone()
+        else:
+            statement = sql.SQL("SELECT count(*) FROM payout_desk.payouts p WHERE {}").format(compiled.where)
+            row = self.conn.execute(statement, compiled.params).fetchone()
+        return int(row[0]) if row else 0
 
     def _keyed(self, compiled: PgQuery, after: tuple[object, int] | None, limit: int, offset: int = 0) -> list[Any]:
         """(key, row…) rows in the query's order, after a keyset position or from an offset."""
