@@ -71,7 +71,7 @@ def _start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
 async def _create_pending(journal: Any, base_url: str, token: str, count: int) -> list[Any]:
     from payout_desk.domain.payout import PayoutDraft, validate_draft
     from payout_desk.provider.client import PayoutsClient
-    from payout_desk.ui.checkin_view import CHECKIN_RETURN_URL
+    from payout_desk.ui.sending.checkin_view import CHECKIN_RETURN_URL
 
     client = PayoutsClient(base_url, token)
     gate = asyncio.Semaphore(8)
@@ -115,7 +115,7 @@ async def scenario(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from payout_desk.sandbox.client import SandboxControl
     from payout_desk.services.desk import PayoutDesk
     from payout_desk.services.settings import AppSettings
-    from payout_desk.ui.history_model import HistoryModel
+    from payout_desk.ui.history.model import HistoryModel
 
     server: subprocess.Popen[bytes] | None = None
     sandbox: Any = None

@@ -1,4 +1,4 @@
-"""Screenshots for the README: ``python -m payout_desk.ui.screenshots OUTDIR`` (``make screenshots``).
+"""Screenshots for the README: ``python scripts/screenshots.py OUTDIR`` (``make screenshots``).
 
 Runs the real app offscreen in a temporary data dir with the embedded sandbox, sends a few payouts
 through the facade, finishes some through the sandbox's control surface, and grabs:
@@ -69,7 +69,7 @@ async def _scenes(out: Path, data_dir: Path) -> None:
 
     from payout_desk.app import launch
     from payout_desk.sandbox.client import AsyncSandboxControl
-    from payout_desk.ui.submit_flow import checkin_return_url
+    from payout_desk.ui.sending.submit_flow import checkin_return_url
 
     window: Any = launch(["--sandbox", "--data-dir", str(data_dir)])
     try:
@@ -138,7 +138,7 @@ def _status_is(window: Any, local_id: int, status: str) -> Callable[[], bool]:
 
 
 def _status(window: Any, local_id: int) -> str | None:
-    from payout_desk.ui.history_model import StatusRole
+    from payout_desk.ui.history.model import StatusRole
 
     model = window.history.model
     row = model.row_of(local_id)
@@ -148,7 +148,7 @@ def _status(window: Any, local_id: int) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m payout_desk.ui.screenshots OUTDIR", file=sys.stderr)
+        print("usage: python scripts/screenshots.py OUTDIR", file=sys.stderr)
         return 2
     out = Path(args[0])
     out.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ import keyring
 import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
 import qasync
 
-from payout_desk.ui.pyside_guard import lighten_feature_import_hook
+from payout_desk.app.pyside_guard import lighten_feature_import_hook
 from tests.fixtures.keyring_memory import MemoryKeyring
 
 lighten_feature_import_hook()  # as the app does: PySide's import hook no longer caches every module's source

@@ -76,7 +76,7 @@ def create_qt_application(argv: Sequence[str]):  # type: ignore[no-untyped-def] 
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtWidgets import QApplication
 
-    from payout_desk.ui.pyside_guard import lighten_feature_import_hook
+    from payout_desk.app.pyside_guard import lighten_feature_import_hook
 
     lighten_feature_import_hook()
 
@@ -100,8 +100,8 @@ def launch(argv: Sequence[str]) -> QMainWindow:
     mint or keychain read, journal open, recovery) runs asynchronously on the running loop and the
     window enables submit when ready. Close the window to shut everything down (``shutdownFinished``).
     """
-    from payout_desk.ui.app_context import AppContext, AppPaths, LaunchOptions
-    from payout_desk.ui.main_window import MainWindow
+    from payout_desk.app.context import AppContext, AppPaths, LaunchOptions
+    from payout_desk.ui.frame.main_window import MainWindow
 
     args = build_parser().parse_args(list(argv))
     options = LaunchOptions(sandbox=bool(args.sandbox), sandbox_url=args.sandbox_url, data_dir=args.data_dir)
@@ -117,8 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `payout-desk`: parse arguments, start Qt and run the event loop exactly once."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)  # --help and --version exit here, before Qt starts
+    from payout_desk.app.context import AppPaths
     from payout_desk.logging_setup import configure_logging
-    from payout_desk.ui.app_context import AppPaths
 
     paths = AppPaths.resolve(args.data_dir)
     log_file = configure_logging(paths.log_dir if args.data_dir is not None else None)

@@ -11,10 +11,10 @@ import sqlite3
 from collections.abc import Collection, Generator, Iterator
 
 from payout_desk.journal import schema
-from payout_desk.journal.export_rows import SELECT as _SELECT
-from payout_desk.journal.export_rows import SELECT_P as _SELECT_P
-from payout_desk.journal.export_rows import iter_export_lines
-from payout_desk.journal.export_rows import record_from_row as _record
+from payout_desk.journal.export.rows import SELECT as _SELECT
+from payout_desk.journal.export.rows import SELECT_P as _SELECT_P
+from payout_desk.journal.export.rows import iter_export_lines
+from payout_desk.journal.export.rows import record_from_row as _record
 from payout_desk.journal.history import HistoryReader, from_micros
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutNotFoundError, PayoutRecord
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from payout_desk.journal import schema
-from payout_desk.journal.export_rows import register_functions
+from payout_desk.journal.export.rows import register_functions
 from payout_desk.journal.history import HistoryReader, to_micros
 from payout_desk.journal.lock import JournalLock
 from payout_desk.journal.models import (

@@ -13,8 +13,8 @@ Decisions:
 * The file is owner-only (0600), like the journal: it lists payouts and recipients.
 * Amounts are the exact wire text (``10.00``), never floats; times are ISO 8601 UTC.
 * Fast at a million rows: no PayoutRecord is built. SQLite formats and defuses the cells and the
-  journal's export quotes them (``journal.export_sql`` / ``export_render``), on two worker threads
-  reading one consistent snapshot through their own connection (``journal.export_stream``); the
+  journal's export quotes them (``journal.export.sql`` / ``export.render``), on two worker threads
+  reading one consistent snapshot through their own connection (``journal.export.stream``); the
   event loop only awaits. The bytes are exactly those of ``csv.writer`` writing
   ``record_row(record)`` for every record of ``iter_matching`` (the reference;
   ``tests/unit/services/test_export_fast.py`` compares the two).
@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from payout_desk.journal import AsyncJournal, HistoryQuery, Journal, PayoutRecord
-from payout_desk.journal.export_sql import EXPORT_COLUMNS
-from payout_desk.journal.export_stream import export_rows
+from payout_desk.journal.export.sql import EXPORT_COLUMNS
+from payout_desk.journal.export.stream import export_rows
 
 __all__ = ["CSV_COLUMNS", "FORMULA_PREFIXES", "defuse_cell", "export_csv", "record_row"]
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from payout_desk.app import launch
-from payout_desk.ui.history_model import StatusRole
+from payout_desk.ui.history.model import StatusRole
 
 CONNECT_MS = 20000
 PAGE_MS = 20000

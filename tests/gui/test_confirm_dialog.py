@@ -10,8 +10,8 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QPushButton
 
 from payout_desk.domain.payout import PayoutDraft, PayoutRequest, validate_draft
-from payout_desk.ui.confirm_dialog import ConfirmDialog
-from payout_desk.ui.payout_form import PayoutForm
+from payout_desk.ui.sending.confirm_dialog import ConfirmDialog
+from payout_desk.ui.sending.payout_form import PayoutForm
 
 RETURN_URL = "https://checkin-return.payout-desk.invalid/done"
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from payout_desk.journal import AsyncJournal, HistoryQuery, PayoutRecord, SortKey
-from payout_desk.ui.history_model import (
+from payout_desk.ui.history.model import (
     COL_AMOUNT,
     COL_CREATED,
     COL_DESCRIPTION,
@@ -199,7 +199,7 @@ def test_status_style_colour_icon_and_text_with_accessible_contrast(qapp: Any) -
     from PySide6.QtGui import QColor, QPalette
 
     from payout_desk.domain.status import StatusTone
-    from payout_desk.ui.status_style import contrast_ratio, status_style, tone_color, tone_icon
+    from payout_desk.ui.style.status import contrast_ratio, status_style, tone_color, tone_icon
 
     light, dark = QPalette(QColor("#efefef")), QPalette(QColor("#2d2d2d"))
     light.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import QScrollArea
 from payout_desk.journal import HistoryQuery
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.services.desk import PayoutDesk
-from payout_desk.ui.details_pane import WhatRole, WhoRole
-from payout_desk.ui.history_model import RecordRole
-from payout_desk.ui.history_panel import SEARCH_DELAY_MS, HistoryPanel
+from payout_desk.ui.history.details_pane import WhatRole, WhoRole
+from payout_desk.ui.history.model import RecordRole
+from payout_desk.ui.history.panel import SEARCH_DELAY_MS, HistoryPanel
 from tests.gui.test_history_fixtures import ROWS, START, opened_copy
 
 
@@ -186,8 +186,8 @@ def test_refresh_now_asks_the_desk_and_reports(panel: HistoryPanel, qtbot: Any) 
 
 
 def test_layout_shows_created_to_recipient_without_scrolling(panel: HistoryPanel, qtbot: Any) -> None:
-    from payout_desk.ui.history_columns import amount_widest
-    from payout_desk.ui.history_model import COL_AMOUNT, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS
+    from payout_desk.ui.history.columns import amount_widest
+    from payout_desk.ui.history.model import COL_AMOUNT, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS
 
     assert panel.splitter.orientation() == Qt.Orientation.Vertical  # details below: the table gets the width
     assert panel.splitter.widget(1) is panel.details
@@ -217,7 +217,7 @@ def test_layout_shows_created_to_recipient_without_scrolling(panel: HistoryPanel
 def test_details_values_wrap_anywhere_and_copy_exactly(panel: HistoryPanel, qtbot: Any) -> None:
     from dataclasses import replace
 
-    from payout_desk.ui.details_pane import DetailsPane
+    from payout_desk.ui.history.details_pane import DetailsPane
 
     panel.select_row(0)
     long_id = "pay_" + "30c62ebe95f550002ad4504a" * 3
@@ -260,7 +260,7 @@ def test_status_icon_is_readable_on_the_selection(qapp: Any) -> None:
     from PySide6.QtGui import QColor, QIcon, QPalette
 
     from payout_desk.domain.status import StatusTone
-    from payout_desk.ui.status_style import contrast_ratio, tone_icon
+    from payout_desk.ui.style.status import contrast_ratio, tone_icon
 
     palette = QGuiApplication.palette()
     highlight = palette.color(QPalette.ColorRole.Highlight)

@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from payout_desk.app import launch
+from payout_desk.app.context import Connection
 from payout_desk.sandbox.client import SandboxControl
-from payout_desk.ui.app_context import Connection
-from payout_desk.ui.main_window import banner_text
+from payout_desk.ui.frame.main_window import banner_text
 
 
 def launch_connected(qtbot: Any, base_url: str, data_dir: Path) -> Any:
@@ -81,8 +81,8 @@ def test_banner_environments_and_token_mismatch(qtbot: Any, data_dir: Path) -> N
     assert "tk_test_" in warning
     assert "⚠" in warning
     assert "tk_live_" in banner_text(Connection("sandbox", "Sandbox", "http://127.0.0.1:1", "live"))
-    from payout_desk.ui.app_context import AppContext, AppPaths, LaunchOptions
-    from payout_desk.ui.main_window import MainWindow
+    from payout_desk.app.context import AppContext, AppPaths, LaunchOptions
+    from payout_desk.ui.frame.main_window import MainWindow
 
     window = MainWindow(AppContext(LaunchOptions(data_dir=data_dir), AppPaths.resolve(data_dir)))
     qtbot.addWidget(window)
@@ -96,8 +96,8 @@ def test_banner_environments_and_token_mismatch(qtbot: Any, data_dir: Path) -> N
 
 
 def test_final_status_notifies(qtbot: Any, data_dir: Path) -> None:
-    from payout_desk.ui.app_context import AppContext, AppPaths, LaunchOptions
-    from payout_desk.ui.main_window import MainWindow
+    from payout_desk.app.context import AppContext, AppPaths, LaunchOptions
+    from payout_desk.ui.frame.main_window import MainWindow
 
     window = MainWindow(AppContext(LaunchOptions(data_dir=data_dir), AppPaths.resolve(data_dir)))
     qtbot.addWidget(window)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton
 
 from payout_desk.domain.payout import PayoutRequest
-from payout_desk.ui.payout_form import PayoutForm
+from payout_desk.ui.sending.payout_form import PayoutForm
 
 RETURN_URL = "https://checkin-return.payout-desk.invalid/done"
 

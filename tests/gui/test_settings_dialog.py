@@ -19,7 +19,7 @@ from payout_desk.sandbox.client import SandboxControl
 from payout_desk.sandbox.embedded import EmbeddedSandbox
 from payout_desk.services.secrets import SERVICE_NAME, TokenStore
 from payout_desk.services.settings import AppSettings, Profile, load_settings
-from payout_desk.ui.settings_dialog import NO_KEYCHAIN_TEXT, SettingsDialog
+from payout_desk.ui.settings.dialog import NO_KEYCHAIN_TEXT, SettingsDialog
 from tests.fixtures.keyring_memory import MemoryKeyring
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from payout_desk.ui.settings_rules import parse_threshold
+from payout_desk.ui.settings.rules import parse_threshold
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Generator
 from itertools import repeat
 from typing import Final, cast
 
-from payout_desk.journal.export_sql import EXPORT_COLUMNS, csv_row, export_line
+from payout_desk.journal.export.sql import EXPORT_COLUMNS, csv_row, export_line
 from payout_desk.journal.history import HistoryReader
 from payout_desk.journal.models import HistoryQuery, JournalError
 

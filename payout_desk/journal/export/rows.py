@@ -20,8 +20,8 @@ from decimal import Decimal
 from typing import Any, Final
 
 from payout_desk.domain.payout import FrozenMetadata
-from payout_desk.journal.export_render import iter_csv_batches
-from payout_desk.journal.export_sql import EXPORT_COLUMNS, csv_cell, export_line, register_functions
+from payout_desk.journal.export.render import iter_csv_batches
+from payout_desk.journal.export.sql import EXPORT_COLUMNS, csv_cell, export_line, register_functions
 from payout_desk.journal.history import EPOCH, HistoryReader
 from payout_desk.journal.models import HistoryQuery, PayoutRecord
 

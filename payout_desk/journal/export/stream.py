@@ -35,8 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final, TypeVar, cast
 
-from payout_desk.journal.export_render import exact_lines, render, row_id, to_rebuild
-from payout_desk.journal.export_sql import csv_row, register_functions
+from payout_desk.journal.export.render import exact_lines, render, row_id, to_rebuild
+from payout_desk.journal.export.sql import csv_row, register_functions
 from payout_desk.journal.history import KEYSET_SORTS, SORTS, HistoryReader, compile_query
 from payout_desk.journal.models import HistoryQuery, JournalError
 

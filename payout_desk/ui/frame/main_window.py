@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk import APP_NAME
-from payout_desk.ui.app_context import AppContext, AppPaths, Connection, LaunchOptions
-from payout_desk.ui.banner_styles import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, SANDBOX_STYLE, WARNING_STYLE
-from payout_desk.ui.desk_bridge import DeskBridge
-from payout_desk.ui.notifications import Notifier
-from payout_desk.ui.payout_form import PayoutForm
-from payout_desk.ui.pyside_guard import GuiThreadGarbageCollector
-from payout_desk.ui.submit_flow import SubmitFlow, checkin_return_url
+from payout_desk.app.context import AppContext, AppPaths, Connection, LaunchOptions
+from payout_desk.app.pyside_guard import GuiThreadGarbageCollector
+from payout_desk.ui.frame.desk_bridge import DeskBridge
+from payout_desk.ui.frame.notifications import Notifier
+from payout_desk.ui.sending.payout_form import PayoutForm
+from payout_desk.ui.sending.submit_flow import SubmitFlow, checkin_return_url
+from payout_desk.ui.style.banner import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, SANDBOX_STYLE, WARNING_STYLE
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ class MainWindow(QMainWindow):
 
     def _install_history(self) -> None:
         try:
-            from payout_desk.ui.history_panel import HistoryPanel
+            from payout_desk.ui.history.panel import HistoryPanel
         except ImportError:  # the history panel is not available: the form still works
             log.warning("history panel not available", exc_info=True)
             return

@@ -18,8 +18,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from payout_desk.journal.models import PayoutRecord
-from payout_desk.ui.history_columns import COL_AMOUNT, COL_STATUS, record_texts, record_tooltip
-from payout_desk.ui.status_style import StatusStyle, status_style
+from payout_desk.ui.history.columns import COL_AMOUNT, COL_STATUS, record_texts, record_tooltip
+from payout_desk.ui.style.status import StatusStyle, status_style
 
 __all__ = [
     "HANDLED_ROLES",

@@ -6,7 +6,7 @@ e.g. ``"$4,999.99"``, for the details pane), ``record_text`` / ``record_texts`` 
 the minute, Amount as a plain locale number with exactly the ISO 4217 minor-unit digits and no symbol
 — ``"4,999.99"``, ``"98,000"``, ``"310.500"`` — since the Currency column sits beside it),
 ``record_tooltip`` (the full values behind a cell), ``amount_widest`` (the widest amount text) and
-``default_column_widths`` (measured from the font). Never a float. Re-exported by :mod:`payout_desk.ui.history_model`.
+``default_column_widths`` (measured from the font). Never a float. Re-exported by :mod:`payout_desk.ui.history.model`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from PySide6.QtGui import QFontMetrics
 
 from payout_desk.domain.money import MAX_AMOUNT, UnknownCurrencyError, currency, format_amount, format_amount_number
 from payout_desk.journal.models import PayoutRecord, SortKey
-from payout_desk.ui.status_style import status_style
+from payout_desk.ui.style.status import status_style
 
 __all__ = [
     "COLUMNS",

@@ -46,8 +46,8 @@ from PySide6.QtWidgets import (
 from payout_desk.domain.money import currency
 from payout_desk.domain.status import status_label
 from payout_desk.journal.models import JournalEvent, PayoutRecord
-from payout_desk.ui.history_columns import format_local_time, format_record_amount
-from payout_desk.ui.status_style import status_style
+from payout_desk.ui.history.columns import format_local_time, format_record_amount
+from payout_desk.ui.style.status import status_style
 
 __all__ = ["DetailsPane", "EventsSource", "ValueText", "WhatRole", "WhenRole", "WhoRole", "describe_event"]
 

@@ -41,7 +41,7 @@ from typing import Any, Final
 from PySide6.QtCore import QAbstractTableModel, QLocale, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
 
 from payout_desk.journal.models import HistoryQuery, PayoutRecord
-from payout_desk.ui.history_cells import (  # re-exported: the model's roles
+from payout_desk.ui.history.cells import (  # re-exported: the model's roles
     HANDLED_ROLES,
     PLACEHOLDER,
     STATIC_ROLES,
@@ -51,7 +51,7 @@ from payout_desk.ui.history_cells import (  # re-exported: the model's roles
     RecordRole,
     StatusRole,
 )
-from payout_desk.ui.history_columns import (  # re-exported: the model's public column API
+from payout_desk.ui.history.columns import (  # re-exported: the model's public column API
     COL_AMOUNT,
     COL_CREATED,
     COL_CURRENCY,
@@ -65,7 +65,7 @@ from payout_desk.ui.history_columns import (  # re-exported: the model's public 
     format_local_time,
     format_record_amount,
 )
-from payout_desk.ui.history_source import HistorySource, JournalHistorySource
+from payout_desk.ui.history.source import HistorySource, JournalHistorySource
 
 __all__ = [
     "COLUMNS", "COL_AMOUNT", "COL_CREATED", "COL_CURRENCY", "COL_DESCRIPTION", "COL_PAYMENT_ID", "COL_RECIPIENT",

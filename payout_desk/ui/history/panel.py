@@ -51,11 +51,11 @@ from PySide6.QtWidgets import (
 
 from payout_desk.domain.status import status_label
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutRecord
-from payout_desk.ui.csv_export import ask_export_path, export_summary
-from payout_desk.ui.details_pane import DetailsPane
-from payout_desk.ui.history_columns import default_column_widths
-from payout_desk.ui.history_filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
-from payout_desk.ui.history_model import COL_CREATED, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS, HistoryModel, RecordRole
+from payout_desk.ui.history.columns import default_column_widths
+from payout_desk.ui.history.csv_export import ask_export_path, export_summary
+from payout_desk.ui.history.details_pane import DetailsPane
+from payout_desk.ui.history.filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
+from payout_desk.ui.history.model import COL_CREATED, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS, HistoryModel, RecordRole
 
 __all__ = ["SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryDesk", "HistoryPanel"]
 

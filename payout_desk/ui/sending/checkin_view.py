@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.provider.urls import CHECKIN_RETURN_URL, is_loopback_host
-from payout_desk.ui.status_style import status_style
+from payout_desk.ui.style.status import status_style
 
 __all__ = ["CHECKIN_RETURN_URL", "CheckinDialog", "CheckinPage", "Origin", "origin_of"]
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from payout_desk.domain.money import AmountError, amount_to_wire, display_name, format_amount, parse_amount
 from payout_desk.domain.payout import PayoutRequest
-from payout_desk.ui.banner_styles import LIVE_STYLE, SANDBOX_STYLE
-from payout_desk.ui.form_fields import ERROR_COLOR, push_button
+from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
+from payout_desk.ui.style.banner import LIVE_STYLE, SANDBOX_STYLE
 
 
 def environment_text(environment: str, profile: str = "") -> str:

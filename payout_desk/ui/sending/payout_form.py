@@ -24,8 +24,8 @@ from payout_desk.domain.payout import (
     text_length,
     validate_draft,
 )
-from payout_desk.ui.currency_picker import CurrencyPicker
-from payout_desk.ui.form_fields import (
+from payout_desk.ui.sending.currency_picker import CurrencyPicker
+from payout_desk.ui.sending.form_fields import (
     ERROR_COLOR,
     FieldErrorLabel,
     amount_hint,
@@ -38,7 +38,7 @@ from payout_desk.ui.form_fields import (
     push_button,
     scaled_label,
 )
-from payout_desk.ui.metadata_editor import MetadataEditor
+from payout_desk.ui.sending.metadata_editor import MetadataEditor
 
 
 class PayoutForm(QWidget):

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QDialog
 from payout_desk.domain.payout import PayoutRequest
 
 if TYPE_CHECKING:
-    from payout_desk.ui.confirm_dialog import ConfirmDialog
-    from payout_desk.ui.main_window import MainWindow
+    from payout_desk.ui.frame.main_window import MainWindow
+    from payout_desk.ui.sending.confirm_dialog import ConfirmDialog
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class SubmitFlow(QObject):
         if connection is None or context.desk is None or self.confirm_dialog is not None:
             return None
         threshold = getattr(context.settings, "confirm_retype_threshold", None)
-        from payout_desk.ui.confirm_dialog import ConfirmDialog  # loaded at the first submit, not at start-up
+        from payout_desk.ui.sending.confirm_dialog import ConfirmDialog  # loaded at the first submit, not at start-up
 
         dialog = ConfirmDialog(
             request,
@@ -135,7 +135,7 @@ class SubmitFlow(QObject):
 
     # -- checkin -----------------------------------------------------------------------------
     def open_checkin(self, record: Any) -> Any:
-        from payout_desk.ui.checkin_view import CheckinDialog
+        from payout_desk.ui.sending.checkin_view import CheckinDialog
 
         if self.checkin_dialog is not None:
             self.checkin_dialog.reject()  # finishes it (and clears self.checkin_dialog)
@@ -194,7 +194,7 @@ class SubmitFlow(QObject):
             self.window.statusBar().showMessage("Settings are still loading…", 3000)
             return
         from payout_desk.services.secrets import TokenStore
-        from payout_desk.ui.settings_dialog import SettingsDialog
+        from payout_desk.ui.settings.dialog import SettingsDialog
 
         active_before = context.settings.active_profile
         dialog = SettingsDialog(

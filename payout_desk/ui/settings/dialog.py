@@ -54,8 +54,8 @@ from payout_desk.provider.urls import url_host
 from payout_desk.services.connection import run_connection_test
 from payout_desk.services.secrets import TokenStore
 from payout_desk.services.settings import AppSettings, Profile, save_settings
-from payout_desk.ui.settings_rules import ProfileDraft, connection_message, draft_error, parse_threshold
-from payout_desk.ui.status_style import status_style
+from payout_desk.ui.settings.rules import ProfileDraft, connection_message, draft_error, parse_threshold
+from payout_desk.ui.style.status import status_style
 
 __all__ = ["NO_KEYCHAIN_TEXT", "SettingsDialog", "connection_message"]
 

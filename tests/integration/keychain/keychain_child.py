@@ -148,8 +148,8 @@ def main() -> int:
                 entry.update(lookup(profile, token))
             elif op == "save_settings":
                 # imported here: settings pulls in httpx (~0.8 s), which the other runs do not need
+                from payout_desk.app.context import AppPaths
                 from payout_desk.services.settings import AppSettings, save_settings
-                from payout_desk.ui.app_context import AppPaths
 
                 path = AppPaths.resolve(None).settings
                 settings = AppSettings()

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from payout_desk.journal import HistoryQuery, Journal, SortKey
-from payout_desk.journal.export_render import render_lines
-from payout_desk.journal.export_sql import _metadata_cell, register_functions
-from payout_desk.journal.export_stream import export_rows
+from payout_desk.journal.export.render import render_lines
+from payout_desk.journal.export.sql import _metadata_cell, register_functions
+from payout_desk.journal.export.stream import export_rows
 from payout_desk.journal.history import to_micros
 from payout_desk.services.export import FORMULA_PREFIXES
 from tests.unit.journal.test_export_rows import insert_raw, reference_body

@@ -15,7 +15,7 @@ import pytest
 
 from benchmarks.journal_fill import fill
 from payout_desk.journal import HistoryQuery, Journal, SortKey, schema
-from payout_desk.journal.export_rows import EXPORT_COLUMNS, csv_cell, export_line
+from payout_desk.journal.export.rows import EXPORT_COLUMNS, csv_cell, export_line
 from payout_desk.services.export import CSV_COLUMNS, FORMULA_PREFIXES, record_row
 from tests.unit.journal.helpers import ACTOR, confirm, request
 
