@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QResizeEvent, QShortcut
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QScrollArea,
     QSplitter,
     QStackedWidget,
@@ -29,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk import APP_NAME
-from payout_desk.app.context import AppContext, AppPaths, Connection, LaunchOptions
-from payout_desk.app.pyside_guard import GuiThreadGarbageCollector
 from payout_desk.ui.frame.desk_bridge import DeskBridge
+from payout_desk.ui.frame.garbage import GuiThreadGarbageCollector
 from payout_desk.ui.frame.notifications import Notifier
+from payout_desk.ui.sending.host import ConnectionInfo, FlowContext, FlowWindow
 from payout_desk.ui.sending.payout_form import PayoutForm
 from payout_desk.ui.sending.submit_flow import SubmitFlow, checkin_return_url
 from payout_desk.ui.style.banner import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, SANDBOX_STYLE, WARNING_STYLE
@@ -40,8 +39,39 @@ from payout_desk.ui.style.banner import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, S
 log = logging.getLogger(__name__)
 
 
+class ShownConnection(ConnectionInfo, Protocol):
+    """The connection as the banner shows it (``payout_desk.app.context.Connection``)."""
 
-def banner_text(connection: Connection) -> str:
+    @property
+    def token_kind(self) -> str | None: ...
+
+    @property
+    def token_mismatch(self) -> bool: ...
+
+
+class ExpectedEnvironment(Protocol):
+    """What the command line asked for, shown before connecting (``LaunchOptions``)."""
+
+    @property
+    def sandbox(self) -> bool: ...
+
+    @property
+    def sandbox_url(self) -> str | None: ...
+
+
+class WindowContext(FlowContext, Protocol):
+    """What the window receives from the wiring (``payout_desk.app.context.AppContext``): it connects
+    (journal, provider, desk) and closes them; the window never builds them."""
+
+    @property
+    def options(self) -> ExpectedEnvironment: ...
+
+    async def connect(self, listener: Any = None) -> ShownConnection: ...
+
+    async def close(self) -> None: ...
+
+
+def banner_text(connection: ShownConnection) -> str:
     text = "LIVE — " + connection.profile if connection.environment == "live" else "SANDBOX"
     if connection.token_mismatch and connection.token_kind:
         expected = "live" if connection.environment == "live" else "test"
@@ -52,20 +82,22 @@ def banner_text(connection: Connection) -> str:
     return text
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FlowWindow):
     """Top-level window of Payout Desk."""
+
+    context: WindowContext
 
     closing = Signal()
     shutdownFinished = Signal()
     connected = Signal(object)  # Connection
     connectFailed = Signal(str)
 
-    def __init__(self, context: AppContext | None = None, *, locale: QLocale | None = None) -> None:
+    def __init__(self, context: WindowContext, *, locale: QLocale | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
         self.resize(1440, 860)
-        self.context = context or AppContext(LaunchOptions(), AppPaths.resolve(None))
+        self.context = context
         self.bridge = DeskBridge(self)
         self.history: Any = None
         self._connect_task: asyncio.Task[None] | None = None
@@ -173,7 +205,7 @@ class MainWindow(QMainWindow):
         self.banner.setStyleSheet(style + BANNER_CSS)
         self.banner.setAccessibleDescription(f"Payouts are sent to: {text}")
 
-    def show_connection(self, connection: Connection) -> None:
+    def show_connection(self, connection: ShownConnection) -> None:
         style = LIVE_STYLE if connection.environment == "live" else SANDBOX_STYLE
         if connection.token_mismatch:
             style = WARNING_STYLE

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QDialog
 from payout_desk.domain.payout import PayoutRequest
 
 if TYPE_CHECKING:
-    from payout_desk.ui.frame.main_window import MainWindow
     from payout_desk.ui.sending.confirm_dialog import ConfirmDialog
+    from payout_desk.ui.sending.host import FlowWindow
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class SubmitFlow(QObject):
     checkinOpened = Signal(object)  # CheckinDialog
     checkinClosed = Signal(int)  # local id
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: FlowWindow) -> None:
         super().__init__(window)
         self.window = window
         self.confirm_dialog: ConfirmDialog | None = None
