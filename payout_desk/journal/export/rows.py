@@ -22,8 +22,9 @@ from typing import Any, Final
 from payout_desk.domain.payout import FrozenMetadata
 from payout_desk.journal.export.render import iter_csv_batches
 from payout_desk.journal.export.sql import EXPORT_COLUMNS, csv_cell, export_line, register_functions
-from payout_desk.journal.history import EPOCH, HistoryReader
+from payout_desk.journal.history import HistoryReader
 from payout_desk.journal.models import HistoryQuery, PayoutRecord
+from payout_desk.journal.query import EPOCH
 
 __all__ = [
     "EXPORT_COLUMNS",

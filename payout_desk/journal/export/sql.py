@@ -38,7 +38,7 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Final
 
-from payout_desk.journal.history import from_micros
+from payout_desk.journal.query import from_micros
 
 __all__ = [
     "EXPORT_COLUMNS",

@@ -37,8 +37,9 @@ from typing import Final, TypeVar, cast
 
 from payout_desk.journal.export.render import exact_lines, render, row_id, to_rebuild
 from payout_desk.journal.export.sql import csv_row, register_functions
-from payout_desk.journal.history import KEYSET_SORTS, SORTS, HistoryReader, compile_query
+from payout_desk.journal.history import KEYSET_SORTS, SORTS, HistoryReader
 from payout_desk.journal.models import HistoryQuery, JournalError
+from payout_desk.journal.query import compile_query
 
 __all__ = ["ExportStopped", "export_rows"]
 
