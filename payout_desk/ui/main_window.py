@@ -36,6 +36,7 @@ from payout_desk.ui.notifications import Notifier
 from payout_desk.ui.payout_form import PayoutForm
 from payout_desk.ui.pyside_guard import GuiThreadGarbageCollector
 from payout_desk.ui.submit_flow import SubmitFlow, checkin_return_url
+from payout_desk.ui.waiting_banner import WaitingBanner
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.banner)
         self.error_banner = self._build_error_banner(central)
         layout.addWidget(self.error_banner)
+        self.waiting_banner = WaitingBanner(central)
+        layout.addWidget(self.waiting_banner)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, central)
         splitter.setObjectName("mainSplitter")
@@ -219,6 +222,8 @@ class MainWindow(QMainWindow):
         settings = self.context.settings
         self.form.set_recent_currencies(list(getattr(settings, "recent_currencies", []) or []))
         self._install_history()
+        self.waiting_banner.rebound.connect(lambda _n: self.refresh_history())
+        self.waiting_banner.task = asyncio.ensure_future(self.waiting_banner.refresh(self.context.desk))
         self.form.set_ready(True)
         self.connected.emit(connection)
 
