@@ -82,6 +82,8 @@ class Connection:
     base_url: str
     token_kind: str | None = None  # "test", "live" or None (unknown shape)
     embedded: bool = False
+    #: ``domain.identity.ConnectionIdentity.key``: what the payouts confirmed here are bound to.
+    identity: str = ""
 
     @property
     def token_mismatch(self) -> bool:
@@ -150,8 +152,10 @@ class AppContext:
         self.paths.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self._journal is None:
             self._journal = await AsyncJournal.open(self.paths.journal)
-        base_url, token, connection = await self._resolve_provider()
+        base_url, token, connection, account = await self._resolve_provider()
         self._client = PayoutsClient(base_url, token, timeouts=self.settings.timeouts())
+        identity = await self._identity(connection, account, token)
+        connection.identity = identity.key
         self.desk = PayoutDesk(
             self._journal,
             self._client,
@@ -159,6 +163,7 @@ class AppContext:
             profile=connection.profile,
             actor=_actor(),
             poll=self.settings.poll_policy(),
+            identity=identity,
         )
         if listener is not None:
             listener(self.desk)
@@ -173,31 +178,63 @@ class AppContext:
         )
         return connection
 
-    async def _resolve_provider(self) -> tuple[str, str, Connection]:
+    async def _identity(self, connection: Connection, account: str | None, token: str) -> Any:
+        """The connection's identity (``domain.identity``): ``embedded`` or the normalised URL, and
+        the sandbox merchant, or else a keyed fingerprint of the token (never the token)."""
+        from payout_desk.domain.identity import EMBEDDED_ENDPOINT, ConnectionIdentity, token_fingerprint
+        from payout_desk.provider.urls import normalize_base_url
+
+        if account is None:
+            account = "token:" + token_fingerprint(token, await self._journal.fingerprint_key())
+        endpoint = EMBEDDED_ENDPOINT if connection.embedded else normalize_base_url(connection.base_url)
+        return ConnectionIdentity(connection.environment, connection.profile, endpoint, account)
+
+    async def _resolve_provider(self) -> tuple[str, str, Connection, str | None]:
+        """(base URL, token, connection, account): the account is ``merchant:<id>`` for a sandbox
+        whose merchant is known, None when the token's fingerprint must stand for it."""
         opts = self.options
         if opts.sandbox_url:
             url = opts.sandbox_url.rstrip("/")
-            token = await self._mint(url, key=url)
-            return url, token, Connection("sandbox", "Sandbox", url, token_kind(token))
+            token, merchant = await self._mint(url, key=url)
+            return url, token, Connection("sandbox", "Sandbox", url, token_kind(token)), merchant
         if opts.sandbox:
-            return await self._start_embedded()
+            return await self._start_embedded(self._builtin_name())
         try:
             profile = self.settings.profile()
         except KeyError:
             profile = None
-        if profile is None or not profile.is_configured or not self.paths.settings.exists():
-            return await self._start_embedded()
+        if profile is None or not profile.is_configured or profile.kind == "embedded":
+            return await self._start_embedded(profile.name if profile is not None else self._builtin_name())
         stored = await self._keychain_token(profile.name)
         if profile.kind == "live":
             if not stored:
                 raise NotConfiguredError(
                     f"The Live profile “{profile.name}” has no token. Open Settings (Ctrl+,) to add it."
                 )
-            return profile.base_url, stored, Connection("live", profile.name, profile.base_url, token_kind(stored))
-        token = stored or await self._mint(profile.base_url, key=profile.base_url)
-        return profile.base_url, token, Connection("sandbox", profile.name, profile.base_url, token_kind(token))
+            live = Connection("live", profile.name, profile.base_url, token_kind(stored))
+            return profile.base_url, stored, live, None
+        if stored:
+            return (
+                profile.base_url,
+                stored,
+                Connection("sandbox", profile.name, profile.base_url, token_kind(stored)),
+                None,
+            )
+        token, merchant = await self._mint(profile.base_url, key=profile.base_url)
+        return (
+            profile.base_url,
+            token,
+            Connection("sandbox", profile.name, profile.base_url, token_kind(token)),
+            merchant,
+        )
 
-    async def _start_embedded(self) -> tuple[str, str, Connection]:
+    def _builtin_name(self) -> str:
+        from payout_desk.services.settings import BUILTIN_PROFILE
+
+        profiles = getattr(self.settings, "profiles", [])
+        return next((p.name for p in profiles if p.kind == "embedded"), BUILTIN_PROFILE)
+
+    async def _start_embedded(self, profile: str) -> tuple[str, str, Connection, str | None]:
         from payout_desk.sandbox.embedded import EmbeddedSandbox
 
         self.paths.data_dir.mkdir(parents=True, exist_ok=True)
@@ -205,10 +242,10 @@ class AppContext:
         self.sandbox = sandbox
         await _off_thread(sandbox.start)
         url = str(sandbox.base_url).rstrip("/")
-        token = await self._mint(url, key="embedded")
-        return url, token, Connection("sandbox", "Sandbox (built-in)", url, token_kind(token), embedded=True)
+        token, merchant = await self._mint(url, key="embedded")
+        return url, token, Connection("sandbox", profile, url, token_kind(token), embedded=True), merchant
 
-    async def _mint(self, base_url: str, *, key: str) -> str:
+    async def _mint(self, base_url: str, *, key: str) -> tuple[str, str | None]:
         """A fresh test token from the sandbox's control surface, for the same sandbox merchant as
         last time (remembered per sandbox in the data dir), so the payouts in this journal stay
         visible to the new token after a restart. A merchant id is not a secret; a token is never
@@ -219,10 +256,11 @@ class AppContext:
         known = await _off_thread(_read_json, path)
         merchant = known.get(key) if isinstance(known.get(key), str) else None
         record = await AsyncSandboxControl(base_url).mint_token_record(True, merchant_id=merchant)
-        if record.get("merchantId") != merchant:
-            known[key] = record.get("merchantId")
+        minted = record.get("merchantId")
+        if minted != merchant:
+            known[key] = minted
             await _off_thread(_write_json, path, known)
-        return str(record["token"])
+        return str(record["token"]), (f"merchant:{minted}" if isinstance(minted, str) and minted else None)
 
     async def _keychain_token(self, profile: str) -> str | None:
         from payout_desk.services.secrets import TokenStore

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from payout_desk.journal.models import AttemptLike, HistoryQuery, JournalError, JournalEvent, PayoutRecord
+from payout_desk.journal.once import WaitingConnection
 from payout_desk.journal.store import Journal
 
 if TYPE_CHECKING:
@@ -76,7 +77,14 @@ class AsyncJournal:
             executor.shutdown(wait=True)
 
     async def record_confirmed(
-        self, request: PayoutRequest, *, idempotency_key: str, environment: str, profile: str, actor: str
+        self,
+        request: PayoutRequest,
+        *,
+        idempotency_key: str,
+        environment: str,
+        profile: str,
+        actor: str,
+        connection_id: str | None = None,
     ) -> PayoutRecord:
         """See ``Journal.record_confirmed``: durable before it returns."""
         return await self._run(
@@ -86,11 +94,46 @@ class AsyncJournal:
             environment=environment,
             profile=profile,
             actor=actor,
+            connection_id=connection_id,
         )
 
-    async def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str) -> None:
+    async def record_attempt_started(self, local_id: int, *, number: int, actor: str) -> PayoutRecord:
+        """See ``Journal.record_attempt_started``: durable before the request goes out."""
+        return await self._run(self._journal.record_attempt_started, local_id, number=number, actor=actor)
+
+    async def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str, ambiguous: bool = False) -> None:
         """See ``Journal.record_attempt``."""
-        await self._run(self._journal.record_attempt, local_id, attempt, actor=actor)
+        await self._run(self._journal.record_attempt, local_id, attempt, actor=actor, ambiguous=ambiguous)
+
+    async def mark_ambiguous(self, local_id: int, *, reason: str, actor: str) -> PayoutRecord:
+        """See ``Journal.mark_ambiguous``."""
+        return await self._run(self._journal.mark_ambiguous, local_id, reason=reason, actor=actor)
+
+    async def record_mismatch(
+        self, local_id: int, *, problems: Sequence[str], answer: str, source: str, message: str, actor: str
+    ) -> PayoutRecord:
+        """See ``Journal.record_mismatch``."""
+        return await self._run(
+            self._journal.record_mismatch,
+            local_id,
+            problems=problems,
+            answer=answer,
+            source=source,
+            message=message,
+            actor=actor,
+        )
+
+    async def rebind(self, old_connection: str | None, new_connection: str, *, reason: str, actor: str) -> list[int]:
+        """See ``Journal.rebind``."""
+        return await self._run(self._journal.rebind, old_connection, new_connection, reason=reason, actor=actor)
+
+    async def fingerprint_key(self) -> bytes:
+        """See ``Journal.fingerprint_key``."""
+        return await self._run(self._journal.fingerprint_key)
+
+    async def waiting(self, connection_id: str) -> list[WaitingConnection]:
+        """See ``Journal.waiting``."""
+        return await self._run(self._journal.waiting, connection_id)
 
     async def record_created(
         self, local_id: int, *, payment_id: str, checkin_url: str | None, status: str, actor: str
@@ -130,13 +173,13 @@ class AsyncJournal:
         """See ``Journal.get``."""
         return await self._run(self._journal.get, local_id)
 
-    async def unsent(self) -> list[PayoutRecord]:
-        """See ``Journal.unsent``."""
-        return await self._run(self._journal.unsent)
+    async def unsent(self, connection_id: str) -> list[PayoutRecord]:
+        """See ``Journal.unsent``: only ``connection_id``'s payouts."""
+        return await self._run(self._journal.unsent, connection_id)
 
-    async def to_poll(self) -> list[PayoutRecord]:
-        """See ``Journal.to_poll``."""
-        return await self._run(self._journal.to_poll)
+    async def to_poll(self, connection_id: str) -> list[PayoutRecord]:
+        """See ``Journal.to_poll``: only ``connection_id``'s payouts."""
+        return await self._run(self._journal.to_poll, connection_id)
 
     async def count(self, query: HistoryQuery) -> int:
         """See ``Journal.count``."""

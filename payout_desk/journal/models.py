@@ -18,6 +18,7 @@ __all__ = [
     "HistoryQuery",
     "JournalError",
     "JournalEvent",
+    "PaymentIdTakenError",
     "PayoutNotFoundError",
     "PayoutRecord",
     "SchemaTooNewError",
@@ -26,7 +27,18 @@ __all__ = [
 
 #: Every ``JournalEvent.kind`` the journal writes.
 EVENT_KINDS: Final[frozenset[str]] = frozenset(
-    {"confirmed", "attempt", "created", "status", "rejected", "outcome_unknown", "note"}
+    {
+        "confirmed",
+        "attempt_started",
+        "attempt",
+        "created",
+        "status",
+        "rejected",
+        "outcome_unknown",
+        "mismatch",
+        "rebound",
+        "note",
+    }
 )
 #: Where a status change came from (``record_status(source=...)``).
 STATUS_SOURCES: Final[frozenset[str]] = frozenset({"create", "poll", "refresh", "webhook", "recover"})
@@ -55,6 +67,15 @@ class DuplicateIdempotencyKeyError(JournalError):
     def __init__(self, key: str) -> None:
         super().__init__(f"A payout with Idempotency-Key {key} is already in the journal")
         self.key = key
+
+
+class PaymentIdTakenError(JournalError):
+    """The provider's payment id already belongs to another journaled payout; nothing was written."""
+
+    def __init__(self, payment_id: str, owner: int) -> None:
+        super().__init__(f"Payment {payment_id} already belongs to payout {owner}")
+        self.payment_id = payment_id
+        self.owner = owner
 
 
 class PayoutNotFoundError(JournalError, LookupError):
@@ -95,6 +116,19 @@ class PayoutRecord:
     profile: str
     created_by: str
     redirect_url: str | None = None
+    #: The provider's own status text, verbatim (at most 64 characters); None before any answer.
+    provider_status: str | None = None
+    #: ``domain.identity.ConnectionIdentity.key`` of the connection it was confirmed for (None:
+    #: confirmed before schema 3; such a payout waits for an audited re-bind).
+    connection_id: str | None = None
+    #: 1 once any attempt may have reached the provider without a definitive answer; never cleared.
+    ambiguous: int = 0
+    #: 1 between an ``attempt_started`` and its outcome (a crash in between: ambiguous at the next).
+    attempt_open: int = 0
+    #: UTC epoch microseconds of the first ``attempt_started`` (the key's retention runs from it).
+    first_attempt_at: int | None = None
+    #: A provider answer that was refused (``mismatch``), raw.
+    answer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +144,9 @@ class JournalEvent:
     - ``status``: old, new, source (create/poll/refresh/webhook/recover), failure_reason
     - ``rejected``: code, message, old, new
     - ``outcome_unknown``: message, old, new
+    - ``attempt_started``: number, key (committed before every request)
+    - ``mismatch``: problems (sentences), source (create/poll/refresh), old, new
+    - ``rebound``: old_connection, new_connection, reason (an audited re-bind by a person)
     - ``note``: free-form (e.g. a failure reason that appeared without a status change)
     """
 

@@ -10,7 +10,6 @@ import json
 import sqlite3
 from collections.abc import Collection, Generator, Iterator
 
-from payout_desk.journal import schema
 from payout_desk.journal.export.rows import SELECT as _SELECT
 from payout_desk.journal.export.rows import SELECT_P as _SELECT_P
 from payout_desk.journal.export.rows import iter_export_lines
@@ -40,23 +39,6 @@ class JournalReads:
         if row is None:
             raise PayoutNotFoundError(local_id)
         return _record(row)
-
-    def unsent(self) -> list[PayoutRecord]:
-        """Payouts to (re)send with their stored key and body: ``confirmed`` and
-        ``outcome_unknown``, oldest first."""
-        rows = self.conn.execute(
-            f"SELECT {_SELECT} FROM payouts INDEXED BY payouts_open WHERE status NOT IN {schema.FINAL_SQL}"  # noqa: S608
-            " AND status IN ('confirmed', 'outcome_unknown') ORDER BY created_at, local_id"
-        ).fetchall()
-        return [_record(r) for r in rows]
-
-    def to_poll(self) -> list[PayoutRecord]:
-        """Payouts with a provider id whose status is not final (pending or unknown), oldest first."""
-        rows = self.conn.execute(
-            f"SELECT {_SELECT} FROM payouts INDEXED BY payouts_open WHERE status NOT IN {schema.FINAL_SQL}"  # noqa: S608
-            " AND payment_id IS NOT NULL ORDER BY created_at, local_id"
-        ).fetchall()
-        return [_record(r) for r in rows]
 
     def events(self, local_id: int) -> list[JournalEvent]:
         """The payout's audit events, oldest first (empty for an unknown id)."""

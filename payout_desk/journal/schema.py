@@ -191,6 +191,27 @@ END;
 """  # noqa: S608 (constant DDL)
 
 
+_V3_EXACTLY_ONCE: Final = """
+ALTER TABLE payouts ADD COLUMN provider_status TEXT;            -- the provider's own status text, verbatim, <= 64
+ALTER TABLE payouts ADD COLUMN connection_id TEXT;              -- domain.identity key; NULL: confirmed before v3
+ALTER TABLE payouts ADD COLUMN ambiguous INTEGER NOT NULL DEFAULT 0 CHECK (ambiguous IN (0, 1));
+ALTER TABLE payouts ADD COLUMN attempt_open INTEGER NOT NULL DEFAULT 0 CHECK (attempt_open IN (0, 1));
+ALTER TABLE payouts ADD COLUMN first_attempt_at INTEGER;        -- UTC epoch microseconds of the first attempt_started
+ALTER TABLE payouts ADD COLUMN answer TEXT;                     -- a refused (mismatching) provider answer, raw
+UPDATE payouts SET provider_status = substr(status, 1, 64) WHERE payment_id IS NOT NULL;
+UPDATE payouts SET status = 'created'
+    WHERE payment_id IS NOT NULL AND status NOT IN ('pending', 'succeeded', 'failed');
+UPDATE payouts SET ambiguous = 1 WHERE status IN ('confirmed', 'outcome_unknown');  -- unknown before v3: assume sent
+UPDATE payouts SET status = 'mismatch', answer = json_object('payment_id', payment_id), payment_id = NULL
+    WHERE payment_id IS NOT NULL
+      AND local_id > (SELECT min(o.local_id) FROM payouts AS o WHERE o.payment_id = payouts.payment_id);
+CREATE UNIQUE INDEX payouts_payment_id_once ON payouts (payment_id) WHERE payment_id IS NOT NULL;
+CREATE INDEX payouts_connection ON payouts (connection_id, status);
+CREATE TABLE journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;
+INSERT INTO journal_meta (name, value) VALUES ('fingerprint_key', lower(hex(randomblob(32))));
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     """One schema step: the database goes from ``version - 1`` to ``version``."""
@@ -206,6 +227,7 @@ class Migration:
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "payouts and append-only events", _V1_CORE),
     Migration(2, "history: sort indexes, FTS5 trigram index, status counts", _V2_SEARCH, _V2_POPULATE),
+    Migration(3, "exactly once: provider status, connection identity, ambiguity, unique payment ids", _V3_EXACTLY_ONCE),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

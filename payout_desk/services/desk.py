@@ -22,16 +22,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from payout_desk.domain.identity import ConnectionIdentity, describe_key
 from payout_desk.domain.payout import PayoutRequest
-from payout_desk.domain.status import is_final
+from payout_desk.domain.status import MISMATCH, is_final
 from payout_desk.journal import AsyncJournal, HistoryQuery, JournalEvent, PayoutRecord
+from payout_desk.journal.once import WaitingConnection
 from payout_desk.provider.client import PayoutsClient
+from payout_desk.provider.errors import ProviderError
 from payout_desk.services.export import export_csv
 from payout_desk.services.poll import Clock, Poller, PollPolicy, RateLimiter, Sleep
 from payout_desk.services.recover import RecoveryReport, Resender, recover
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
 
-__all__ = ["PayoutChange", "PayoutDesk"]
+__all__ = ["OtherConnectionError", "PayoutChange", "PayoutDesk"]
 
 log = logging.getLogger("payout_desk.services.desk")
 
@@ -44,8 +47,10 @@ class PayoutChange:
 
     ``previous_status`` is the status before the change (None for a new payout; equal to
     ``record.status`` for an attempt). ``became_final`` is True when the change put the payout
-    into a final status it did not have before — including ``succeeded`` → ``failed``.
-    ``event`` is what happened: confirmed, attempt, created, rejected, outcome_unknown, status.
+    into a final status it did not have before — including ``succeeded`` → ``failed`` — or into
+    ``mismatch`` (nothing more happens by itself: a person must look; the UI notifies).
+    ``event`` is what happened: confirmed, attempt, created, rejected, outcome_unknown, status,
+    mismatch.
     """
 
     record: PayoutRecord
@@ -54,8 +59,18 @@ class PayoutChange:
     event: str = "status"
 
 
+class OtherConnectionError(ProviderError):
+    """The payout belongs to another connection: this desk neither sends nor asks about it."""
+
+    code = "other_connection"
+
+
 class PayoutDesk:
-    """The services the UI uses, for one journal, one client, one environment and profile.
+    """The services the UI uses, for one journal, one client, one connection.
+
+    ``identity`` (``domain.identity``) is stored with every payout confirmed here; recover, resend
+    and poll touch only payouts with this identity. Without one (tests, tools) it is built from
+    the environment, profile and the client's base URL with an unverified account.
 
     The desk does not own the journal or the client: whoever opened them closes them after
     :meth:`stop`.
@@ -72,7 +87,10 @@ class PayoutDesk:
         poll: PollPolicy = PollPolicy(),  # noqa: B008 - frozen dataclass
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        identity: ConnectionIdentity | None = None,
     ) -> None:
+        self.identity = identity or ConnectionIdentity(environment, profile, client.base_url, "unverified")
+        self.connection_id = self.identity.key
         self._journal = journal
         self.client = client
         self.environment = environment
@@ -88,6 +106,7 @@ class PayoutDesk:
             profile=profile,
             actor=actor,
             notify=self._notify,
+            connection_id=self.connection_id,
             limiter=self.limiter,
         )
         self._poller = Poller(
@@ -97,6 +116,7 @@ class PayoutDesk:
             limiter=self.limiter,
             actor=actor,
             notify=self._notify,
+            connection_id=self.connection_id,
             clock=clock,
             sleep=sleep,
         )
@@ -120,7 +140,7 @@ class PayoutDesk:
         return unsubscribe
 
     def _notify(self, record: PayoutRecord, previous: str | None, event: str) -> None:
-        became_final = is_final(record.status) and previous != record.status
+        became_final = (is_final(record.status) or record.status == MISMATCH) and previous != record.status
         change = PayoutChange(record=record, previous_status=previous, became_final=became_final, event=event)
         for listener in list(self._listeners):
             try:
@@ -184,13 +204,37 @@ class PayoutDesk:
         Raises :class:`~payout_desk.provider.errors.ProviderError` (``user_message`` for the
         person) when the provider cannot be asked; the journal keeps what it had."""
         record = await self._journal.get(local_id)
-        if record.payment_id is None:
-            if record.status in UNSENT_STATUSES:
-                result = await self._submitter.send(record)
-                self._resender.route(result)
-                return result
-            return record
+        if record.payment_id is None and record.status not in UNSENT_STATUSES:
+            return record  # nothing to ask: rejected, or an answer that was refused (mismatch)
+        if record.connection_id != self.connection_id:
+            where = describe_key(record.connection_id)
+            raise OtherConnectionError(
+                f"payout {local_id} is bound to {record.connection_id!r}, not {self.connection_id!r}",
+                user_message=f"This payout belongs to {where}. Switch to that profile to check or resend it.",
+            )
+        if record.payment_id is None:  # unsent: resent now with its original key
+            result = await self._submitter.send(record)
+            self._resender.route(result)
+            return result
         return await self._poller.poll_now(record, source="refresh")
+
+    async def waiting(self) -> list[WaitingConnection]:
+        """Other connections with open payouts: each waits for its profile to be active."""
+        return await self._journal.waiting(self.connection_id)
+
+    async def rebind(self, old_connection: str | None, *, reason: str) -> list[int]:
+        """A person's audited decision: the open payouts of ``old_connection`` (None: from before
+        connections were recorded) belong to this connection — a renamed or edited profile, or a
+        new Live token a person confirmed is the same merchant account. They are then resent
+        (same key and body) or followed here. Returns the local ids re-bound."""
+        moved = await self._journal.rebind(old_connection, self.connection_id, reason=reason, actor=self.actor)
+        for local_id in moved:
+            record = await self._journal.get(local_id)
+            if record.status in UNSENT_STATUSES:
+                self._resender.schedule(local_id)
+            else:
+                self._poller.follow(record)
+        return moved
 
     @property
     def following(self) -> frozenset[int]:

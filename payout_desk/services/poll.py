@@ -4,8 +4,9 @@
   capped at ``max_interval`` (60 s); the cadence restarts from 1 s whenever the status changes;
   at most ``max_concurrent`` requests at once and never more than ``max_requests_per_second``.
 * :class:`RateLimiter` — the request-rate cap, shared by everything the desk sends.
-* :class:`Poller` — one asyncio task per followed payout; records every status change in the
-  journal and stops at a final status.
+* :class:`Poller` — one asyncio task per followed payout of its connection; checks every answer
+  against the journal (a different id, amount, currency or reference: ``mismatch``, no more
+  polling), records every status change and stops when the journal's status is final.
 
 All timing goes through an injectable ``clock``/``sleep`` pair (asyncio by default); no threads.
 """
@@ -22,11 +23,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from payout_desk.domain.status import is_final
+from payout_desk.domain.status import MISMATCH
 from payout_desk.journal import AsyncJournal, PayoutRecord
 from payout_desk.provider.client import PayoutsClient, RetryPolicy
 from payout_desk.provider.errors import ProviderError, RateLimitedError
 from payout_desk.provider.models import Payment
+from payout_desk.services.answer_check import check_payment, mismatch_message, raw_answer
 
 __all__ = ["Clock", "Notify", "PollPolicy", "Poller", "RateLimiter", "Sleep", "next_interval"]
 
@@ -134,6 +136,15 @@ class RateLimiter:
             await self._sleep(wait if wait > 0 else 0.005)
 
 
+def _followable_status(status: str) -> bool:
+    return status in ("pending", "created")
+
+
+def _followable(record: PayoutRecord) -> bool:
+    """The provider holds it and has not finished it (a mismatch is never followed)."""
+    return _followable_status(record.status)
+
+
 class Poller:
     """Follows every non-final payout with a provider id until its status is final.
 
@@ -152,11 +163,13 @@ class Poller:
         limiter: RateLimiter,
         actor: str,
         notify: Notify,
+        connection_id: str,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._journal = journal
         self._client = client
+        self.connection_id = connection_id
         self.policy = policy
         self._limiter = limiter
         self._actor = actor
@@ -174,9 +187,11 @@ class Poller:
         return frozenset(self._tasks)
 
     def follow(self, record: PayoutRecord, *, restart: bool = False) -> bool:
-        """Start following ``record`` (needs a provider id, not final); True if a task runs.
-        ``restart`` begins the cadence again for a payout already followed."""
-        if self._stopped or record.payment_id is None or is_final(record.status):
+        """Start following ``record`` (needs a provider id, pending or created, this connection's);
+        True if a task runs. ``restart`` begins the cadence again for a payout already followed."""
+        if self._stopped or record.payment_id is None or not _followable(record):
+            return False
+        if record.connection_id != self.connection_id:
             return False
         existing = self._tasks.get(record.local_id)
         if existing is not None and not existing.done():
@@ -249,14 +264,31 @@ class Poller:
                 continue
             if updated is not None:
                 last_status = updated.status
-            if is_final(last_status) or is_final(payment.status):
-                log.info("payout %s (%s) is final: %s", local_id, payment_id, payment.status)
+            if not _followable_status(last_status):
+                log.info("payout %s (%s) is no longer followed: %s", local_id, payment_id, last_status)
                 return
             interval = next_interval(interval, self.policy, changed=updated is not None)
 
     async def apply(self, local_id: int, payment: Payment, *, source: str, previous: str | None) -> PayoutRecord | None:
-        """Record ``payment``'s status for ``local_id``; notify and return the record if it
-        changed, None if the journal already had it."""
+        """Record ``payment``'s status for ``local_id`` once it is checked against the journal;
+        notify and return the record if it changed, None if the journal already had it. An answer
+        for another id, amount, currency or reference is never applied: the payout is ``mismatch``."""
+        record = await self._journal.get(local_id)
+        problems = check_payment(record, payment)
+        if problems:
+            if record.status == MISMATCH:
+                return None
+            log.error("payout %s: the provider's answer does not match the journal: %s", local_id, problems)
+            refused = await self._journal.record_mismatch(
+                local_id,
+                problems=problems,
+                answer=raw_answer(payment),
+                source=source,
+                message=mismatch_message(problems),
+                actor=self._actor,
+            )
+            self._notify(refused, previous, "mismatch")
+            return refused
         updated = await self._journal.record_status(
             local_id, status=payment.status, failure_reason=payment.failure_reason, source=source, actor=self._actor
         )
@@ -274,7 +306,7 @@ class Poller:
         payment = await self._client.get_payout(record.payment_id, before_attempt=self._limiter.acquire_urgent)
         updated = await self.apply(record.local_id, payment, source=source, previous=record.status)
         current = updated or record
-        if is_final(current.status):
+        if not _followable(current):
             self.unfollow(record.local_id)
         else:
             self.follow(current, restart=updated is not None)

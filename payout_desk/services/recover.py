@@ -1,5 +1,8 @@
 """Never lost: resending unanswered payouts, at start and on a backoff while the app runs.
 
+Only payouts bound to the submitter's connection (``domain.identity``) are touched; payouts of
+other connections wait, visible, until their connection is active again (or a person re-binds them).
+
 * :func:`recover` (run at start): every journaled payout the provider never definitively answered
   (``confirmed`` — the app died before or during the request — and ``outcome_unknown``) is sent
   again with its *original* key and *stored* body; the provider creates it or replays the
@@ -19,7 +22,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from payout_desk.domain.status import is_final
 from payout_desk.journal import AsyncJournal, PayoutRecord
 from payout_desk.services.poll import Clock, Poller, PollPolicy, Sleep
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
@@ -69,8 +71,8 @@ class Resender:
         """After a send: follow a created payout, schedule an unsent one for a resend."""
         if record.status in UNSENT_STATUSES:
             self.schedule(record.local_id)
-        elif record.payment_id is not None and not is_final(record.status):
-            self._poller.follow(record)
+        elif record.payment_id is not None:
+            self._poller.follow(record)  # it refuses what is final, a mismatch or another connection's
 
     def schedule(self, local_id: int) -> None:
         """Resend ``local_id`` on the backoff (no-op if already scheduled)."""
@@ -95,6 +97,8 @@ class Resender:
             await self._sleep(interval)
             try:
                 record = await self._journal.get(local_id)
+                if record.connection_id != self._submitter.connection_id:
+                    return  # another connection's payout: it waits for that connection
                 if record.status in UNSENT_STATUSES:
                     log.info("resending payout %s with its original key %s", local_id, record.idempotency_key)
                     record = await self._submitter.send(record, urgent=False)
@@ -115,7 +119,7 @@ class Resender:
         while True:
             await self._sleep(self.policy.resend_max_interval)
             try:
-                for record in await self._journal.unsent():
+                for record in await self._journal.unsent(self._submitter.connection_id):
                     if not self._submitter.is_in_flight(record.local_id):
                         self.schedule(record.local_id)
             except Exception:
@@ -151,10 +155,10 @@ async def recover(
     every resend has its outcome.
     """
     followed: list[int] = []
-    for record in await journal.to_poll():
+    for record in await journal.to_poll(submitter.connection_id):
         if poller.follow(record):
             followed.append(record.local_id)
-    unsent = await journal.unsent()
+    unsent = await journal.unsent(submitter.connection_id)
     if unsent:
         log.info("recover: %d payout(s) were never definitively answered; resending them", len(unsent))
     gate = asyncio.Semaphore(max_concurrent)

@@ -30,6 +30,7 @@ from payout_desk.provider.urls import normalize_base_url
 from payout_desk.services.poll import PollPolicy
 
 __all__ = [
+    "BUILTIN_PROFILE",
     "MAX_RECENT_CURRENCIES",
     "SETTINGS_VERSION",
     "AppSettings",
@@ -42,9 +43,13 @@ __all__ = [
 
 log = logging.getLogger("payout_desk.services.settings")
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 MAX_RECENT_CURRENCIES = 8
-ProfileKind = Literal["sandbox", "live"]
+ProfileKind = Literal["embedded", "sandbox", "live"]
+#: The default profile: the sandbox built into the app (started on any free port at each start).
+BUILTIN_PROFILE = "Built-in sandbox"
+#: What version 1 wrote as its default profile (never chosen by anyone: see ``from_json``).
+_V1_DEFAULT = ("Sandbox", "http://127.0.0.1:8765")
 _TOKEN_SHAPE = re.compile(r"tk_(?:test|live)_[A-Za-z0-9]|bearer\s+\S", re.IGNORECASE)
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -53,7 +58,9 @@ _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 class Profile:
     """A provider connection: a name (also the keychain user name for its token), its kind and
     base URL. A live profile must use https; a sandbox one may use http on loopback. An empty
-    base URL means "not configured yet". There is deliberately no token field."""
+    base URL means "not configured yet". The ``embedded`` kind is the built-in sandbox: no URL
+    (its port is picked at each start), a token minted at each start. There is deliberately no
+    token field."""
 
     name: str
     kind: ProfileKind
@@ -63,9 +70,11 @@ class Profile:
         self.name = self.name.strip()
         if not self.name:
             raise ValueError("a profile needs a name")
-        if self.kind not in ("sandbox", "live"):
+        if self.kind not in ("embedded", "sandbox", "live"):
             raise ValueError(f"unknown profile kind {self.kind!r}")
-        if self.base_url.strip():
+        if self.kind == "embedded":
+            self.base_url = ""
+        elif self.base_url.strip():
             self.base_url = normalize_base_url(self.base_url)  # InsecureBaseUrlError (ValueError)
             if self.kind == "live" and not self.base_url.startswith("https://"):
                 raise ValueError("a live profile must use an https:// address")
@@ -74,8 +83,13 @@ class Profile:
 
     @property
     def is_configured(self) -> bool:
-        """True when the profile has a base URL."""
-        return bool(self.base_url)
+        """True when the profile can connect: the built-in sandbox, or a base URL."""
+        return self.kind == "embedded" or bool(self.base_url)
+
+    @property
+    def environment(self) -> str:
+        """``live`` or ``sandbox`` (the built-in one is a sandbox)."""
+        return "live" if self.kind == "live" else "sandbox"
 
     def to_json(self) -> dict[str, str]:
         """The JSON object written to the settings file."""
@@ -83,8 +97,10 @@ class Profile:
 
 
 def default_profiles() -> list[Profile]:
-    """A Sandbox profile on the local emulator's default port and an unconfigured Live one."""
+    """The built-in sandbox (the default), a Sandbox profile on the local emulator's default port
+    and an unconfigured Live one."""
     return [
+        Profile(BUILTIN_PROFILE, "embedded", ""),
         Profile("Sandbox", "sandbox", "http://127.0.0.1:8765"),
         Profile("Live", "live", ""),
     ]
@@ -95,7 +111,7 @@ class AppSettings:
     """Every setting, typed, with its default. Mutate, then :func:`save_settings`."""
 
     profiles: list[Profile] = field(default_factory=default_profiles)
-    active_profile: str = "Sandbox"
+    active_profile: str = BUILTIN_PROFILE
     #: Payouts at or above this amount must be confirmed by retyping the amount.
     confirm_retype_threshold: Decimal = Decimal("10000")
     #: Most recent first, at most MAX_RECENT_CURRENCIES.
@@ -187,9 +203,29 @@ class AppSettings:
                 log.warning("settings: ignoring an unusable %s (%s); using the default", name, exc)
         if not settings.profiles:
             settings.profiles = default_profiles()
+        _upgrade(settings, data.get("version"))
         if all(p.name != settings.active_profile for p in settings.profiles):
             settings.active_profile = settings.profiles[0].name
         return settings
+
+
+def _upgrade(settings: AppSettings, version: object) -> None:
+    """Every file gets a built-in sandbox profile. A version-1 file whose active profile is still
+    v1's untouched default ("Sandbox" at 127.0.0.1:8765) was written by that version on its own
+    (after the first payout) and made every later start without flags fail to connect: it goes
+    back to the built-in sandbox."""
+    if not any(p.kind == "embedded" for p in settings.profiles):
+        name = BUILTIN_PROFILE
+        while any(p.name == name for p in settings.profiles):
+            name += " (app)"
+        settings.profiles.insert(0, Profile(name, "embedded", ""))
+    if isinstance(version, int) and version >= 2:
+        return
+    active = next((p for p in settings.profiles if p.name == settings.active_profile), None)
+    if active is not None and (active.name, active.base_url) == _V1_DEFAULT:
+        builtin = next(p for p in settings.profiles if p.kind == "embedded")
+        log.info("settings: version 1's default profile was active; using the %s", builtin.name)
+        settings.active_profile = builtin.name
 
 
 def _convert(name: str, value: object, default: object) -> object:

@@ -4,9 +4,14 @@
    Idempotency-Key to the journal; the journal commits before this returns, and nothing has been
    sent yet. If the app dies now, :mod:`recover` sends it at the next start.
 2. :meth:`Submitter.send` sends the *stored* body with the *stored* key (never a new key, never a
-   re-serialised body). Every attempt is journaled (key, status code, duration, error). The
-   outcome is journaled too: ``created`` (with the provider's id and status), ``rejected`` (with
-   the provider's message; never resent) or ``outcome_unknown`` (resent later, same key).
+   re-serialised body), and only for a payout bound to this submitter's connection. Before every
+   request an ``attempt_started`` record is committed; after it the attempt is journaled (key,
+   status code, duration, error) and classified (``domain.ambiguity``): an attempt that may have
+   reached the provider unanswered makes the payout ambiguous for good. The outcome is journaled
+   too: ``created`` (with the provider's id and status, once the answer is checked against the
+   journal — ``domain.answers``; a different amount, currency, reference or id is ``mismatch``),
+   ``rejected`` (a definitive 4xx, only when no attempt was ambiguous; never resent) or
+   ``outcome_unknown`` (resent later, same key — also a 4xx after an ambiguous attempt).
 
 A send runs in a task the submitter owns: a caller that stops waiting (a closed window) does not
 cancel the request, and a second send of the same payout while one is running joins the first
@@ -20,12 +25,14 @@ import functools
 import logging
 import uuid
 
+from payout_desk.domain.ambiguity import attempt_is_ambiguous, next_step_for
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.domain.status import CONFIRMED, OUTCOME_UNKNOWN
-from payout_desk.journal import AsyncJournal, PayoutRecord
+from payout_desk.journal import AsyncJournal, PaymentIdTakenError, PayoutRecord
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.provider.errors import IdempotencyKeyReusedError, OutcomeUnknownError, ProviderError, RejectedError
-from payout_desk.provider.models import Attempt
+from payout_desk.provider.models import Attempt, Payment
+from payout_desk.services.answer_check import check_payment, mismatch_message, raw_answer
 from payout_desk.services.poll import Notify, RateLimiter
 
 __all__ = ["UNSENT_STATUSES", "Submitter", "new_idempotency_key"]
@@ -53,12 +60,14 @@ class Submitter:
         profile: str,
         actor: str,
         notify: Notify,
+        connection_id: str,
         limiter: RateLimiter | None = None,
     ) -> None:
         self._journal = journal
         self._client = client
         self._environment = environment
         self._profile = profile
+        self.connection_id = connection_id
         self._actor = actor
         self._notify = notify
         self._limiter = limiter
@@ -73,7 +82,12 @@ class Submitter:
         """Journal ``request`` as ``confirmed`` with a fresh key; committed when this returns."""
         key = new_idempotency_key()
         record = await self._journal.record_confirmed(
-            request, idempotency_key=key, environment=self._environment, profile=self._profile, actor=self._actor
+            request,
+            idempotency_key=key,
+            environment=self._environment,
+            profile=self._profile,
+            actor=self._actor,
+            connection_id=self.connection_id,
         )
         log.info("payout %s confirmed (key %s, %s %s)", record.local_id, key, record.amount, record.currency)
         self._notify(record, None, "confirmed")
@@ -117,28 +131,33 @@ class Submitter:
         record = await self._journal.get(local_id)  # the journal's word, not a caller's copy
         if record.status not in UNSENT_STATUSES:
             return record
+        if record.connection_id != self.connection_id:
+            log.warning("payout %s belongs to another connection; not sent on this one", local_id)
+            return record
+        if record.attempt_open:
+            record = await self._journal.mark_ambiguous(
+                local_id, reason="an attempt was under way when the app stopped", actor=self._actor
+            )
         key, body = record.idempotency_key, record.request_body
+        number = 0
+
+        async def before() -> None:
+            nonlocal number
+            if self._limiter is not None:
+                await (self._limiter.acquire_urgent() if urgent else self._limiter.acquire())
+            number += 1
+            await self._journal.record_attempt_started(local_id, number=number, actor=self._actor)
 
         async def on_attempt(attempt: Attempt) -> None:
-            await self._journal.record_attempt(local_id, attempt, actor=self._actor)
+            ambiguous = attempt_is_ambiguous(attempt.status_code, attempt.error_kind)
+            await self._journal.record_attempt(local_id, attempt, actor=self._actor, ambiguous=ambiguous)
             current = await self._journal.get(local_id)
             self._notify(current, current.status, "attempt")
 
-        before = None
-        if self._limiter is not None:
-            before = self._limiter.acquire_urgent if urgent else self._limiter.acquire
         try:
             result = await self._client.create_payout(body, key, on_attempt, before_attempt=before)
         except RejectedError as exc:
-            if isinstance(exc, IdempotencyKeyReusedError):
-                log.error("payout %s: key %s reused with a different body?! Journal body kept as is.", local_id, key)
-            message = exc.user_message
-            if exc.provider_message and exc.provider_message not in message:
-                message = f"{message} (The provider said: {exc.provider_message})"
-            log.warning("payout %s rejected by the provider: %s", local_id, exc.detail)
-            updated = await self._journal.record_rejected(local_id, code=exc.code, message=message, actor=self._actor)
-            self._notify(updated, record.status, "rejected")
-            return updated
+            return await self._refused(record, exc)
         except OutcomeUnknownError as exc:
             return await self._unknown(record, exc.detail)
         except ProviderError as exc:  # not expected from create_payout; handled the safe way
@@ -147,9 +166,15 @@ class Submitter:
             log.exception("payout %s: unexpected error while sending; it stays unsent", local_id)
             return await self._unknown(record, self._client.scrub(f"{type(exc).__name__}: {exc}"))
         payment = result.payment
-        updated = await self._journal.record_created(
-            local_id, payment_id=payment.id, checkin_url=payment.url, status=payment.status, actor=self._actor
-        )
+        problems = check_payment(record, payment)
+        if problems:
+            return await self._mismatch(record, payment, problems)
+        try:
+            updated = await self._journal.record_created(
+                local_id, payment_id=payment.id, checkin_url=payment.url, status=payment.status, actor=self._actor
+            )
+        except PaymentIdTakenError as exc:
+            return await self._mismatch(record, payment, [f"payment id {payment.id!r} belongs to payout {exc.owner}"])
         log.info(
             "payout %s %s as %s (status %s)",
             local_id,
@@ -158,6 +183,40 @@ class Submitter:
             payment.status,
         )
         self._notify(updated, record.status, "created")
+        return updated
+
+    async def _refused(self, record: PayoutRecord, exc: RejectedError) -> PayoutRecord:
+        """A definitive 4xx: ``rejected`` — unless an attempt was ambiguous, then it may exist."""
+        local_id = record.local_id
+        if isinstance(exc, IdempotencyKeyReusedError):
+            log.error(
+                "payout %s: key %s reused with a different body?! Journal body kept as is.",
+                local_id,
+                record.idempotency_key,
+            )
+        message = exc.user_message
+        if exc.provider_message and exc.provider_message not in message:
+            message = f"{message} (The provider said: {exc.provider_message})"
+        current = await self._journal.get(local_id)
+        if current.ambiguous:
+            log.warning("payout %s: %s after an ambiguous attempt; it stays outcome unknown", local_id, exc.detail)
+            return await self._unknown(record, f"{message} {next_step_for(exc.status)}")
+        log.warning("payout %s rejected by the provider: %s", local_id, exc.detail)
+        updated = await self._journal.record_rejected(local_id, code=exc.code, message=message, actor=self._actor)
+        self._notify(updated, record.status, "rejected")
+        return updated
+
+    async def _mismatch(self, record: PayoutRecord, payment: Payment, problems: list[str]) -> PayoutRecord:
+        log.error("payout %s: the provider's answer does not match the journal: %s", record.local_id, problems)
+        updated = await self._journal.record_mismatch(
+            record.local_id,
+            problems=problems,
+            answer=raw_answer(payment),
+            source="create",
+            message=mismatch_message(problems),
+            actor=self._actor,
+        )
+        self._notify(updated, record.status, "mismatch")
         return updated
 
     async def _unknown(self, record: PayoutRecord, message: str) -> PayoutRecord:

@@ -67,6 +67,11 @@ def test_token_goes_to_the_keychain_not_the_settings_file(
     dialog = make_dialog(qtbot, run_async, settings, path)
     assert dialog.keychain_notice.text().startswith("API tokens are stored in the system keychain")
     assert dialog.token_edit.echoMode() == dialog.token_edit.EchoMode.Password
+    assert not dialog.token_edit.isEnabled()  # the built-in sandbox (first) mints its own token
+    assert not dialog.url_edit.isEnabled()
+    assert dialog.kind_label.text().startswith("Built-in sandbox")
+    dialog.profile_list.setCurrentRow(1)  # "Sandbox"
+    assert dialog.token_edit.isEnabled()
     dialog.show_token.click()
     assert dialog.token_edit.echoMode() == dialog.token_edit.EchoMode.Normal
     type_into(qtbot, dialog.token_edit, "tk_test_secret123")
@@ -84,11 +89,12 @@ def test_token_goes_to_the_keychain_not_the_settings_file(
     assert "secret" not in text
     assert "tk_" not in text
     reloaded = load_settings(path)
-    assert [p.name for p in reloaded.profiles] == ["Sandbox", "Live", "Live 2"]
+    assert [p.name for p in reloaded.profiles] == ["Built-in sandbox", "Sandbox", "Live", "Live 2"]
     assert reloaded.active_profile == "Live 2"
     assert reloaded.confirm_retype_threshold == Decimal("2500.50")
 
     again = make_dialog(qtbot, run_async, reloaded)  # a stored token is not shown, only announced
+    again.profile_list.setCurrentRow(1)
     assert again.token_edit.text() == ""
     assert again.token_edit.placeholderText().startswith("A token is stored")
 
@@ -101,6 +107,7 @@ def test_no_keychain_is_said_plainly(qtbot: Any, run_async: Callable[..., Any]) 
         assert not tokens.is_persistent
         dialog = make_dialog(qtbot, run_async, AppSettings(), tokens=tokens)
         assert dialog.keychain_notice.text() == NO_KEYCHAIN_TEXT
+        dialog.profile_list.setCurrentRow(1)  # "Sandbox" (the built-in one needs no token)
         type_into(qtbot, dialog.token_edit, "tk_test_memory")
         assert run_async(dialog.save()) is True
         assert tokens.get("Sandbox") == "tk_test_memory"  # memory only, for this session

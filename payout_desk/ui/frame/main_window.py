@@ -35,6 +35,7 @@ from payout_desk.ui.sending.host import ConnectionInfo, FlowContext, FlowWindow
 from payout_desk.ui.sending.payout_form import PayoutForm
 from payout_desk.ui.sending.submit_flow import SubmitFlow, checkin_return_url
 from payout_desk.ui.style.banner import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, SANDBOX_STYLE, WARNING_STYLE
+from payout_desk.ui.frame.waiting_banner import WaitingBanner
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ class MainWindow(FlowWindow):
         layout.addWidget(self.banner)
         self.error_banner = self._build_error_banner(central)
         layout.addWidget(self.error_banner)
+        self.waiting_banner = WaitingBanner(central)
+        layout.addWidget(self.waiting_banner)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, central)
         splitter.setObjectName("mainSplitter")
@@ -251,6 +254,8 @@ class MainWindow(FlowWindow):
         settings = self.context.settings
         self.form.set_recent_currencies(list(getattr(settings, "recent_currencies", []) or []))
         self._install_history()
+        self.waiting_banner.rebound.connect(lambda _n: self.refresh_history())
+        self.waiting_banner.task = asyncio.ensure_future(self.waiting_banner.refresh(self.context.desk))
         self.form.set_ready(True)
         self.connected.emit(connection)
 

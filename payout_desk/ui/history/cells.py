@@ -17,6 +17,7 @@ from typing import Any, Final
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
+from payout_desk.domain.status import shown_status
 from payout_desk.journal.models import PayoutRecord
 from payout_desk.ui.history.columns import COL_AMOUNT, COL_STATUS, record_texts, record_tooltip
 from payout_desk.ui.style.status import StatusStyle, status_style
@@ -61,6 +62,8 @@ class HistoryCells:
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
+        #: The desk's connection: open payouts of others read "waiting for profile X".
+        self.active_connection: str | None = None
         self._texts: dict[int, tuple[str, ...]] = {}  # display texts per local id (loaded rows only)
         self._styles: dict[str, StatusStyle] = {}
         self._placeholder_color = QPalette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
@@ -97,7 +100,7 @@ class HistoryCells:
         if role in (_DISPLAY, _ACCESSIBLE):
             texts = self._texts.get(record.local_id)
             if texts is None:
-                texts = self._texts[record.local_id] = record_texts(record, self.locale)
+                texts = self._texts[record.local_id] = record_texts(record, self.locale, self.active_connection)
             return texts[column]
         if role == RecordRole:
             return record
@@ -106,9 +109,9 @@ class HistoryCells:
         if role == StatusRole:
             return record.status
         if role == _TOOLTIP:
-            return record_tooltip(record, column, self.locale)
+            return record_tooltip(record, column, self.locale, self.active_connection)
         if column == COL_STATUS:
-            style = self._style(record.status)
+            style = self._style(shown_status(record.status, record.provider_status))
             return style.icon if role == _DECORATION else style.color if role == _FOREGROUND else None
         return None
 

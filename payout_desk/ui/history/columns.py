@@ -19,7 +19,9 @@ from typing import Final
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QFontMetrics
 
+from payout_desk.domain.identity import waiting_note
 from payout_desk.domain.money import MAX_AMOUNT, UnknownCurrencyError, currency, format_amount, format_amount_number
+from payout_desk.domain.status import shown_status
 from payout_desk.journal.models import PayoutRecord, SortKey
 from payout_desk.ui.style.status import status_style
 
@@ -117,12 +119,20 @@ def default_column_widths(metrics: QFontMetrics, locale: str) -> dict[int, int]:
     return widths
 
 
-def record_text(record: PayoutRecord, column: int, locale: str) -> str:
-    """The text of one history cell."""
+def status_text(record: PayoutRecord, active: str | None = None) -> str:
+    """The status cell: the provider's own text for an unknown provider status, and "waiting for
+    profile X" for an open payout of another connection than ``active``."""
+    label = status_style(shown_status(record.status, record.provider_status)).label
+    note = waiting_note(record.connection_id, record.profile, record.status, active)
+    return f"{label} — {note}" if note else label
+
+
+def record_text(record: PayoutRecord, column: int, locale: str, active: str | None = None) -> str:
+    """The text of one history cell (``active``: the connection the desk is on)."""
     if column == COL_CREATED:
         return format_local_time(record.created_at, seconds=False)
     if column == COL_STATUS:
-        return status_style(record.status).label
+        return status_text(record, active)
     if column == COL_AMOUNT:
         return _amount_number(record.amount, record.currency, locale)
     if column == COL_CURRENCY:
@@ -141,7 +151,7 @@ def record_text(record: PayoutRecord, column: int, locale: str) -> str:
     return ""
 
 
-def record_tooltip(record: PayoutRecord, column: int, locale: str) -> str | None:
+def record_tooltip(record: PayoutRecord, column: int, locale: str, active: str | None = None) -> str | None:
     """The full value behind a cell: the time to the second, the amount with its currency, the
     status with the provider's reason, the whole description."""
     if column == COL_CREATED:
@@ -151,7 +161,7 @@ def record_tooltip(record: PayoutRecord, column: int, locale: str) -> str | None
     if column == COL_AMOUNT:
         return _amount_text(record.amount, record.currency, locale)
     if column == COL_STATUS:
-        label = status_style(record.status).label
+        label = status_text(record, active)
         reason = record.failure_reason or record.last_error
         return f"{label}: {reason}" if reason else label
     if column == COL_DESCRIPTION:
@@ -161,6 +171,6 @@ def record_tooltip(record: PayoutRecord, column: int, locale: str) -> str | None
     return None
 
 
-def record_texts(record: PayoutRecord, locale: str) -> tuple[str, ...]:
+def record_texts(record: PayoutRecord, locale: str, active: str | None = None) -> tuple[str, ...]:
     """Every column's text of one row, in column order (the model caches these per row)."""
-    return tuple(record_text(record, column, locale) for column in range(len(COLUMNS)))
+    return tuple(record_text(record, column, locale, active) for column in range(len(COLUMNS)))

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.domain.money import currency
-from payout_desk.domain.status import status_label
+from payout_desk.domain.status import shown_status, status_label
 from payout_desk.journal.models import JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import format_local_time, format_record_amount
 from payout_desk.ui.style.status import status_style
@@ -76,7 +76,7 @@ FIELDS: Final[tuple[tuple[str, str], ...]] = (
 )
 
 
-_STATUS_KINDS: Final = frozenset({"status", "created", "rejected", "outcome_unknown"})
+_STATUS_KINDS: Final = frozenset({"status", "created", "rejected", "outcome_unknown", "mismatch"})
 
 
 class EventsSource(Protocol):
@@ -162,10 +162,18 @@ def describe_event(event: JournalEvent) -> str:
         duration = d.get("duration_ms")
         timing = f" in {float(duration):.0f} ms" if isinstance(duration, int | float) else ""
         return f"Sending attempt {d.get('number', '?')}: {outcome}{timing}"
+    if kind == "attempt_started":
+        return f"Sending attempt {d.get('number', '?')} started"
     if kind == "created":
-        return f"Created at the provider as {d.get('payment_id', '?')} — {_status(d.get('new'))}"
+        shown = d.get("provider_status") if d.get("new") == "created" else d.get("new")
+        return f"Created at the provider as {d.get('payment_id', '?')} — {_status(shown)}"
+    if kind == "mismatch":
+        return "Answer refused, it does not match this payout: " + "; ".join(map(str, d.get("problems", [])))
+    if kind == "rebound":
+        return f"Moved to this connection by a person: {d.get('reason', '')}"
     if kind == "status":
-        text = f"Status {_status(d.get('old'))} → {_status(d.get('new'))} (from {d.get('source', '?')})"
+        new = d.get("provider_status") if d.get("new") == "created" else d.get("new")
+        text = f"Status {_status(d.get('old'))} → {_status(new)} (from {d.get('source', '?')})"
         if d.get("failure_reason"):
             text += f": {d['failure_reason']}"
         return text
@@ -319,7 +327,7 @@ class DetailsPane(QWidget):
         self.eventsLoaded.emit(len(events))
 
     def _fill(self, record: PayoutRecord) -> None:
-        style = status_style(record.status)
+        style = status_style(shown_status(record.status, record.provider_status))
         amount = format_record_amount(record)
         self.title.setText(f"{amount} — {style.label}")
         recipient = " ".join(

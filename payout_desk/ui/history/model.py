@@ -108,6 +108,7 @@ class HistoryModel(QAbstractTableModel):
         self.page_size = page_size
         self.max_pages = max_pages
         self._cells = HistoryCells(locale or QLocale().name())
+        self._cells.active_connection = getattr(source, "connection_id", None)
         self._query = HistoryQuery()
         self._total = 0
         self._exact = True  # whether _total is the exact count (not while counting / after a failed count)

@@ -69,6 +69,13 @@ async def _off_gui(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(_IO, fn, *args)
 
 
+_KIND_TEXT = {
+    "embedded": "Built-in sandbox: test data on this computer; no address or token needed",
+    "sandbox": "Sandbox: test data, no real money moves",
+    "live": "Live: REAL money is paid out with this profile",
+}
+
+
 class SettingsDialog(QDialog):
     """Profiles, tokens and the retype threshold; see the module docstring."""
 
@@ -197,7 +204,7 @@ class SettingsDialog(QDialog):
         self.profile_list.blockSignals(True)
         self.profile_list.clear()
         for d in self._drafts:
-            self.profile_list.addItem(f"{d.name}  ·  {'test data' if d.kind == 'sandbox' else 'real money'}")
+            self.profile_list.addItem(f"{d.name}  ·  {'real money' if d.kind == 'live' else 'test data'}")
         self.profile_list.blockSignals(False)
         if 0 <= row < len(self._drafts):
             self.profile_list.setCurrentRow(row)
@@ -210,10 +217,11 @@ class SettingsDialog(QDialog):
         d = self._drafts[row]
         self.name_edit.setText(d.name)
         self.name_edit.setReadOnly(not d.is_new)
-        self.kind_label.setText("Sandbox: test data, no real money moves" if d.kind == "sandbox"
-                                else "Live: REAL money is paid out with this profile")  # fmt: skip
+        self.kind_label.setText(_KIND_TEXT[d.kind])
         self.url_edit.setText(d.base_url)
         self.token_edit.setText(d.token)
+        for edit in (self.url_edit, self.token_edit, self.test_button):
+            edit.setEnabled(d.kind != "embedded")  # the built-in sandbox has neither: both are made at start
         self.remove_button.setEnabled(d.kind == "live")
         self.result_label.clear()
         self._update_token_hint()
@@ -258,7 +266,7 @@ class SettingsDialog(QDialog):
         if not 0 <= self._current < len(self._drafts):
             return
         d = self._drafts[self._current]
-        prefix = "tk_test_" if d.kind == "sandbox" else "tk_live_"
+        prefix = "tk_live_" if d.kind == "live" else "tk_test_"
         stored = self._stored.get(d.name, False)
         self.token_edit.setPlaceholderText(
             "A token is stored — type here to replace it" if stored else f"Paste the API token ({prefix}…)"

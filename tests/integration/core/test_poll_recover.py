@@ -43,6 +43,7 @@ async def test_poller_follows_to_succeeded_and_failed(rig: Rig) -> None:
     assert events[-1].detail == {
         "old": "pending",
         "new": "failed",
+        "provider_status": "failed",
         "source": "poll",
         "failure_reason": "account_closed",
     }
@@ -56,15 +57,18 @@ async def test_recover_on_start(rig: Rig) -> None:
     journal = rig.journal
     # 1. confirmed, never sent (the app died right after the commit)
     unsent = await journal.record_confirmed(payout_request("1.00"), idempotency_key=new_idempotency_key(),
-                                            environment="sandbox", profile="Sandbox", actor="tester")  # fmt: skip
+                                            environment="sandbox", profile="Sandbox", actor="tester",
+                                            connection_id=rig.connection)  # fmt: skip
     # 2. sent and created at the provider, but the answer was lost and the app died
     lost = await journal.record_confirmed(payout_request("2.00"), idempotency_key=new_idempotency_key(),
-                                          environment="sandbox", profile="Sandbox", actor="tester")  # fmt: skip
+                                          environment="sandbox", profile="Sandbox", actor="tester",
+                                            connection_id=rig.connection)  # fmt: skip
     await rig.client().create_payout(lost.request_body, lost.idempotency_key)
     await journal.record_outcome_unknown(lost.local_id, message="no answer", actor="tester")
     # 3. created and pending: polling resumes
     pending = await journal.record_confirmed(payout_request("3.00"), idempotency_key=new_idempotency_key(),
-                                             environment="sandbox", profile="Sandbox", actor="tester")  # fmt: skip
+                                             environment="sandbox", profile="Sandbox", actor="tester",
+                                            connection_id=rig.connection)  # fmt: skip
     created = await rig.client().create_payout(pending.request_body, pending.idempotency_key)
     await journal.record_created(pending.local_id, payment_id=created.payment.id, checkin_url=created.payment.url,
                                  status=created.payment.status, actor="tester")  # fmt: skip
@@ -113,7 +117,7 @@ async def test_rate_cap_with_many_pending_payouts(rig: Rig) -> None:
     for i in range(count):
         record = await rig.journal.record_confirmed(
             payout_request(f"{i + 1}.00"), idempotency_key=new_idempotency_key(), environment="sandbox",
-            profile="Sandbox", actor="tester",
+            profile="Sandbox", actor="tester", connection_id=rig.connection,
         )  # fmt: skip
         result = await client.create_payout(record.request_body, record.idempotency_key)
         await rig.journal.record_created(record.local_id, payment_id=result.payment.id,

@@ -37,10 +37,19 @@ def request(
     )
 
 
+#: The connection ``confirm`` binds payouts to.
+CONNECTION = "sandbox|embedded|merchant:test|Sandbox"
+
+
 def confirm(journal: Journal, key: str, req: PayoutRequest | None = None, **kw: str) -> PayoutRecord:
     """record_confirmed with test defaults."""
     return journal.record_confirmed(
-        req or request(**kw), idempotency_key=key, environment="sandbox", profile="Sandbox", actor=ACTOR
+        req or request(**kw),
+        idempotency_key=key,
+        environment="sandbox",
+        profile="Sandbox",
+        actor=ACTOR,
+        connection_id=CONNECTION,
     )
 
 

@@ -45,6 +45,8 @@ def _insert(journal: Journal, rows: list[dict[str, str | None]], metadata: list[
         local_id = day // 1000 + i
         over = {k: v for k, v in cells.items() if v is not None or k not in ("status", "currency", "profile")}
         over["created_by"] = over.get("created_by") or "x"
+        if over.get("payment_id") is not None:  # a payment id belongs to one payout (unique)
+            over["payment_id"] = f"{over['payment_id']}{local_id}"
         insert_raw(journal, local_id, day + i * 1_000_003, day + i * 7, "12.50", metadata=meta,
                    idempotency_key=f"k-{local_id}", **over)  # fmt: skip
     start = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=day)

@@ -203,9 +203,10 @@ def test_a_change_between_batches_shows_its_latest_values(tmp_path: Path) -> Non
         query = HistoryQuery(sort=SortKey.CREATED_AT, descending=False)
         batches = journal.iter_export_lines(query, batch=2, defuse=FORMULA_PREFIXES)
         first = next(batches)
-        journal.record_status(ids[3], status="=failed", failure_reason="x,y", source="poll", actor=ACTOR)
+        journal.record_created(ids[3], payment_id="pay_3", checkin_url=None, status="pending", actor=ACTOR)
+        journal.record_status(ids[3], status="failed", failure_reason="=x,y", source="poll", actor=ACTOR)
         rest = [line for batch in batches for line in batch]
         assert len(first) == 2
         assert len(rest) == 3
-        assert ",'=failed," in rest[1]
-        assert ',"x,y",' in rest[1]
+        assert ",failed," in rest[1]
+        assert ',pay_3,"\'=x,y",' in rest[1]

@@ -19,7 +19,7 @@ from payout_desk.journal import (
     JournalError,
     PayoutNotFoundError,
 )
-from tests.unit.journal.helpers import ACTOR, confirm, request
+from tests.unit.journal.helpers import ACTOR, CONNECTION, confirm, request
 
 
 class FakeClock:
@@ -130,6 +130,7 @@ def test_full_flow_and_its_events(journal: Journal) -> None:
         "status_code": None,
         "error": "timeout",
         "duration_ms": 15000.4,
+        "ambiguous": False,
     }
     assert second["status_code"] == 201
     assert second["key"] == key
@@ -139,13 +140,21 @@ def test_full_flow_and_its_events(journal: Journal) -> None:
         "checkin_url": "https://x/checkin",
         "old": "outcome_unknown",
         "new": "pending",
+        "provider_status": "pending",
         "source": "create",
     }
-    assert events[5].detail == {"old": "pending", "new": "succeeded", "source": "poll", "failure_reason": None}
+    assert events[5].detail == {
+        "old": "pending",
+        "new": "succeeded",
+        "provider_status": "succeeded",
+        "source": "poll",
+        "failure_reason": None,
+    }
     assert events[5].actor == "system"
     assert events[6].detail == {
         "old": "succeeded",
         "new": "failed",
+        "provider_status": "failed",
         "source": "refresh",
         "failure_reason": "account_closed",
     }
@@ -191,10 +200,10 @@ def test_unsent_and_to_poll_selection(journal: Journal) -> None:
     journal.record_created(f, payment_id="pay_f", checkin_url=None, status="pending", actor=ACTOR)
     journal.record_status(f, status="on_hold", failure_reason=None, source="poll", actor=ACTOR)
     journal.record_created(g, payment_id="pay_g", checkin_url=None, status="failed", actor=ACTOR)
-    assert [r.local_id for r in journal.unsent()] == [a, b]
-    assert [r.local_id for r in journal.to_poll()] == [c, f]
+    assert [r.local_id for r in journal.unsent(CONNECTION)] == [a, b]
+    assert [r.local_id for r in journal.to_poll(CONNECTION)] == [c, f]
     journal.record_outcome_unknown(a, message="again", actor=ACTOR)  # still unsent, a new round recorded
-    assert [r.local_id for r in journal.unsent()] == [a, b]
+    assert [r.local_id for r in journal.unsent(CONNECTION)] == [a, b]
 
 
 def test_idempotency_keys_are_unique(journal: Journal) -> None:
@@ -269,4 +278,4 @@ def test_survives_reopen_and_close_is_idempotent(tmp_path: Path) -> None:
         journal.get(rec.local_id)
     with Journal.open(path) as again:
         assert again.get(rec.local_id) == rec
-        assert [r.local_id for r in again.unsent()] == [rec.local_id]
+        assert [r.local_id for r in again.unsent(CONNECTION)] == [rec.local_id]

@@ -16,9 +16,14 @@ from payout_desk.services.settings import AppSettings, Profile, load_settings, s
 
 def test_defaults() -> None:
     settings = AppSettings()
-    assert [(p.name, p.kind) for p in settings.profiles] == [("Sandbox", "sandbox"), ("Live", "live")]
-    assert settings.active_profile == "Sandbox"
-    assert settings.profile().base_url.startswith("http://127.0.0.1")
+    assert [(p.name, p.kind) for p in settings.profiles] == [
+        ("Built-in sandbox", "embedded"),
+        ("Sandbox", "sandbox"),
+        ("Live", "live"),
+    ]
+    assert settings.active_profile == "Built-in sandbox"  # every start without flags works
+    assert settings.profile().is_configured
+    assert settings.profile("Sandbox").base_url.startswith("http://127.0.0.1")
     assert settings.confirm_retype_threshold == Decimal("10000")
     assert settings.recent_currencies == []
     assert settings.poll_policy() == PollPolicy()
@@ -48,7 +53,7 @@ def test_round_trip_atomic_and_owner_only(tmp_path: Path) -> None:
     assert loaded.extra == {"ui.window_geometry": "abc"}
     raw = json.loads(path.read_text(encoding="utf-8"))
     assert raw["confirm_retype_threshold"] == "2500.50"  # a decimal string, never a float
-    assert raw["version"] == 1
+    assert raw["version"] == 2
     if os.name == "posix":
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -87,8 +92,11 @@ def test_unusable_values_fall_back_to_defaults(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     loaded = load_settings(path)
-    assert [(p.name, p.base_url) for p in loaded.profiles] == [("Mine", "http://localhost:9000")]
-    assert loaded.active_profile == "Mine"  # "Live" was dropped
+    assert [(p.name, p.base_url) for p in loaded.profiles] == [
+        ("Built-in sandbox", ""),
+        ("Mine", "http://localhost:9000"),
+    ]
+    assert loaded.active_profile == "Built-in sandbox"  # "Live" was dropped: the safe default, never a guess
     assert loaded.confirm_retype_threshold == Decimal("10000")  # a float is not accepted for money
     assert loaded.recent_currencies == ["EUR"]
     assert loaded.poll_max_concurrent == 4
@@ -129,3 +137,27 @@ def test_settings_never_hold_a_token(tmp_path: Path) -> None:
     assert token not in path.read_text(encoding="utf-8")  # the old file is untouched
     with pytest.raises(ValueError):
         save_settings(AppSettings(profiles=[Profile("tk_test_abc123", "sandbox", "")]), path)
+
+
+def test_version_1_default_profile_goes_back_to_the_built_in_sandbox(tmp_path: Path) -> None:
+    """Version 1 saved its default "Sandbox" (127.0.0.1:8765) after the first payout, so every
+    later start without flags tried that port and failed; such a file now starts the built-in one."""
+    path = tmp_path / "settings.json"
+    v1 = {
+        "version": 1,
+        "active_profile": "Sandbox",
+        "profiles": [
+            {"name": "Sandbox", "kind": "sandbox", "base_url": "http://127.0.0.1:8765"},
+            {"name": "Live", "kind": "live", "base_url": ""},
+        ],
+        "recent_currencies": ["EUR"],
+    }
+    path.write_text(json.dumps(v1), encoding="utf-8")
+    loaded = load_settings(path)
+    assert loaded.active_profile == "Built-in sandbox"
+    assert loaded.profile().kind == "embedded"
+    assert [p.name for p in loaded.profiles] == ["Built-in sandbox", "Sandbox", "Live"]
+    # a profile a person chose and saved with version 2 stays chosen
+    loaded.active_profile = "Sandbox"
+    save_settings(loaded, path)
+    assert load_settings(path).active_profile == "Sandbox"
