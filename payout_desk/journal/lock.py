@@ -43,6 +43,8 @@ class JournalLock:
         if self._fd is not None:
             return
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # also when an older lock file was made looser
         try:
             _lock(fd)
         except OSError:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+from payout_desk.journal.private import private_folder, write_private
 
 T = TypeVar("T")
 
@@ -147,7 +148,7 @@ class AppContext:
 
         # The journal first: its lock refuses a second window on the same data folder before anything
         # else (the embedded sandbox and its state file included) is started.
-        self.paths.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        await _off_thread(private_folder, self.paths.data_dir)  # 0700 and 0600, also when left looser before
         if self._journal is None:
             self._journal = await AsyncJournal.open(self.paths.journal)
         base_url, token, connection = await self._resolve_provider()
@@ -200,7 +201,6 @@ class AppContext:
     async def _start_embedded(self) -> tuple[str, str, Connection]:
         from payout_desk.sandbox.embedded import EmbeddedSandbox
 
-        self.paths.data_dir.mkdir(parents=True, exist_ok=True)
         sandbox = EmbeddedSandbox(state_path=self.paths.sandbox_state)
         self.sandbox = sandbox
         await _off_thread(sandbox.start)
@@ -269,10 +269,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_private(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())  # 0600, atomic
 
 
 def _actor() -> str:
