@@ -46,6 +46,7 @@ __all__ = [
     "make_backup",
     "newest_good_backup",
     "prune",
+    "quick_check",
     "restore_backup",
     "start_new_journal",
     "verify_backup",
@@ -206,11 +207,28 @@ def newest_good_backup(journal: Path) -> tuple[BackupInfo, BackupCheck] | None:
     return None
 
 
-def restore_backup(backup: Path, journal: Path, registry: JournalRegistry) -> Path | None:
-    """Verify ``backup`` and put a copy of it in place of ``journal``; the damaged file is moved aside
-    (its new path returned; None if there was none). Raises JournalError if the backup is not good or
-    the journal is open elsewhere (its lock is held during the swap)."""
-    check = verify_backup(backup)
+def quick_check(journal: Path) -> list[str]:
+    """``PRAGMA quick_check`` on a read-only connection of its own (the journal stays usable meanwhile;
+    about 13 s at a million payouts): [] when the journal is sound, else SQLite's first findings."""
+    try:
+        conn = sqlite3.connect(f"{journal.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        try:
+            rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check(20)")]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return [f"{type(exc).__name__}: {exc}"]
+    return [] if rows == ["ok"] else rows
+
+
+def restore_backup(
+    backup: Path, journal: Path, registry: JournalRegistry, *, verified: BackupCheck | None = None
+) -> Path | None:
+    """Verify ``backup`` (unless ``verified`` is the check just made) and put a copy of it in place of
+    ``journal``; the damaged file is moved aside (its new path returned; None if there was none).
+    Raises JournalError if the backup is not good or the journal is open elsewhere (its lock is held
+    during the swap)."""
+    check = verified if verified is not None else verify_backup(backup)
     if not check.ok or check.facts is None:
         raise JournalError(check.problem or "The backup could not be verified.")
     journal = real_journal_path(journal)

@@ -37,7 +37,9 @@ __all__ = [
     "JournalFacts",
     "JournalRegistry",
     "check_journal",
+    "corruption",
     "read_facts",
+    "remember_journal",
     "set_aside",
 ]
 
@@ -71,10 +73,19 @@ def _damaged(path: Path, reason: str, what: str, detail: str = "") -> JournalDam
     return JournalDamagedError(
         path,
         reason,
-        f"The payout journal {path} {what} Payout Desk has not opened it, so nothing in it is lost or "
-        "replaced. Restore the newest backup, or start a new journal (the old file is kept aside).",
+        f"The payout journal {path} {what} Payout Desk left it as it is and did not start a new journal "
+        "in its place. Restore the newest backup, or start a new journal (the old file is kept aside).",
         detail,
     )
+
+
+def corruption(path: Path, exc: BaseException) -> JournalDamagedError | None:
+    """The journal error for an sqlite3 error that means a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB),
+    else None."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.DatabaseError) or code is None or (code & 0xFF) not in CORRUPT_CODES:
+        return None
+    return _damaged(path, "unreadable", "is damaged: part of it cannot be read.", str(exc))
 
 
 def read_facts(path: Path) -> JournalFacts:
@@ -186,8 +197,15 @@ def check_journal(journal: Path, registry: JournalRegistry) -> JournalFacts | No
         raise _damaged(
             journal,
             "shortened",
-            f"has fewer records than when it was last used ({facts.records:,} instead of {known.records:,}).",
+            f"has fewer entries than when it was last used ({facts.records:,} instead of {known.records:,}).",
         )
+    return facts
+
+
+def remember_journal(journal: Path, registry: JournalRegistry) -> JournalFacts:
+    """Read the journal's facts (read only) and remember them; they are returned."""
+    facts = read_facts(journal)
+    registry.remember(journal, facts)
     return facts
 
 

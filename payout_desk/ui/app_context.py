@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from payout_desk.journal.private import private_folder, write_private
-
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
@@ -28,6 +26,8 @@ APP_DIR_NAME = "payout-desk"
 SANDBOX_MERCHANTS_FILE = "sandbox-merchants.json"
 #: Blocking start-up calls (sandbox thread start, keychain, settings file) run here, off the GUI thread.
 _BLOCKING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="payout-desk-startup")
+#: Slow background jobs (the daily backup) run here, apart from start-up's own calls.
+_SLOW = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-desk-backup")
 APP_AUTHOR = "PayoutDesk"
 
 
@@ -143,6 +143,9 @@ class AppContext:
         if self.settings is None:
             await self.load_settings()
         from payout_desk.journal.async_journal import AsyncJournal
+        from payout_desk.journal.backup import daily_backup_if_due
+        from payout_desk.journal.identity import check_journal, remember_journal
+        from payout_desk.journal.private import private_folder
         from payout_desk.provider.client import PayoutsClient
         from payout_desk.services.desk import PayoutDesk
 
@@ -150,7 +153,12 @@ class AppContext:
         # else (the embedded sandbox and its state file included) is started.
         await _off_thread(private_folder, self.paths.data_dir)  # 0700 and 0600, also when left looser before
         if self._journal is None:
-            self._journal = await AsyncJournal.open(self.paths.journal)
+            # A journal seen before that is now missing, empty or unreadable is refused here, untouched
+            # (JournalDamagedError); the window offers a backup or a new journal (ui/journal_recovery.py).
+            await _off_thread(check_journal, self.journal_path, self.journal_registry)
+            self._journal = await AsyncJournal.open(self.journal_path)
+            await _off_thread(remember_journal, self._journal.path, self.journal_registry)
+            self._background(daily_backup_if_due, self._journal.path)
         base_url, token, connection = await self._resolve_provider()
         self._client = PayoutsClient(base_url, token, timeouts=self.settings.timeouts())
         self.desk = PayoutDesk(
@@ -236,7 +244,36 @@ class AppContext:
 
         return await _off_thread(read)
 
+    @property
+    def journal_path(self) -> Path:
+        """The journal's real file (symlinks resolved; JournalLinkedError for a hard-linked one)."""
+        from payout_desk.journal.lock import real_journal_path
+
+        return real_journal_path(self.paths.journal)
+
+    @property
+    def journal_registry(self) -> Any:
+        """What the app remembers about its journals (a journal.identity.JournalRegistry beside the settings)."""
+        from payout_desk.journal.identity import REGISTRY_FILE, JournalRegistry
+
+        return JournalRegistry(self.paths.config_dir / REGISTRY_FILE)
+
+    def _background(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run a slow blocking job (a backup) on its own thread; a failure is logged, never raised."""
+
+        def done(future: asyncio.Future[Any]) -> None:
+            if not future.cancelled() and future.exception() is not None:
+                log.error("background journal job %s failed", fn.__name__, exc_info=future.exception())
+
+        asyncio.get_running_loop().run_in_executor(_SLOW, fn, *args).add_done_callback(done)
+
     # -- closing -----------------------------------------------------------------------------
+    async def release(self) -> None:
+        """Close everything as :meth:`close` does, but allow :meth:`connect` again (after a restore)."""
+        await self.close()
+        self._closed = False
+        self.desk = self._journal = self._client = self.sandbox = self.connection = None
+
     async def close(self) -> None:
         """Stop polling, close the journal and the client, stop the embedded sandbox. Idempotent."""
         if self._closed:
@@ -244,7 +281,7 @@ class AppContext:
         self._closed = True
         for name, step in (
             ("desk", self.desk.stop if self.desk is not None else None),
-            ("journal", self._journal.close if self._journal is not None else None),
+            ("journal", self._close_journal if self._journal is not None else None),
             ("client", self._client.aclose if self._client is not None else None),
         ):
             if step is None:
@@ -260,6 +297,14 @@ class AppContext:
                 log.exception("error while stopping the embedded sandbox")
 
 
+    async def _close_journal(self) -> None:
+        from payout_desk.journal.identity import remember_journal
+
+        path = self._journal.path
+        await self._journal.close()
+        await _off_thread(remember_journal, path, self.journal_registry)  # the record count it closed with
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -269,6 +314,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
+    from payout_desk.journal.private import write_private
+
     write_private(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())  # 0600, atomic
 
 

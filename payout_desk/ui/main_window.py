@@ -32,6 +32,7 @@ from payout_desk import APP_NAME
 from payout_desk.ui.app_context import AppContext, AppPaths, Connection, LaunchOptions
 from payout_desk.ui.banner_styles import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, SANDBOX_STYLE, WARNING_STYLE
 from payout_desk.ui.desk_bridge import DeskBridge
+from payout_desk.ui.journal_recovery import JournalRecovery
 from payout_desk.ui.notifications import Notifier
 from payout_desk.ui.payout_form import PayoutForm
 from payout_desk.ui.pyside_guard import GuiThreadGarbageCollector
@@ -116,6 +117,8 @@ class MainWindow(QMainWindow):
         self.bridge.payoutFinal.connect(self.notifier.payout_final)
         self.flow = SubmitFlow(self)
         self.garbage = GuiThreadGarbageCollector()
+        self.recovery = JournalRecovery(self)  # a refused or damaged journal's ways out
+        self.recovery.install_menu(self.menuBar())
         self._install_shortcuts()
         self._show_expected_environment()
         self.form.set_ready(False, "Connecting…")
@@ -214,6 +217,8 @@ class MainWindow(QMainWindow):
                 self._set_banner("NOT CONNECTED", NEUTRAL_STYLE)
             self.show_error(f"Could not connect: {message}")
             self.connectFailed.emit(message)
+            if self.recovery.is_damaged(exc):
+                self.recovery.offer(exc)
             return
         self.show_connection(connection)
         settings = self.context.settings
@@ -221,6 +226,7 @@ class MainWindow(QMainWindow):
         self._install_history()
         self.form.set_ready(True)
         self.connected.emit(connection)
+        self.recovery.check_integrity()  # quick_check off the GUI thread, after the first paint
 
     def _install_history(self) -> None:
         try:
@@ -228,6 +234,7 @@ class MainWindow(QMainWindow):
         except ImportError:  # the history panel is not available: the form still works
             log.warning("history panel not available", exc_info=True)
             return
+        self._remove_history()
         panel = HistoryPanel(self.context.desk, parent=self.history_stack)
         self.bridge.payoutChanged.connect(panel.apply_change)
         panel.reopenRequested.connect(self.flow.reopen)
@@ -235,6 +242,38 @@ class MainWindow(QMainWindow):
         self.history_stack.addWidget(panel)
         self.history_stack.setCurrentWidget(panel)
         panel.reload()
+
+    def _remove_history(self) -> None:
+        if self.history is not None:
+            self.history_stack.removeWidget(self.history)
+            self.history.deleteLater()
+            self.history = None
+
+    async def _stop_connecting(self) -> None:
+        """Cancel a connect in progress, close the flow's dialogs, stop listening to the desk."""
+        if self._connect_task is not None and not self._connect_task.done():
+            self._connect_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._connect_task
+        self.flow.close_dialogs()
+        self.bridge.detach()
+
+    async def suspend(self, status: str) -> None:
+        """Stop the desk and close the journal (and the rest of the context) so its file can be replaced;
+        :meth:`reconnect` afterwards."""
+        await self._stop_connecting()
+        self._remove_history()
+        self.form.set_ready(False, status)
+        self.connection_label.setText(status)
+        await self.context.release()
+
+    def reconnect(self) -> asyncio.Task[None]:
+        """Connect again (after a restore or a new journal)."""
+        self.show_error("")
+        self.form.set_ready(False, "Connecting…")
+        self.connection_label.setText("Connecting…")
+        self._connect_task = asyncio.ensure_future(self._connect())
+        return self._connect_task
 
     def focus_search(self) -> None:
         search = self.findChild(QLineEdit, "searchEdit")
@@ -268,12 +307,8 @@ class MainWindow(QMainWindow):
 
     async def shutdown(self) -> None:
         """Stop connecting, stop the desk, close the journal and the client, stop the sandbox."""
-        if self._connect_task is not None and not self._connect_task.done():
-            self._connect_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._connect_task
-        self.flow.close_dialogs()
-        self.bridge.detach()
+        await self._stop_connecting()
+        self.recovery.close()
         self.notifier.close()
         try:
             await self.context.close()

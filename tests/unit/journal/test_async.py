@@ -74,3 +74,29 @@ async def test_open_errors_propagate(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(JournalError):
         await AsyncJournal.open(path)
+
+
+async def test_a_damaged_page_surfaces_as_a_journal_error_in_plain_words(tmp_path: Path) -> None:
+    from payout_desk.journal.identity import JournalDamagedError
+    from tests.unit.journal.helpers import confirm
+
+    path = tmp_path / "j.sqlite3"
+    with Journal.open(path) as journal:
+        for i in range(30):
+            confirm(journal, f"key-{i}")
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'payouts'").fetchone()[0]
+    conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(b"\xa5" * page_size)
+    journal = await AsyncJournal.open(path)
+    try:
+        with pytest.raises(JournalDamagedError) as damaged:
+            await journal.unsent()  # where recover meets it first
+        assert damaged.value.reason == "unreadable"
+        assert "is damaged: part of it cannot be read" in str(damaged.value)
+        assert isinstance(damaged.value.__cause__, sqlite3.DatabaseError)  # the technical detail, kept
+    finally:
+        await journal.close()

@@ -19,6 +19,7 @@ from payout_desk.journal.backup import (
     make_backup,
     newest_good_backup,
     prune,
+    quick_check,
     restore_backup,
     start_new_journal,
     verify_backup,
@@ -154,3 +155,17 @@ def test_start_new_journal_keeps_the_old_file_aside_and_forgets_it(journal_path:
     assert check_journal(journal_path, registry) is None
     with Journal.open(journal_path) as journal:
         assert journal.unsent() == []
+
+
+def test_quick_check_finds_damage_on_an_open_journal(journal_path: Path) -> None:
+    assert quick_check(journal_path) == []
+    conn = sqlite3.connect(journal_path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'payouts'").fetchone()[0]
+    conn.close()
+    with open(journal_path, "r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(b"\xa5" * page_size)
+    problems = quick_check(journal_path)
+    assert problems
+    assert all(isinstance(p, str) and p for p in problems)

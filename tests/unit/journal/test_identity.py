@@ -57,7 +57,7 @@ def test_a_new_journal_is_fine_and_its_facts_are_remembered_owner_only(
         ("truncate", "empty", "is empty (0 bytes)"),
         ("garbage", "unreadable", "is damaged and cannot be read"),
         ("swap", "replaced", "is not the journal this app used here before"),
-        ("older", "shortened", "has fewer records than when it was last used (1 instead of 2)"),
+        ("older", "shortened", "has fewer entries than when it was last used (1 instead of 2)"),
     ],
 )
 def test_a_seen_journal_that_was_damaged_is_refused_with_a_plain_message(
