@@ -37,6 +37,7 @@ __all__ = [
     "JournalFacts",
     "JournalRegistry",
     "check_journal",
+    "checked_journal_path",
     "corruption",
     "read_facts",
     "remember_journal",
@@ -207,6 +208,15 @@ def remember_journal(journal: Path, registry: JournalRegistry) -> JournalFacts:
     facts = read_facts(journal)
     registry.remember(journal, facts)
     return facts
+
+
+def checked_journal_path(journal: Path, registry: JournalRegistry) -> Path:
+    """The journal's real file (symlinks resolved, one hard link only), after :func:`check_journal`."""
+    from payout_desk.journal.lock import real_journal_path
+
+    real = real_journal_path(journal)
+    check_journal(real, registry)
+    return real
 
 
 def set_aside(journal: Path, label: str) -> Path | None:

@@ -144,7 +144,7 @@ class AppContext:
             await self.load_settings()
         from payout_desk.journal.async_journal import AsyncJournal
         from payout_desk.journal.backup import daily_backup_if_due
-        from payout_desk.journal.identity import check_journal, remember_journal
+        from payout_desk.journal.identity import checked_journal_path, remember_journal
         from payout_desk.journal.private import private_folder
         from payout_desk.provider.client import PayoutsClient
         from payout_desk.services.desk import PayoutDesk
@@ -155,8 +155,8 @@ class AppContext:
         if self._journal is None:
             # A journal seen before that is now missing, empty or unreadable is refused here, untouched
             # (JournalDamagedError); the window offers a backup or a new journal (ui/journal_recovery.py).
-            await _off_thread(check_journal, self.journal_path, self.journal_registry)
-            self._journal = await AsyncJournal.open(self.journal_path)
+            path = await _off_thread(checked_journal_path, self.paths.journal, self.journal_registry)
+            self._journal = await AsyncJournal.open(path)
             await _off_thread(remember_journal, self._journal.path, self.journal_registry)
             self._background(daily_backup_if_due, self._journal.path)
         base_url, token, connection = await self._resolve_provider()
@@ -246,7 +246,8 @@ class AppContext:
 
     @property
     def journal_path(self) -> Path:
-        """The journal's real file (symlinks resolved; JournalLinkedError for a hard-linked one)."""
+        """The journal's real file (symlinks resolved; JournalLinkedError for a hard-linked one).
+        Touches the disk: read it off the GUI thread."""
         from payout_desk.journal.lock import real_journal_path
 
         return real_journal_path(self.paths.journal)

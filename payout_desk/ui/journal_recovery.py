@@ -164,7 +164,7 @@ class JournalRecovery(QObject):
         from payout_desk.journal.backup import list_backups
 
         log.warning("journal refused (%s): %s", getattr(error, "reason", "?"), getattr(error, "detail", "") or error)
-        backups = await self._off(list_backups, self.window.context.journal_path)
+        backups = await self._off(lambda: list_backups(self._journal_path()))
         note = (
             f"The newest backup was made on {when_text(backups[0])} ({backups[0].label.lower()})."
             if backups
@@ -181,7 +181,7 @@ class JournalRecovery(QObject):
     async def _check_integrity(self) -> None:
         from payout_desk.journal.backup import newest_good_backup, quick_check
 
-        path = self.window.context.journal_path
+        path = await self._off(self._journal_path)
         problems = await self._off(quick_check, path)
         self.integrityChecked.emit(problems)
         if not problems:
@@ -219,7 +219,7 @@ class JournalRecovery(QObject):
     async def _open_restore(self, reason: str) -> None:
         from payout_desk.journal.backup import list_backups, verify_backup
 
-        backups = await self._off(list_backups, self.window.context.journal_path)
+        backups = await self._off(lambda: list_backups(self._journal_path()))
 
         async def verify(path: Path) -> Any:
             return await self._off(verify_backup, path)
@@ -234,7 +234,7 @@ class JournalRecovery(QObject):
 
         info, check = chosen
         context = self.window.context
-        path, registry = context.journal_path, context.journal_registry
+        path, registry = await self._off(self._journal_path), context.journal_registry
         await self.window.suspend("Restoring the journal…")
         try:
             aside = await self._off(restore_backup, info.path, path, registry, verified=check)
@@ -270,7 +270,7 @@ class JournalRecovery(QObject):
         from payout_desk.journal.backup import start_new_journal
 
         context = self.window.context
-        path, registry = context.journal_path, context.journal_registry
+        path, registry = await self._off(self._journal_path), context.journal_registry
         await self.window.suspend("Starting a new journal…")
         aside = await self._off(start_new_journal, path, registry)
         kept = f" The previous journal file is kept as {aside}." if aside is not None else ""
@@ -283,6 +283,11 @@ class JournalRecovery(QObject):
         self.finished.emit(message)
 
     # -- plumbing ------------------------------------------------------------------------------
+    def _journal_path(self) -> Path:
+        """The journal's real file (blocking: call through ``_off``)."""
+        path: Path = self.window.context.journal_path
+        return path
+
     def _replace_dialog(self, dialog: QDialog) -> None:
         old, self.dialog = self.dialog, dialog
         if old is not None and shiboken6.isValid(old) and old.isVisible():

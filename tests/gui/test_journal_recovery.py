@@ -6,7 +6,6 @@ backup. Real window, real sandbox over loopback, real files."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from payout_desk.app import launch
 from payout_desk.journal.backup import list_backups, make_backup
 from payout_desk.journal.identity import read_facts
 from tests.integration.sandbox.helpers import payout
+from tests.unit.journal.helpers import scribble_page
 
 CONNECT_MS = 20000
 SHOTS = os.environ.get("PAYOUT_DESK_SHOTS")  # a folder: the dialogs are saved there as PNG
@@ -138,13 +138,7 @@ def test_damage_found_after_connecting_offers_the_newest_good_backup(
     qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path, run_async: Any
 ) -> None:
     journal = _first_run(qtbot, sandbox, data_dir, run_async)
-    conn = sqlite3.connect(journal)
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'payouts_amount'").fetchone()[0]
-    conn.close()
-    with open(journal, "r+b") as handle:  # an index the start-up does not read: only the check sees it
-        handle.seek((root - 1) * page_size)
-        handle.write(b"\xa5" * page_size)
+    scribble_page(journal, "payouts_amount")  # an index the start-up does not read: only the check sees it
     window = launch(["--sandbox-url", sandbox.base_url, "--data-dir", str(data_dir)])
     try:
         with qtbot.waitSignal(window.recovery.integrityChecked, timeout=CONNECT_MS) as checked:

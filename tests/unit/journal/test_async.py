@@ -78,19 +78,13 @@ async def test_open_errors_propagate(tmp_path: Path) -> None:
 
 async def test_a_damaged_page_surfaces_as_a_journal_error_in_plain_words(tmp_path: Path) -> None:
     from payout_desk.journal.identity import JournalDamagedError
-    from tests.unit.journal.helpers import confirm
+    from tests.unit.journal.helpers import confirm, scribble_page
 
     path = tmp_path / "j.sqlite3"
     with Journal.open(path) as journal:
         for i in range(30):
             confirm(journal, f"key-{i}")
-    conn = sqlite3.connect(path)
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'payouts'").fetchone()[0]
-    conn.close()
-    with open(path, "r+b") as handle:
-        handle.seek((root - 1) * page_size)
-        handle.write(b"\xa5" * page_size)
+    scribble_page(path, "payouts")
     journal = await AsyncJournal.open(path)
     try:
         with pytest.raises(JournalDamagedError) as damaged:

@@ -25,7 +25,7 @@ from payout_desk.journal.backup import (
     verify_backup,
 )
 from payout_desk.journal.identity import JournalError, JournalRegistry, check_journal, read_facts
-from tests.unit.journal.helpers import confirm
+from tests.unit.journal.helpers import confirm, scribble_page
 
 DAY0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -90,14 +90,8 @@ def test_the_pre_migration_copy_lands_in_the_backups_folder(tmp_path: Path) -> N
 def test_verify_refuses_a_damaged_or_foreign_backup(journal_path: Path, tmp_path: Path) -> None:
     made = make_backup(journal_path, now=DAY0)
     damaged = made.with_name(made.name.replace("T09", "T08"))
-    conn = sqlite3.connect(made)
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'payouts'").fetchone()[0]
-    conn.close()
-    data = bytearray(made.read_bytes())
-    start = (root - 1) * page_size
-    data[start : start + page_size] = b"\xa5" * page_size  # the payouts table's page scribbled over
-    damaged.write_bytes(bytes(data))
+    damaged.write_bytes(made.read_bytes())
+    scribble_page(damaged, "payouts")
     assert not verify_backup(damaged).ok
     foreign = tmp_path / "other.sqlite3"
     sqlite3.connect(foreign).execute("CREATE TABLE t (x)").connection.close()
@@ -159,13 +153,7 @@ def test_start_new_journal_keeps_the_old_file_aside_and_forgets_it(journal_path:
 
 def test_quick_check_finds_damage_on_an_open_journal(journal_path: Path) -> None:
     assert quick_check(journal_path) == []
-    conn = sqlite3.connect(journal_path)
-    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'payouts'").fetchone()[0]
-    conn.close()
-    with open(journal_path, "r+b") as handle:
-        handle.seek((root - 1) * page_size)
-        handle.write(b"\xa5" * page_size)
+    scribble_page(journal_path, "payouts")
     problems = quick_check(journal_path)
     assert problems
     assert all(isinstance(p, str) and p for p in problems)
