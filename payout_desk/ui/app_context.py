@@ -297,7 +297,6 @@ class AppContext:
             except Exception:
                 log.exception("error while stopping the embedded sandbox")
 
-
     async def _close_journal(self) -> None:
         from payout_desk.journal.identity import remember_journal
 
