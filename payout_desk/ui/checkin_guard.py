@@ -41,22 +41,77 @@ _WS_SCHEMES: Final = {"ws": "http", "wss": "https"}
 #: Schemes whose content is already inside the page: nothing is sent anywhere.
 _LOCAL_SCHEMES: Final = frozenset({"data", "blob", "about"})
 
-#: Removes every WebRTC entry point before the page's own scripts run (in every frame).
+#: Removes every WebRTC entry point before the page's own scripts run, in this window and in every frame
+#: it reaches. A frame whose document is made without a navigation (a new about:blank iframe) gets no
+#: document-creation script of its own, so the frames are also sealed from here: when reached through
+#: contentWindow/contentDocument, after every DOM insertion (appendChild, innerHTML, document.write …)
+#: and from a MutationObserver (which runs before the parser starts the next script).
 WEBRTC_OFF_JS: Final = """
 (() => {
-  const names = ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel', 'RTCSessionDescription',
+  const NAMES = ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel', 'RTCSessionDescription',
                  'RTCIceCandidate', 'RTCRtpSender', 'RTCRtpReceiver', 'RTCRtpTransceiver', 'RTCDtlsTransport',
                  'RTCIceTransport', 'RTCSctpTransport', 'RTCCertificate', 'RTCEncodedAudioFrame',
-                 'RTCEncodedVideoFrame'];
-  for (const name of names) {
-    try { Object.defineProperty(window, name, {value: undefined, writable: false, configurable: false}); }
-    catch (e) { /* already gone */ }
-  }
-  try {
-    if (navigator.mediaDevices) {
-      Object.defineProperty(navigator, 'mediaDevices', {value: undefined, writable: false, configurable: false});
+                 'RTCEncodedVideoFrame', 'RTCRtpScriptTransform'];
+  const fixed = (value) => ({value, writable: false, configurable: false});
+  const sealFrames = (w) => {
+    try { for (let i = 0; i < w.length; i++) seal(w[i]); } catch (e) { /* another origin: blocked anyway */ }
+  };
+  const after = (w, proto, name) => {
+    const original = proto && proto[name];
+    if (typeof original !== 'function') return;
+    try {
+      Object.defineProperty(proto, name, fixed(function (...args) {
+        try { return original.apply(this, args); } finally { sealFrames(w); }
+      }));
+    } catch (e) { /* already sealed */ }
+  };
+  const afterSet = (w, proto, name) => {
+    const d = proto && Object.getOwnPropertyDescriptor(proto, name);
+    if (!d || !d.set) return;
+    try {
+      Object.defineProperty(proto, name, {get: d.get, enumerable: d.enumerable, configurable: false,
+        set(value) { try { d.set.call(this, value); } finally { sealFrames(w); } }});
+    } catch (e) { /* already sealed */ }
+  };
+  const sealOnReach = (C, name, toWindow) => {
+    const d = C && Object.getOwnPropertyDescriptor(C.prototype, name);
+    if (!d || !d.get) return;
+    try {
+      Object.defineProperty(C.prototype, name, {enumerable: d.enumerable, configurable: false,
+        get() { const v = d.get.call(this); if (v) seal(toWindow(v)); return v; }});
+    } catch (e) { /* already sealed */ }
+  };
+  const seal = (w) => {
+    try {
+      if (!w || Object.prototype.hasOwnProperty.call(w, '__payoutDeskSealed')) return;
+      Object.defineProperty(w, '__payoutDeskSealed', fixed(true));
+    } catch (e) { return; /* another origin: its own document-creation script runs there */ }
+    for (const name of NAMES) {
+      try { Object.defineProperty(w, name, fixed(undefined)); } catch (e) { /* not there */ }
     }
-  } catch (e) { /* already gone */ }
+    try { Object.defineProperty(w.navigator, 'mediaDevices', fixed(undefined)); } catch (e) { /* not there */ }
+    for (const C of [w.HTMLIFrameElement, w.HTMLFrameElement, w.HTMLObjectElement, w.HTMLEmbedElement]) {
+      sealOnReach(C, 'contentWindow', (v) => v);
+      sealOnReach(C, 'contentDocument', (v) => v.defaultView);
+    }
+    for (const name of ['appendChild', 'insertBefore', 'replaceChild']) after(w, w.Node.prototype, name);
+    for (const name of ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren',
+                        'insertAdjacentElement', 'insertAdjacentHTML', 'setHTMLUnsafe']) {
+      after(w, w.Element.prototype, name);
+    }
+    for (const name of ['append', 'prepend', 'replaceChildren']) {
+      after(w, w.Document.prototype, name);
+      after(w, w.DocumentFragment.prototype, name);
+    }
+    for (const name of ['write', 'writeln', 'open']) after(w, w.Document.prototype, name);
+    for (const name of ['innerHTML', 'outerHTML']) afterSet(w, w.Element.prototype, name);
+    afterSet(w, w.ShadowRoot && w.ShadowRoot.prototype, 'innerHTML');
+    try {
+      new w.MutationObserver(() => sealFrames(w)).observe(w.document, {childList: true, subtree: true});
+    } catch (e) { /* no document yet */ }
+    sealFrames(w);
+  };
+  seal(window);
 })();
 """
 

