@@ -19,6 +19,7 @@ Object names: ``journalRefusalDialog``, ``journalRefusalTitle``, ``journalRefusa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -233,18 +234,30 @@ class JournalRecovery(QObject):
         from payout_desk.journal.backup import restore_backup
 
         info, check = chosen
-        context = self.window.context
-        path, registry = await self._off(self._journal_path), context.journal_registry
-        await self.window.suspend("Restoring the journal…")
+        ok, aside = await self._swap(
+            "Restoring the journal…",
+            "The backup was not restored",
+            lambda path, registry: restore_backup(info.path, path, registry, verified=check),
+        )
+        if ok:
+            kept = f" The previous journal file is kept as {aside.name}." if aside is not None else ""
+            self._done(f"The journal was restored from the backup of {when_text(info)}.{kept}")
+
+    async def _swap(
+        self, status: str, failure: str, job: Callable[[Path, Any], Path | None]
+    ) -> tuple[bool, Path | None]:
+        """Stop the desk and close the journal, run ``job(journal, registry)`` off the GUI thread; on a
+        failure (another window holds the journal, a bad backup…) connect again and say why."""
+        path, registry = await self._off(self._journal_path), self.window.context.journal_registry
+        await self.window.suspend(status)
         try:
-            aside = await self._off(restore_backup, info.path, path, registry, verified=check)
+            return True, await self._off(job, path, registry)
         except Exception as exc:
-            log.exception("restore from %s failed", info.path)
-            self.window.reconnect()
-            self.window.show_error(f"The backup was not restored: {exc}")
-            return
-        kept = f" The previous journal file is kept as {aside.name}." if aside is not None else ""
-        self._done(f"The journal was restored from the backup of {when_text(info)}.{kept}")
+            log.exception("%s (%s)", failure, path)
+            with contextlib.suppress(Exception):
+                await self.window.reconnect()
+            self.window.show_error(f"{failure}: {getattr(exc, 'user_message', None) or exc}")
+            return False, None
 
     def confirm_new_journal(self) -> QMessageBox:
         """Ask once more (Cancel is the default), then move the journal aside and start a new one."""
@@ -269,12 +282,10 @@ class JournalRecovery(QObject):
     async def _start_new(self) -> None:
         from payout_desk.journal.backup import start_new_journal
 
-        context = self.window.context
-        path, registry = await self._off(self._journal_path), context.journal_registry
-        await self.window.suspend("Starting a new journal…")
-        aside = await self._off(start_new_journal, path, registry)
-        kept = f" The previous journal file is kept as {aside}." if aside is not None else ""
-        self._done(f"A new payout journal was started.{kept}")
+        ok, aside = await self._swap("Starting a new journal…", "No new journal was started", start_new_journal)
+        if ok:
+            kept = f" The previous journal file is kept as {aside.name}." if aside is not None else ""
+            self._done(f"A new payout journal was started.{kept}")
 
     def _done(self, message: str) -> None:
         log.warning("journal: %s", message)

@@ -6,6 +6,9 @@ backup. Real window, real sandbox over loopback, real files."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from payout_desk.journal.backup import list_backups, make_backup
 from payout_desk.journal.identity import read_facts
 from tests.integration.sandbox.helpers import payout
 from tests.unit.journal.helpers import scribble_page
+from tests.unit.journal.test_lock import HOLDER
 
 CONNECT_MS = 20000
 SHOTS = os.environ.get("PAYOUT_DESK_SHOTS")  # a folder: the dialogs are saved there as PNG
@@ -169,4 +173,31 @@ def test_file_menu_offers_restore_from_backup(qtbot: Any, qt_loop: Any, sandbox:
         restore.cancel_button.click()
         assert window.context.desk is not None  # cancelling changes nothing
     finally:
+        _close(qtbot, window)
+
+
+def test_a_way_out_that_fails_says_why_and_changes_nothing(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path, run_async: Any
+) -> None:
+    journal = _first_run(qtbot, sandbox, data_dir, run_async)
+    os.truncate(journal, 0)
+    window, _message = _connect_fails(qtbot, sandbox, data_dir)
+    holder = subprocess.Popen(  # another process takes the journal's lock meanwhile
+        [sys.executable, "-c", HOLDER, str(journal)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        refusal = _dialog(qtbot, window, "journalRefusalDialog")
+        refusal.findChild(QPushButton, "newJournalButton").click()
+        confirm = _dialog(qtbot, window, "newJournalConfirm")
+        confirm.findChild(QPushButton, "newJournalYesButton").click()
+        qtbot.waitUntil(lambda: "No new journal was started" in window.error_label.text(), timeout=CONNECT_MS)
+        assert "already open in another Payout Desk" in window.error_label.text()
+        assert journal.exists()
+        assert not list(journal.parent.glob("journal.sqlite3.set-aside-*"))  # nothing moved
+        assert window.context.desk is None
+    finally:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=30)
         _close(qtbot, window)
