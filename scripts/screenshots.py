@@ -126,6 +126,16 @@ async def _scenes(out: Path, data_dir: Path) -> None:
         assert checkin.view.url() != QUrl()
         _save(checkin, out / "checkin-page.png")
         checkin.reject()
+
+        from payout_desk.journal.backup import list_backups
+
+        journal = window.context.journal_path
+        await _wait_for(lambda: bool(list_backups(journal)), 60)  # the daily backup, made at start-up
+        await window.recovery.open_restore()
+        restore = window.recovery.dialog
+        await asyncio.sleep(0.2)
+        _save(restore, out / "restore-dialog.png")
+        restore.reject()
     finally:
         finished = asyncio.Event()
         window.shutdownFinished.connect(finished.set)

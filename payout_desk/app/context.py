@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +26,8 @@ APP_DIR_NAME = "payout-desk"
 SANDBOX_MERCHANTS_FILE = "sandbox-merchants.json"
 #: Blocking start-up calls (sandbox thread start, keychain, settings file) run here, off the GUI thread.
 _BLOCKING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="payout-desk-startup")
+#: Slow background jobs (the daily backup) run here, apart from start-up's own calls.
+_SLOW = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-desk-backup")
 APP_AUTHOR = "PayoutDesk"
 
 
@@ -144,14 +145,22 @@ class AppContext:
         if self.settings is None:
             await self.load_settings()
         from payout_desk.journal.async_journal import AsyncJournal
+        from payout_desk.journal.backup import daily_backup_if_due
+        from payout_desk.journal.identity import checked_journal_path, remember_journal
+        from payout_desk.journal.private import private_folder
         from payout_desk.provider.client import PayoutsClient
         from payout_desk.services.desk import PayoutDesk
 
         # The journal first: its lock refuses a second window on the same data folder before anything
         # else (the embedded sandbox and its state file included) is started.
-        self.paths.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        await _off_thread(private_folder, self.paths.data_dir)  # 0700 and 0600, also when left looser before
         if self._journal is None:
-            self._journal = await AsyncJournal.open(self.paths.journal)
+            # A journal seen before that is now missing, empty or unreadable is refused here, untouched
+            # (JournalDamagedError); the window offers a backup or a new journal (ui/frame/journal_recovery.py).
+            path = await _off_thread(checked_journal_path, self.paths.journal, self.journal_registry)
+            self._journal = await AsyncJournal.open(path)
+            await _off_thread(remember_journal, self._journal.path, self.journal_registry)
+            self._background(daily_backup_if_due, self._journal.path)
         base_url, token, connection, account = await self._resolve_provider()
         self._client = PayoutsClient(base_url, token, timeouts=self.settings.timeouts())
         identity = await self._identity(connection, account, token)
@@ -237,7 +246,6 @@ class AppContext:
     async def _start_embedded(self, profile: str) -> tuple[str, str, Connection, str | None]:
         from payout_desk.sandbox.embedded import EmbeddedSandbox
 
-        self.paths.data_dir.mkdir(parents=True, exist_ok=True)
         sandbox = EmbeddedSandbox(state_path=self.paths.sandbox_state)
         self.sandbox = sandbox
         await _off_thread(sandbox.start)
@@ -274,7 +282,37 @@ class AppContext:
 
         return await _off_thread(read)
 
+    @property
+    def journal_path(self) -> Path:
+        """The journal's real file (symlinks resolved; JournalLinkedError for a hard-linked one).
+        Touches the disk: read it off the GUI thread."""
+        from payout_desk.journal.lock import real_journal_path
+
+        return real_journal_path(self.paths.journal)
+
+    @property
+    def journal_registry(self) -> Any:
+        """What the app remembers about its journals (a journal.identity.JournalRegistry beside the settings)."""
+        from payout_desk.journal.identity import REGISTRY_FILE, JournalRegistry
+
+        return JournalRegistry(self.paths.config_dir / REGISTRY_FILE)
+
+    def _background(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run a slow blocking job (a backup) on its own thread; a failure is logged, never raised."""
+
+        def done(future: asyncio.Future[Any]) -> None:
+            if not future.cancelled() and future.exception() is not None:
+                log.error("background journal job %s failed", fn.__name__, exc_info=future.exception())
+
+        asyncio.get_running_loop().run_in_executor(_SLOW, fn, *args).add_done_callback(done)
+
     # -- closing -----------------------------------------------------------------------------
+    async def release(self) -> None:
+        """Close everything as :meth:`close` does, but allow :meth:`connect` again (after a restore)."""
+        await self.close()
+        self._closed = False
+        self.desk = self._journal = self._client = self.sandbox = self.connection = None
+
     async def close(self) -> None:
         """Stop polling, close the journal and the client, stop the embedded sandbox. Idempotent."""
         if self._closed:
@@ -282,7 +320,7 @@ class AppContext:
         self._closed = True
         for name, step in (
             ("desk", self.desk.stop if self.desk is not None else None),
-            ("journal", self._journal.close if self._journal is not None else None),
+            ("journal", self._close_journal if self._journal is not None else None),
             ("client", self._client.aclose if self._client is not None else None),
         ):
             if step is None:
@@ -297,6 +335,13 @@ class AppContext:
             except Exception:
                 log.exception("error while stopping the embedded sandbox")
 
+    async def _close_journal(self) -> None:
+        from payout_desk.journal.identity import remember_journal
+
+        path = self._journal.path
+        await self._journal.close()
+        await _off_thread(remember_journal, path, self.journal_registry)  # the record count it closed with
+
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
@@ -307,10 +352,9 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    from payout_desk.journal.private import write_private
+
+    write_private(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())  # 0600, atomic
 
 
 def _actor() -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import sqlite3
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from payout_desk.journal.identity import corruption
 from payout_desk.journal.models import AttemptLike, HistoryQuery, JournalError, JournalEvent, PayoutRecord
 from payout_desk.journal.once import WaitingConnection
 from payout_desk.journal.store import Journal
@@ -44,8 +46,11 @@ class AsyncJournal:
         loop = asyncio.get_running_loop()
         try:
             journal = await loop.run_in_executor(executor, functools.partial(Journal.open, Path(path), clock=clock))
-        except BaseException:
+        except BaseException as exc:
             executor.shutdown(wait=False)
+            damaged = corruption(Path(path), exc)
+            if damaged is not None:
+                raise damaged from exc
             raise
         return cls(executor, journal)
 
@@ -63,7 +68,13 @@ class AsyncJournal:
         if self._executor is None:
             raise JournalError("the journal is closed")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        try:
+            return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        except sqlite3.DatabaseError as exc:  # a damaged page: a journal error in plain words, not sqlite's
+            damaged = corruption(self._journal.path, exc)
+            if damaged is None:
+                raise
+            raise damaged from exc
 
     async def close(self) -> None:
         """Close the journal on its thread, then stop the thread (idempotent)."""

@@ -308,9 +308,10 @@ def connect(path: Path, *, verify: Callable[[sqlite3.Connection], None] | None =
 
 
 def backup_path(path: Path, version: int, now: datetime | None = None) -> Path:
-    """Where the pre-migration copy of a version-``version`` database goes."""
+    """Where the pre-migration copy of a version-``version`` database goes (the journal's backups
+    folder, where journal/backup.py lists and prunes it with the daily backups)."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
-    return path.with_name(f"{path.name}.v{version}-{stamp}.bak")
+    return path.parent / "backups" / f"{path.name}.v{version}-{stamp}.bak"
 
 
 def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:

@@ -19,7 +19,7 @@ from payout_desk.domain.answers import MAX_REASON_CHARS, MAX_STATUS_CHARS, bound
 from payout_desk.journal import schema
 from payout_desk.journal.export.rows import register_functions
 from payout_desk.journal.history import HistoryReader, to_micros
-from payout_desk.journal.lock import JournalLock
+from payout_desk.journal.lock import JournalLock, real_journal_path
 from payout_desk.journal.models import (
     AttemptLike,
     DuplicateIdempotencyKeyError,
@@ -80,6 +80,7 @@ class Journal(OnceWrites):
         """
         path = Path(path)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = real_journal_path(path)  # a symlink's target; one hard link only (JournalLinkedError)
         lock = JournalLock(path)
         lock.acquire()  # JournalInUseError when another process has it open: one sender per journal
         try:

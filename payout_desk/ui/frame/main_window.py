@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QLocale, Qt, Signal
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 from payout_desk import APP_NAME
 from payout_desk.ui.frame.desk_bridge import DeskBridge
 from payout_desk.ui.frame.garbage import GuiThreadGarbageCollector
+from payout_desk.ui.frame.journal_recovery import JournalRecovery
 from payout_desk.ui.frame.notifications import Notifier
 from payout_desk.ui.frame.waiting_banner import WaitingBanner
 from payout_desk.ui.sending.host import ConnectionInfo, FlowContext, FlowWindow
@@ -70,6 +72,17 @@ class WindowContext(FlowContext, Protocol):
     async def connect(self, listener: Any = None) -> ShownConnection: ...
 
     async def close(self) -> None: ...
+
+    async def release(self) -> None:
+        """Close as ``close`` does, but allow ``connect`` again (after a journal restore)."""
+
+    @property
+    def journal_path(self) -> Path:
+        """The journal's real file; touches the disk (read it off the GUI thread)."""
+
+    @property
+    def journal_registry(self) -> Any:
+        """What the app remembers about its journals (journal.identity.JournalRegistry)."""
 
 
 def banner_text(connection: ShownConnection) -> str:
@@ -151,6 +164,8 @@ class MainWindow(FlowWindow):
         self.bridge.payoutFinal.connect(self.notifier.payout_final)
         self.flow = SubmitFlow(self)
         self.garbage = GuiThreadGarbageCollector()
+        self.recovery = JournalRecovery(self)  # a refused or damaged journal's ways out
+        self.recovery.install_menu(self.menuBar())
         self._install_shortcuts()
         self._show_expected_environment()
         self.form.set_ready(False, "Connecting…")
@@ -249,6 +264,8 @@ class MainWindow(FlowWindow):
                 self._set_banner("NOT CONNECTED", NEUTRAL_STYLE)
             self.show_error(f"Could not connect: {message}")
             self.connectFailed.emit(message)
+            if self.recovery.is_damaged(exc):
+                self.recovery.offer(exc)
             return
         self.show_connection(connection)
         settings = self.context.settings
@@ -258,6 +275,7 @@ class MainWindow(FlowWindow):
         self.waiting_banner.task = asyncio.ensure_future(self.waiting_banner.refresh(self.context.desk))
         self.form.set_ready(True)
         self.connected.emit(connection)
+        self.recovery.check_integrity()  # quick_check off the GUI thread, after the first paint
 
     def _install_history(self) -> None:
         try:
@@ -265,6 +283,7 @@ class MainWindow(FlowWindow):
         except ImportError:  # the history panel is not available: the form still works
             log.warning("history panel not available", exc_info=True)
             return
+        self._remove_history()
         panel = HistoryPanel(self.context.desk, parent=self.history_stack)
         self.bridge.payoutChanged.connect(panel.apply_change)
         panel.reopenRequested.connect(self.flow.reopen)
@@ -272,6 +291,38 @@ class MainWindow(FlowWindow):
         self.history_stack.addWidget(panel)
         self.history_stack.setCurrentWidget(panel)
         panel.reload()
+
+    def _remove_history(self) -> None:
+        if self.history is not None:
+            self.history_stack.removeWidget(self.history)
+            self.history.deleteLater()
+            self.history = None
+
+    async def _stop_connecting(self) -> None:
+        """Cancel a connect in progress, close the flow's dialogs, stop listening to the desk."""
+        if self._connect_task is not None and not self._connect_task.done():
+            self._connect_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._connect_task
+        self.flow.close_dialogs()
+        self.bridge.detach()
+
+    async def suspend(self, status: str) -> None:
+        """Stop the desk and close the journal (and the rest of the context) so its file can be replaced;
+        :meth:`reconnect` afterwards."""
+        await self._stop_connecting()
+        self._remove_history()
+        self.form.set_ready(False, status)
+        self.connection_label.setText(status)
+        await self.context.release()
+
+    def reconnect(self) -> asyncio.Task[None]:
+        """Connect again (after a restore or a new journal)."""
+        self.show_error("")
+        self.form.set_ready(False, "Connecting…")
+        self.connection_label.setText("Connecting…")
+        self._connect_task = asyncio.ensure_future(self._connect())
+        return self._connect_task
 
     def focus_search(self) -> None:
         search = self.findChild(QLineEdit, "searchEdit")
@@ -305,12 +356,8 @@ class MainWindow(FlowWindow):
 
     async def shutdown(self) -> None:
         """Stop connecting, stop the desk, close the journal and the client, stop the sandbox."""
-        if self._connect_task is not None and not self._connect_task.done():
-            self._connect_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._connect_task
-        self.flow.close_dialogs()
-        self.bridge.detach()
+        await self._stop_connecting()
+        self.recovery.close()
         self.notifier.close()
         try:
             await self.context.close()

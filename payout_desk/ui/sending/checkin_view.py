@@ -20,6 +20,8 @@ Rules enforced by :class:`CheckinPage`:
 - Popups and new windows are refused (``createWindow`` returns None), certificate errors rejected
   (``QWebEngineCertificateError.rejectCertificate()``), permission requests denied, downloads cancelled.
 - The profile is off the record (``QWebEngineProfile(parent)``: no storage name, nothing on disk).
+- The profile is sealed (``checkin_guard.seal_profile``): every request (subresources, fetch/XHR,
+  WebSocket, beacons, fonts, media) to another origin is blocked and logged, and WebRTC is off.
 
 Object names: ``checkinDialog``, ``checkinTitle``, ``checkinOrigin`` (the page's origin, always
 visible), ``checkinProgress`` (bound to loadProgress, hidden when loaded), ``checkinView``,
@@ -50,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.provider.urls import CHECKIN_RETURN_URL, is_loopback_host
+from payout_desk.ui.sending.checkin_guard import seal_profile
 from payout_desk.ui.style.status import status_style
 
 __all__ = ["CHECKIN_RETURN_URL", "CheckinDialog", "CheckinPage", "Origin", "origin_of"]
@@ -187,6 +190,8 @@ class CheckinDialog(QDialog):
         # Created after the view: children are deleted in creation order, so the page goes first.
         self.profile = QWebEngineProfile(self)  # no storage name: off the record
         self.profile.downloadRequested.connect(self._refuse_download)
+        # Qt does not own the interceptor's Python side: this reference keeps it alive until dispose().
+        self.interceptor = seal_profile(self.profile, self.allowed, return_url)
         self.page = CheckinPage(self.profile, self.allowed, return_url, self.view)
         self.view.setPage(self.page)
 
@@ -243,6 +248,8 @@ class CheckinDialog(QDialog):
             return
         self._disposed = True
         self.page.triggerAction(QWebEnginePage.WebAction.Stop)
+        # Unset before the page goes, while both still exist (the stub says never None; Qt takes it).
+        self.profile.setUrlRequestInterceptor(None)  # type: ignore[arg-type]
         shiboken6.delete(self.page)  # now, synchronously; the profile (a child) goes with the dialog
 
     # ---------------------------------------------------------------- slots

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
 from payout_desk.domain.payout import PayoutRequest
+from payout_desk.ui.common.background import spawn_logged
 
 if TYPE_CHECKING:
     from payout_desk.ui.sending.confirm_dialog import ConfirmDialog
@@ -230,13 +231,4 @@ class SubmitFlow(QObject):
             task.cancel()
 
     def _spawn(self, coro: Any) -> asyncio.Future[Any]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(_log_failure)
-        return task
-
-
-def _log_failure(task: asyncio.Future[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("payout flow task failed", exc_info=task.exception())
+        return spawn_logged(self._tasks, coro, "payout flow")

@@ -34,8 +34,11 @@ def test_state_file_keeps_tokens_payouts_and_keys_across_restarts(
     control.complete(finished["id"], "failed", "account_closed")
     first.stop()
     assert stat.S_IMODE(os.stat(state).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(state.parent).st_mode) & 0o077 == 0
+    os.chmod(state, 0o644)  # as an older sandbox left it
 
     second = sandbox_factory(state_path=state)
+    assert stat.S_IMODE(os.stat(state).st_mode) == 0o600
     with httpx.Client(base_url=second.base_url, trust_env=False) as client:
         fetched = client.get(f"/api/payments/{created['id']}", headers=auth(token))
         assert fetched.status_code == 200

@@ -56,3 +56,19 @@ def confirm(journal: Journal, key: str, req: PayoutRequest | None = None, **kw: 
 def open_journal(path: Path) -> Journal:
     """Journal.open (typed helper)."""
     return Journal.open(path)
+
+
+def scribble_page(path: Path, name: str) -> None:
+    """Overwrite the root page of table or index ``name`` with garbage: a damaged page, as a failing disk
+    or a torn copy leaves it (the file stays a readable SQLite database otherwise)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
+    finally:
+        conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(b"\xa5" * page_size)

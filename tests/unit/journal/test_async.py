@@ -75,3 +75,23 @@ async def test_open_errors_propagate(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(JournalError):
         await AsyncJournal.open(path)
+
+
+async def test_a_damaged_page_surfaces_as_a_journal_error_in_plain_words(tmp_path: Path) -> None:
+    from payout_desk.journal.identity import JournalDamagedError
+    from tests.unit.journal.helpers import CONNECTION, confirm, scribble_page
+
+    path = tmp_path / "j.sqlite3"
+    with Journal.open(path) as journal:
+        for i in range(30):
+            confirm(journal, f"key-{i}")
+    scribble_page(path, "payouts")
+    journal = await AsyncJournal.open(path)
+    try:
+        with pytest.raises(JournalDamagedError) as damaged:
+            await journal.unsent(CONNECTION)  # where recover meets it first
+        assert damaged.value.reason == "unreadable"
+        assert "is damaged: part of it cannot be read" in str(damaged.value)
+        assert isinstance(damaged.value.__cause__, sqlite3.DatabaseError)  # the technical detail, kept
+    finally:
+        await journal.close()

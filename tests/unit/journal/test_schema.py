@@ -164,7 +164,7 @@ def test_migrates_v1_with_a_consistent_backup(tmp_path: Path) -> None:
         old.close()
     with Journal.open(path) as again:  # already current: no second copy
         assert again.backup_path is None
-    assert len(list(tmp_path.glob("*.bak"))) == 1
+    assert len(list((tmp_path / "backups").glob("*.bak"))) == 1  # in the backups folder (journal/backup.py)
 
 
 def test_refuses_a_newer_schema_and_leaves_it_untouched(tmp_path: Path) -> None:
@@ -211,7 +211,8 @@ def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path) -> None
     assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'x'").fetchone()[0] == 0
     conn.close()
-    assert len(list(tmp_path.glob(f"*.v{schema.SCHEMA_VERSION}-*.bak"))) == 1  # the copy was taken before trying
+    # the copy was taken before trying
+    assert len(list((tmp_path / "backups").glob(f"*.v{schema.SCHEMA_VERSION}-*.bak"))) == 1
 
 
 def test_scaled_amount_is_exact() -> None:
