@@ -40,6 +40,15 @@ NOT_FOUND_QUESTION = (
 )
 
 
+def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
+    """A window-modal question whose default answer is No; True for Yes."""
+    answer = QMessageBox.question(
+        parent, title, question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+    )  # fmt: skip
+    return answer == QMessageBox.StandardButton.Yes
+
+
 class ReconcileDialog(QDialog):
     """Resolve one ``needs_reconciliation`` payout; ``resolved`` carries the updated record."""
 
@@ -106,11 +115,7 @@ class ReconcileDialog(QDialog):
         self.resize(600, 330)  # room for the wrapped explanation and a refusal message
 
     def _ask(self, question: str) -> bool:
-        answer = QMessageBox.question(
-            self, "Not at the provider", question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
-        )  # fmt: skip
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_yes_no(self, "Not at the provider", question)
 
     def _found(self) -> None:
         payment_id = self.payment_id_edit.text().strip()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from payout_desk.domain.identity import ConnectionIdentity, describe_key
 
@@ -78,11 +78,9 @@ class WaitingBanner(QFrame):
         self.hide()
 
     def _ask(self, question: str) -> bool:
-        answer = QMessageBox.question(
-            self, "Resume payouts on this connection", question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
-        )  # fmt: skip
-        return answer == QMessageBox.StandardButton.Yes
+        from payout_desk.ui.reconcile_dialog import ask_yes_no
+
+        return ask_yes_no(self, "Resume payouts on this connection", question)
 
     async def refresh(self, desk: Any) -> None:
         """Look up what waits (off the GUI thread, in the journal) and show or hide the banner."""
