@@ -202,6 +202,7 @@ def test_starting_twice_without_flags_works(qtbot: Any, qt_loop: Any, run_async:
         assert connection.embedded
         assert connection.profile == "Built-in sandbox"
         assert connection.identity == identity
+        assert connection.retention == 86400.0  # read from the built-in sandbox's GET /_sandbox/
         assert second.findChild(QLabel, "environmentBanner").text() == "SANDBOX"
         assert not second.findChild(QLabel, "errorBannerText").text()
         desk = second.context.desk
