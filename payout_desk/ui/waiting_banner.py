@@ -37,7 +37,8 @@ def waiting_text(waiting: Any, active: ConnectionIdentity) -> tuple[str, str]:
         )
         return text, question
     where = describe_key(waiting.connection_id)
-    text = f"{count} wait for {where}; they are sent and checked only there."
+    verb = "waits" if waiting.count == 1 else "wait"
+    text = f"{count} {verb} for {where}; {'it is' if waiting.count == 1 else 'they are'} sent and checked only there."
     question = (
         f"Move the {count} of {where} to {active.describe()}?\n\n"
         "Do this only when both are the same provider and merchant account (for example a renamed profile). "
