@@ -69,11 +69,14 @@ def _start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 async def _create_pending(journal: Any, base_url: str, token: str, count: int) -> list[Any]:
+    from payout_desk.domain.identity import ConnectionIdentity
     from payout_desk.domain.payout import PayoutDraft, validate_draft
     from payout_desk.provider.client import PayoutsClient
     from payout_desk.ui.sending.checkin_view import CHECKIN_RETURN_URL
 
     client = PayoutsClient(base_url, token)
+    # PayoutDesk's identity when none is given: sandbox, its profile, the client's base URL
+    connection = ConnectionIdentity("sandbox", "Benchmark", client.base_url, "unverified").key
     gate = asyncio.Semaphore(8)
     rng = random.Random(11)
 
@@ -90,8 +93,9 @@ async def _create_pending(journal: Any, base_url: str, token: str, count: int) -
             raise ValueError(f"invalid benchmark draft: {request}")
         async with gate:
             record = await journal.record_confirmed(
-                request, idempotency_key=str(uuid.uuid4()), environment="sandbox", profile="Benchmark", actor="bench"
-            )
+                request, idempotency_key=str(uuid.uuid4()), environment="sandbox", profile="Benchmark", actor="bench",
+                connection_id=connection,  # the desk below follows only its own connection's payouts
+            )  # fmt: skip
             created = await client.create_payout(request.body_json(), record.idempotency_key)
             return await journal.record_created(
                 record.local_id,

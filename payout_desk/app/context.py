@@ -85,6 +85,8 @@ class Connection:
     embedded: bool = False
     #: ``domain.identity.ConnectionIdentity.key``: what the payouts confirmed here are bound to.
     identity: str = ""
+    #: The provider's key retention in seconds (None: unknown, resends go without the key).
+    retention: float | None = None
 
     @property
     def token_mismatch(self) -> bool:
@@ -165,6 +167,7 @@ class AppContext:
         self._client = PayoutsClient(base_url, token, timeouts=self.settings.timeouts())
         identity = await self._identity(connection, account, token)
         connection.identity = identity.key
+        connection.retention = await self._retention(connection)
         self.desk = PayoutDesk(
             self._journal,
             self._client,
@@ -173,6 +176,7 @@ class AppContext:
             actor=_actor(),
             poll=self.settings.poll_policy(),
             identity=identity,
+            retention=connection.retention,
         )
         if listener is not None:
             listener(self.desk)
@@ -197,6 +201,23 @@ class AppContext:
             account = "token:" + token_fingerprint(token, await self._journal.fingerprint_key())
         endpoint = EMBEDDED_ENDPOINT if connection.embedded else normalize_base_url(connection.base_url)
         return ConnectionIdentity(connection.environment, connection.profile, endpoint, account)
+
+    async def _retention(self, connection: Connection) -> float | None:
+        """A sandbox says how long it keeps keys (``GET /_sandbox/``, loopback only): unknown (None)
+        when it does not answer, e.g. a remote one. Live: the profile's setting (default 24 h)."""
+        if connection.environment == "sandbox":
+            from payout_desk.sandbox.client import AsyncSandboxControl
+
+            try:
+                value = (await AsyncSandboxControl(connection.base_url).info()).get("idempotencyTtlSeconds")
+            except Exception:
+                log.warning("the sandbox did not say how long it keeps keys; resends go without the key", exc_info=True)
+                return None
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        try:
+            return float(self.settings.profile(connection.profile).retention_hours) * 3600.0
+        except KeyError:
+            return None
 
     async def _resolve_provider(self) -> tuple[str, str, Connection, str | None]:
         """(base URL, token, connection, account): the account is ``merchant:<id>`` for a sandbox

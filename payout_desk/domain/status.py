@@ -1,12 +1,14 @@
 """Payout statuses: the app's own lifecycle (``payouts.status``). Pure.
 
 ``confirmed`` (journaled, not answered yet), ``outcome_unknown`` (maybe sent, no definitive answer),
-``rejected`` (a definitive 4xx with no ambiguous attempt before it) and ``mismatch`` (the provider
-answered with another amount, currency, reference or id: nothing more is done automatically) are
-the app's alone. Once the provider holds the payout the status follows the provider's known
-statuses ``pending``, ``succeeded``, ``failed``; any other provider text is ``created`` (exists,
-not final, still followed) and the text itself is kept verbatim in ``provider_status``
-(:func:`shown_status`). A ``succeeded`` payout may later read ``failed`` (a bank return)."""
+``rejected`` (a definitive 4xx with no ambiguous attempt before it), ``mismatch`` (the provider
+answered with another amount, currency, reference or id: nothing more is done automatically) and
+``needs_reconciliation`` (past the key's retention with no usable reference: a person checks the
+provider and says whether it is there) are the app's alone. Once the provider holds the payout the
+status follows the provider's known statuses ``pending``, ``succeeded``, ``failed``; any other
+provider text is ``created`` (exists, not final, still followed) and the text itself is kept
+verbatim in ``provider_status`` (:func:`shown_status`). A ``succeeded`` payout may later read
+``failed`` (a bank return)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ __all__ = [
     "FINAL_STATUSES",
     "KNOWN_STATUSES",
     "MISMATCH",
+    "NEEDS_RECONCILIATION",
     "OUTCOME_UNKNOWN",
     "PENDING",
     "REJECTED",
@@ -41,9 +44,10 @@ SUCCEEDED: Final = "succeeded"
 FAILED: Final = "failed"
 CREATED: Final = "created"
 MISMATCH: Final = "mismatch"
+NEEDS_RECONCILIATION: Final = "needs_reconciliation"
 
 KNOWN_STATUSES: Final[frozenset[str]] = frozenset(
-    {CONFIRMED, OUTCOME_UNKNOWN, REJECTED, PENDING, SUCCEEDED, FAILED, CREATED, MISMATCH}
+    {CONFIRMED, OUTCOME_UNKNOWN, REJECTED, PENDING, SUCCEEDED, FAILED, CREATED, MISMATCH, NEEDS_RECONCILIATION}
 )
 FINAL_STATUSES: Final[frozenset[str]] = frozenset({REJECTED, SUCCEEDED, FAILED})
 #: Statuses the app acts on by itself (resend or poll); every other one waits for a person or is final.
@@ -75,6 +79,7 @@ _LABELS: Final[dict[str, str]] = {
     FAILED: "Failed",
     CREATED: "Created at the provider",
     MISMATCH: "Answer mismatch — check",
+    NEEDS_RECONCILIATION: "Needs reconciliation",
 }
 
 _TONES: Final[dict[str, StatusTone]] = {
@@ -86,6 +91,7 @@ _TONES: Final[dict[str, StatusTone]] = {
     FAILED: StatusTone.FAILURE,
     CREATED: StatusTone.WARNING,
     MISMATCH: StatusTone.FAILURE,
+    NEEDS_RECONCILIATION: StatusTone.FAILURE,
 }
 
 

@@ -108,9 +108,11 @@ class AsyncJournal:
             connection_id=connection_id,
         )
 
-    async def record_attempt_started(self, local_id: int, *, number: int, actor: str) -> PayoutRecord:
+    async def record_attempt_started(
+        self, local_id: int, *, number: int, actor: str, keyed: bool = True
+    ) -> PayoutRecord:
         """See ``Journal.record_attempt_started``: durable before the request goes out."""
-        return await self._run(self._journal.record_attempt_started, local_id, number=number, actor=actor)
+        return await self._run(self._journal.record_attempt_started, local_id, number=number, actor=actor, keyed=keyed)
 
     async def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str, ambiguous: bool = False) -> None:
         """See ``Journal.record_attempt``."""
@@ -137,6 +139,26 @@ class AsyncJournal:
     async def rebind(self, old_connection: str | None, new_connection: str, *, reason: str, actor: str) -> list[int]:
         """See ``Journal.rebind``."""
         return await self._run(self._journal.rebind, old_connection, new_connection, reason=reason, actor=actor)
+
+    async def payment_owner(self, payment_id: str) -> int | None:
+        """See ``Journal.payment_owner``."""
+        return await self._run(self._journal.payment_owner, payment_id)
+
+    async def reference_owner(self, connection_id: str, external_id: str) -> int | None:
+        """See ``Journal.reference_owner``."""
+        return await self._run(self._journal.reference_owner, connection_id, external_id)
+
+    async def record_reconciled(
+        self, local_id: int, *, decision: str, reason: str, actor: str, back_to: str
+    ) -> PayoutRecord:
+        """See ``Journal.record_reconciled``."""
+        return await self._run(
+            self._journal.record_reconciled, local_id, decision=decision, reason=reason, actor=actor, back_to=back_to
+        )
+
+    async def record_needs_reconciliation(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
+        """See ``Journal.record_needs_reconciliation``."""
+        return await self._run(self._journal.record_needs_reconciliation, local_id, message=message, actor=actor)
 
     async def fingerprint_key(self) -> bytes:
         """See ``Journal.fingerprint_key``."""

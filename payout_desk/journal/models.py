@@ -15,6 +15,7 @@ __all__ = [
     "AttemptInfo",
     "AttemptLike",
     "DuplicateIdempotencyKeyError",
+    "DuplicateReferenceError",
     "HistoryQuery",
     "JournalError",
     "JournalEvent",
@@ -37,6 +38,8 @@ EVENT_KINDS: Final[frozenset[str]] = frozenset(
         "outcome_unknown",
         "mismatch",
         "rebound",
+        "needs_reconciliation",
+        "reconciled",
         "note",
     }
 )
@@ -67,6 +70,15 @@ class DuplicateIdempotencyKeyError(JournalError):
     def __init__(self, key: str) -> None:
         super().__init__(f"A payout with Idempotency-Key {key} is already in the journal")
         self.key = key
+
+
+class DuplicateReferenceError(JournalError):
+    """The reference (``externalId``) is already used by another payout of this connection."""
+
+    def __init__(self, external_id: str, owner: int) -> None:
+        super().__init__(f"Reference {external_id!r} is already used by payout {owner} on this connection")
+        self.external_id = external_id
+        self.owner = owner
 
 
 class PaymentIdTakenError(JournalError):
@@ -144,9 +156,11 @@ class JournalEvent:
     - ``status``: old, new, source (create/poll/refresh/webhook/recover), failure_reason
     - ``rejected``: code, message, old, new
     - ``outcome_unknown``: message, old, new
-    - ``attempt_started``: number, key (committed before every request)
+    - ``attempt_started``: number, key (None: sent without it, past the retention); committed before the request
     - ``mismatch``: problems (sentences), source (create/poll/refresh), old, new
     - ``rebound``: old_connection, new_connection, reason (an audited re-bind by a person)
+    - ``needs_reconciliation``: message, old, new
+    - ``reconciled``: decision ("found" with payment_id, or "not_found"), reason, old, new
     - ``note``: free-form (e.g. a failure reason that appeared without a status change)
     """
 

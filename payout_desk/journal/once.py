@@ -51,8 +51,9 @@ class OnceWrites(JournalReads):
     _current: Callable[[sqlite3.Connection, int, str], tuple[Any, ...]]
     _event: Callable[[sqlite3.Connection, int, int, str, str, Mapping[str, Any]], None]
 
-    def record_attempt_started(self, local_id: int, *, number: int, actor: str) -> PayoutRecord:
-        """Commit that attempt ``number`` of ``local_id`` is about to be sent (before the request)."""
+    def record_attempt_started(self, local_id: int, *, number: int, actor: str, keyed: bool = True) -> PayoutRecord:
+        """Commit that attempt ``number`` of ``local_id`` is about to be sent (before the request);
+        ``keyed`` False: it goes without the Idempotency-Key (past the key's retention)."""
 
         def work(conn: sqlite3.Connection) -> None:
             (key,) = self._current(conn, local_id, "idempotency_key")
@@ -62,7 +63,8 @@ class OnceWrites(JournalReads):
                 " first_attempt_at = coalesce(first_attempt_at, ?) WHERE local_id = ?",
                 (now, local_id),
             )
-            self._event(conn, local_id, now, "attempt_started", actor, {"number": number, "key": key})
+            detail = {"number": number, "key": key if keyed else None}
+            self._event(conn, local_id, now, "attempt_started", actor, detail)
 
         self._write(work)
         return self.get(local_id)
@@ -121,6 +123,36 @@ class OnceWrites(JournalReads):
 
         self._write(work)
         return moved
+
+    def payment_owner(self, payment_id: str) -> int | None:
+        """The payout that holds the provider's ``payment_id``, if any (ids are unique)."""
+        row = self.conn.execute("SELECT local_id FROM payouts WHERE payment_id = ?", (payment_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def reference_owner(self, connection_id: str, external_id: str) -> int | None:
+        """The payout of ``connection_id`` that already uses the reference ``external_id``, if any."""
+        row = self.conn.execute(
+            "SELECT min(local_id) FROM payouts WHERE connection_id = ? AND external_id = ?",
+            (connection_id, external_id),
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def record_reconciled(self, local_id: int, *, decision: str, reason: str, actor: str, back_to: str) -> PayoutRecord:
+        """A person's reconciliation of a ``needs_reconciliation`` payout, audited: ``decision`` is
+        ``found:<payment id>`` or ``not_found``; the payout goes ``back_to`` ``outcome_unknown``
+        (then sent without a key, with its reference) or stays for ``record_created``."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            (old_status,) = self._current(conn, local_id, "status")
+            if old_status != "needs_reconciliation":
+                raise ValueError(f"payout {local_id} does not need reconciliation (it is {old_status})")
+            now = self._now()
+            conn.execute("UPDATE payouts SET status = ?, updated_at = ? WHERE local_id = ?", (back_to, now, local_id))
+            detail = {"decision": decision, "reason": reason, "old": old_status, "new": back_to}
+            self._event(conn, local_id, now, "reconciled", actor, detail)
+
+        self._write(work)
+        return self.get(local_id)
 
     def fingerprint_key(self) -> bytes:
         """The journal's key for token fingerprints (``domain.identity.token_fingerprint``)."""

@@ -207,6 +207,7 @@ UPDATE payouts SET status = 'mismatch', answer = json_object('payment_id', payme
       AND local_id > (SELECT min(o.local_id) FROM payouts AS o WHERE o.payment_id = payouts.payment_id);
 CREATE UNIQUE INDEX payouts_payment_id_once ON payouts (payment_id) WHERE payment_id IS NOT NULL;
 CREATE INDEX payouts_connection ON payouts (connection_id, status);
+CREATE INDEX payouts_reference ON payouts (connection_id, external_id);
 CREATE TABLE journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, WITHOUT ROWID;
 INSERT INTO journal_meta (name, value) VALUES ('fingerprint_key', lower(hex(randomblob(32))));
 """

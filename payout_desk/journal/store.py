@@ -23,6 +23,7 @@ from payout_desk.journal.lock import JournalLock, real_journal_path
 from payout_desk.journal.models import (
     AttemptLike,
     DuplicateIdempotencyKeyError,
+    DuplicateReferenceError,
     JournalError,
     PaymentIdTakenError,
     PayoutNotFoundError,
@@ -164,7 +165,8 @@ class Journal(OnceWrites):
         Stores ``request.body_json()`` verbatim as ``request_body``; the amount and currency columns
         are taken from that body, so they are exactly what is sent. DuplicateIdempotencyKeyError if
         the key is already journaled; ValueError for an empty key or an unknown environment.
-        ``connection_id`` binds it to the connection it was confirmed for (``domain.identity``).
+        ``connection_id`` binds it to the connection it was confirmed for (``domain.identity``);
+        a reference (``externalId``) already used on that connection is DuplicateReferenceError.
         """
         if not idempotency_key:
             raise ValueError("an Idempotency-Key is required")
@@ -207,6 +209,10 @@ class Journal(OnceWrites):
 
         def work(conn: sqlite3.Connection) -> None:
             nonlocal local_id
+            if connection_id is not None and request.external_id is not None:
+                owner = self.reference_owner(connection_id, request.external_id)
+                if owner is not None:
+                    raise DuplicateReferenceError(request.external_id, owner)
             marks = ", ".join("?" * len(columns))
             try:
                 cur = conn.execute(f"INSERT INTO payouts ({', '.join(columns)}) VALUES ({marks})", values)  # noqa: S608
@@ -366,6 +372,11 @@ class Journal(OnceWrites):
         """Retries ran out without a definitive answer: status ``outcome_unknown``, ``last_error``
         = message, an ``outcome_unknown`` event (also when it already was: a new failed round)."""
         return self._set_error_status(local_id, "outcome_unknown", "outcome_unknown", actor, message, {})
+
+    def record_needs_reconciliation(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
+        """Past the key's retention with no usable reference: ``needs_reconciliation``, never sent
+        automatically again; ``last_error`` = message (what a person reads)."""
+        return self._set_error_status(local_id, "needs_reconciliation", "needs_reconciliation", actor, message, {})
 
     def record_rejected(self, local_id: int, *, code: str, message: str, actor: str) -> PayoutRecord:
         """The provider refused the payout (definitive 4xx): status ``rejected``, ``last_error`` =

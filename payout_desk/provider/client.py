@@ -312,7 +312,7 @@ class PayoutsClient:
     async def create_payout(
         self,
         body_json: str,
-        idempotency_key: str,
+        idempotency_key: str | None,
         on_attempt: AttemptCallback | None = None,
         *,
         before_attempt: BeforeAttempt | None = None,
@@ -323,12 +323,15 @@ class PayoutsClient:
         subclass for a definitive refusal (never resend) and :class:`OutcomeUnknownError` when
         retries ran out without a definitive answer (resend later, same key and body).
         ``on_attempt`` is awaited after every attempt (the journal's audit trail);
-        ``before_attempt`` before every attempt (a rate limiter).
+        ``before_attempt`` before every attempt (a rate limiter; it may raise to stop the sends).
+        ``idempotency_key`` None sends no key: only for a body with an ``externalId``, whose
+        no-key replay (SPEC) makes the retries safe — past the key's retention.
         """
-        validate_idempotency_key(idempotency_key)
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = validate_idempotency_key(idempotency_key)
         content = body_json.encode("utf-8")
-        headers = {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
-        label = f"create key={idempotency_key}"
+        label = f"create key={idempotency_key}" if idempotency_key is not None else "create without key"
         try:
             response, payment, attempts = await self._request(
                 "POST",
@@ -339,7 +342,7 @@ class PayoutsClient:
                 label=label,
                 on_attempt=on_attempt,
                 before_attempt=before_attempt,
-                idempotency_key=idempotency_key,
+                idempotency_key=idempotency_key or "",
             )
         except IdempotencyKeyReusedError:
             log.error(

@@ -16,25 +16,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from payout_desk.domain.identity import ConnectionIdentity, describe_key
 from payout_desk.domain.payout import PayoutRequest
-from payout_desk.domain.status import MISMATCH, is_final
-from payout_desk.journal import AsyncJournal, HistoryQuery, JournalEvent, PayoutRecord
+from payout_desk.domain.retention import DEFAULT_RETENTION_SECONDS
+from payout_desk.domain.status import MISMATCH, NEEDS_RECONCILIATION, is_final
+from payout_desk.journal import AsyncJournal, DuplicateReferenceError, HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.journal.once import WaitingConnection
 from payout_desk.provider.client import PayoutsClient
-from payout_desk.provider.errors import ProviderError
 from payout_desk.services.export import export_csv
 from payout_desk.services.poll import Clock, Poller, PollPolicy, RateLimiter, Sleep
+from payout_desk.services.reconcile import OtherConnectionError, Reconciler, ReconcileRefusedError
 from payout_desk.services.recover import RecoveryReport, Resender, recover
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
 
-__all__ = ["OtherConnectionError", "PayoutChange", "PayoutDesk"]
+__all__ = [
+    "OtherConnectionError",
+    "PayoutChange",
+    "PayoutDesk",
+    "ReconcileRefusedError",
+    "ReferenceInUseError",
+    "new_reference",
+]
 
 log = logging.getLogger("payout_desk.services.desk")
 
@@ -59,10 +70,22 @@ class PayoutChange:
     event: str = "status"
 
 
-class OtherConnectionError(ProviderError):
-    """The payout belongs to another connection: this desk neither sends nor asks about it."""
+class ReferenceInUseError(ValueError):
+    """The reference (``externalId``) is already used on this connection, by payout ``owner``."""
 
-    code = "other_connection"
+    def __init__(self, external_id: str, owner: int) -> None:
+        self.external_id = external_id
+        self.owner = owner
+        self.user_message = (
+            f"External ID: “{external_id}” is already the reference of payout #{owner} on this connection; "
+            "every payout needs its own. Open that payout, or use another reference."
+        )
+        super().__init__(self.user_message)
+
+
+def new_reference() -> str:
+    """A fresh reference (``externalId``) for a payout that has none: a UUID v4."""
+    return str(uuid.uuid4())
 
 
 class PayoutDesk:
@@ -88,6 +111,8 @@ class PayoutDesk:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         identity: ConnectionIdentity | None = None,
+        retention: float | None = DEFAULT_RETENTION_SECONDS,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.identity = identity or ConnectionIdentity(environment, profile, client.base_url, "unverified")
         self.connection_id = self.identity.key
@@ -108,6 +133,8 @@ class PayoutDesk:
             notify=self._notify,
             connection_id=self.connection_id,
             limiter=self.limiter,
+            retention=retention,
+            wall_clock=wall_clock,
         )
         self._poller = Poller(
             journal,
@@ -119,6 +146,9 @@ class PayoutDesk:
             connection_id=self.connection_id,
             clock=clock,
             sleep=sleep,
+        )
+        self._reconciler = Reconciler(
+            journal, client, self._submitter, self._poller, limiter=self.limiter, actor=actor, notify=self._notify
         )
         self._resender = Resender(journal, self._submitter, self._poller, policy=poll, clock=clock, sleep=sleep)
         self._recovery: asyncio.Task[RecoveryReport] | None = None
@@ -140,7 +170,8 @@ class PayoutDesk:
         return unsubscribe
 
     def _notify(self, record: PayoutRecord, previous: str | None, event: str) -> None:
-        became_final = (is_final(record.status) or record.status == MISMATCH) and previous != record.status
+        needs_person = record.status in (MISMATCH, NEEDS_RECONCILIATION)
+        became_final = (is_final(record.status) or needs_person) and previous != record.status
         change = PayoutChange(record=record, previous_status=previous, became_final=became_final, event=event)
         for listener in list(self._listeners):
             try:
@@ -193,8 +224,30 @@ class PayoutDesk:
         rejected with the provider's message, outcome_unknown — then resent automatically with
         the same key). Journal failures do raise: then nothing was sent.
         """
-        record = await self._submitter.confirm(request)
+        if request.external_id is None:  # every request carries a reference (its no-key replay)
+            request = dataclasses.replace(request, external_id=new_reference())
+        owner = await self.reference_owner(request.external_id or "")
+        if owner is not None:
+            raise ReferenceInUseError(request.external_id or "", owner)
+        try:
+            record = await self._submitter.confirm(request)
+        except DuplicateReferenceError as exc:  # taken between the check and the commit
+            raise ReferenceInUseError(exc.external_id, exc.owner) from exc
         result = await self._submitter.send(record)
+        self._resender.route(result)
+        return result
+
+    async def reference_owner(self, external_id: str) -> int | None:
+        """The payout of this connection that already uses the reference ``external_id``, if any."""
+        return await self._journal.reference_owner(self.connection_id, external_id)
+
+    async def reconcile_found(self, local_id: int, payment_id: str) -> PayoutRecord:
+        """See :meth:`Reconciler.found`: verified by a GET, recorded (audited), then followed."""
+        return await self._reconciler.found(local_id, payment_id)
+
+    async def reconcile_not_found(self, local_id: int, *, reason: str) -> PayoutRecord:
+        """See :meth:`Reconciler.not_found`: recorded (audited), then sent without a key."""
+        result = await self._reconciler.not_found(local_id, reason=reason)
         self._resender.route(result)
         return result
 

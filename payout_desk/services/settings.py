@@ -65,8 +65,14 @@ class Profile:
     name: str
     kind: ProfileKind
     base_url: str
+    #: How long the provider keeps Idempotency-Keys (SPEC: at least 24 h). A desk on a sandbox
+    #: reads the sandbox's own value instead; see ``domain.retention``.
+    retention_hours: float = 24.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.retention_hours, bool) or not 0 < float(self.retention_hours) <= 24 * 365:
+            raise ValueError("the key retention must be a number of hours above 0")
+        self.retention_hours = float(self.retention_hours)
         self.name = self.name.strip()
         if not self.name:
             raise ValueError("a profile needs a name")
@@ -91,9 +97,14 @@ class Profile:
         """``live`` or ``sandbox`` (the built-in one is a sandbox)."""
         return "live" if self.kind == "live" else "sandbox"
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str | float]:
         """The JSON object written to the settings file."""
-        return {"name": self.name, "kind": self.kind, "base_url": self.base_url}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "base_url": self.base_url,
+            "retention_hours": self.retention_hours,
+        }
 
 
 def default_profiles() -> list[Profile]:
@@ -238,7 +249,10 @@ def _convert(name: str, value: object, default: object) -> object:
             try:
                 if not isinstance(item, dict):
                     raise TypeError("a profile must be an object")
-                profile = Profile(str(item["name"]), item["kind"], str(item.get("base_url", "")))
+                hours = item.get("retention_hours", 24.0)
+                if isinstance(hours, bool) or not isinstance(hours, int | float):
+                    raise TypeError("retention_hours must be a number")
+                profile = Profile(str(item["name"]), item["kind"], str(item.get("base_url", "")), float(hours))
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("settings: skipping an unusable profile (%s)", exc)
                 continue

@@ -24,13 +24,23 @@ import asyncio
 import functools
 import logging
 import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from payout_desk.domain.ambiguity import attempt_is_ambiguous, next_step_for
 from payout_desk.domain.payout import PayoutRequest
+from payout_desk.domain.retention import DEFAULT_RETENTION_SECONDS, key_is_fresh
 from payout_desk.domain.status import CONFIRMED, OUTCOME_UNKNOWN
 from payout_desk.journal import AsyncJournal, PaymentIdTakenError, PayoutRecord
+from payout_desk.journal.history import from_micros
 from payout_desk.provider.client import PayoutsClient
-from payout_desk.provider.errors import IdempotencyKeyReusedError, OutcomeUnknownError, ProviderError, RejectedError
+from payout_desk.provider.errors import (
+    IdempotencyKeyReusedError,
+    OutcomeUnknownError,
+    ProviderError,
+    RejectedError,
+    ValidationRejectedError,
+)
 from payout_desk.provider.models import Attempt, Payment
 from payout_desk.services.answer_check import check_payment, mismatch_message, raw_answer
 from payout_desk.services.poll import Notify, RateLimiter
@@ -48,6 +58,27 @@ def new_idempotency_key() -> str:
     return str(uuid.uuid4())
 
 
+#: What a person reads when a payout cannot be resent safely without its key.
+NO_REFERENCE = (
+    "This payout was first sent longer ago than the provider keeps its sending key, and it has no "
+    "reference (External ID), so sending it again could pay twice. Check the provider's dashboard: "
+    "if the payout is there, enter its payment id; if it is not, confirm that it should be sent."
+)
+REFERENCE_TAKEN = (
+    "The provider already holds a payout with this reference (External ID) but with other details, "
+    "so this one was not sent again. Check the provider's dashboard: if this payout is there, enter "
+    "its payment id; otherwise contact the provider's support before sending it."
+)
+
+
+class _KeyExpiredError(Exception):
+    """Raised before an attempt whose key would be past the retention (stops the client's retries)."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Submitter:
     """Confirms payouts into the journal and sends journaled payouts to the provider."""
 
@@ -62,7 +93,12 @@ class Submitter:
         notify: Notify,
         connection_id: str,
         limiter: RateLimiter | None = None,
+        retention: float | None = DEFAULT_RETENTION_SECONDS,
+        wall_clock: Callable[[], datetime] = _utc_now,
     ) -> None:
+        #: The provider's key retention in seconds (None: unknown, every resend goes without the key).
+        self.retention = retention
+        self._wall_clock = wall_clock
         self._journal = journal
         self._client = client
         self._environment = environment
@@ -93,7 +129,7 @@ class Submitter:
         self._notify(record, None, "confirmed")
         return record
 
-    async def send(self, record: PayoutRecord, *, urgent: bool = True) -> PayoutRecord:
+    async def send(self, record: PayoutRecord, *, urgent: bool = True, without_reference: bool = False) -> PayoutRecord:
         """Send the journaled ``record`` (its stored body and key) and return the updated record.
 
         Never raises for provider faults: the record's status says what happened. A record that
@@ -102,7 +138,7 @@ class Submitter:
         """
         task = self._in_flight.get(record.local_id)
         if task is None or task.done():
-            coro = self._send(record, urgent=urgent)
+            coro = self._send(record, urgent=urgent, without_reference=without_reference)
             task = asyncio.get_running_loop().create_task(coro, name=f"send-{record.local_id}")
             self._in_flight[record.local_id] = task
             task.add_done_callback(functools.partial(self._done, record.local_id))
@@ -126,7 +162,13 @@ class Submitter:
             except Exception:  # already logged by _send; shutdown goes on
                 log.debug("send task ended with an error during shutdown", exc_info=True)
 
-    async def _send(self, stale: PayoutRecord, *, urgent: bool) -> PayoutRecord:
+    def key_is_fresh(self, first_attempt_at: int | None) -> bool:
+        """May a request still carry the key of a payout first attempted at ``first_attempt_at``
+        (journal microseconds)? See ``domain.retention``."""
+        first = None if first_attempt_at is None else from_micros(first_attempt_at)
+        return key_is_fresh(first, self._wall_clock(), self.retention)
+
+    async def _send(self, stale: PayoutRecord, *, urgent: bool, without_reference: bool = False) -> PayoutRecord:
         local_id = stale.local_id
         record = await self._journal.get(local_id)  # the journal's word, not a caller's copy
         if record.status not in UNSENT_STATUSES:
@@ -138,15 +180,34 @@ class Submitter:
             record = await self._journal.mark_ambiguous(
                 local_id, reason="an attempt was under way when the app stopped", actor=self._actor
             )
-        key, body = record.idempotency_key, record.request_body
+        keyed = self.key_is_fresh(record.first_attempt_at)
+        while True:
+            if not keyed and record.external_id is None and not without_reference:
+                return await self._needs_reconciliation(record, NO_REFERENCE)
+            try:
+                return await self._attempts(record, keyed=keyed, urgent=urgent)
+            except _KeyExpiredError:  # the retention ran out between two attempts: on without the key
+                log.warning("payout %s: its key passed the provider's retention; resending without it", local_id)
+                record, keyed = await self._journal.get(local_id), False
+
+    async def _attempts(self, record: PayoutRecord, *, keyed: bool, urgent: bool) -> PayoutRecord:
+        """One round of attempts (the client's retries), with the key while it is fresh."""
+        local_id = record.local_id
+        key, body = (record.idempotency_key if keyed else None), record.request_body
         number = 0
+        first = record.first_attempt_at
 
         async def before() -> None:
-            nonlocal number
+            nonlocal number, first
             if self._limiter is not None:
                 await (self._limiter.acquire_urgent() if urgent else self._limiter.acquire())
+            if keyed and not self.key_is_fresh(first):
+                raise _KeyExpiredError
             number += 1
-            await self._journal.record_attempt_started(local_id, number=number, actor=self._actor)
+            started = await self._journal.record_attempt_started(
+                local_id, number=number, actor=self._actor, keyed=keyed
+            )
+            first = started.first_attempt_at
 
         async def on_attempt(attempt: Attempt) -> None:
             ambiguous = attempt_is_ambiguous(attempt.status_code, attempt.error_kind)
@@ -156,7 +217,11 @@ class Submitter:
 
         try:
             result = await self._client.create_payout(body, key, on_attempt, before_attempt=before)
+        except _KeyExpiredError:
+            raise
         except RejectedError as exc:
+            if key is None and isinstance(exc, ValidationRejectedError) and exc.field == "externalId":
+                return await self._needs_reconciliation(record, REFERENCE_TAKEN)
             return await self._refused(record, exc)
         except OutcomeUnknownError as exc:
             return await self._unknown(record, exc.detail)
@@ -217,6 +282,12 @@ class Submitter:
             actor=self._actor,
         )
         self._notify(updated, record.status, "mismatch")
+        return updated
+
+    async def _needs_reconciliation(self, record: PayoutRecord, message: str) -> PayoutRecord:
+        log.warning("payout %s needs reconciliation by a person: %s", record.local_id, message)
+        updated = await self._journal.record_needs_reconciliation(record.local_id, message=message, actor=self._actor)
+        self._notify(updated, record.status, "needs_reconciliation")
         return updated
 
     async def _unknown(self, record: PayoutRecord, message: str) -> PayoutRecord:

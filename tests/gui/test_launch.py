@@ -202,6 +202,7 @@ def test_starting_twice_without_flags_works(qtbot: Any, qt_loop: Any, run_async:
         assert connection.embedded
         assert connection.profile == "Built-in sandbox"
         assert connection.identity == identity
+        assert connection.retention == 86400.0  # read from the built-in sandbox's GET /_sandbox/
         assert second.findChild(QLabel, "environmentBanner").text() == "SANDBOX"
         assert not second.findChild(QLabel, "errorBannerText").text()
         desk = second.context.desk
@@ -234,11 +235,13 @@ def test_payouts_of_another_connection_wait_visibly_until_a_person_moves_them(
         banner = window.waiting_banner
         qtbot.waitUntil(banner.isVisible, timeout=10000)
         label = window.findChild(QLabel, "waitingLabel").text()
-        assert "1 open payout wait for profile “Old sandbox” (sandbox, http://127.0.0.1:9)" in label
+        assert "1 open payout waits for profile “Old sandbox” (sandbox, http://127.0.0.1:9)" in label
         model = window.history.model
         qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)
         status = model.data(model.index(0, COL_STATUS), Qt.ItemDataRole.DisplayRole)
-        assert status == "Sending… — waiting for profile Old sandbox"
+        assert status == "Waiting for profile Old sandbox"
+        tip = model.data(model.index(0, COL_STATUS), Qt.ItemDataRole.ToolTipRole)
+        assert tip.startswith("Sending… — waiting for profile Old sandbox")
         desk = window.context.desk
         assert record.local_id not in desk.resend_scheduled
         assert run_async(desk.get(record.local_id)).status == "confirmed"

@@ -114,6 +114,7 @@ class MainWindow(FlowWindow):
         self.context = context
         self.bridge = DeskBridge(self)
         self.history: Any = None
+        self.reconcile_dialog: Any = None
         self._connect_task: asyncio.Task[None] | None = None
         self._shutdown_task: asyncio.Task[None] | None = None
         self._shut_down = False
@@ -163,6 +164,7 @@ class MainWindow(FlowWindow):
         self.notifier = Notifier(self)
         self.bridge.payoutFinal.connect(self.notifier.payout_final)
         self.flow = SubmitFlow(self)
+        self.form.showPayoutRequested.connect(self.show_payout)
         self.garbage = GuiThreadGarbageCollector()
         self.recovery = JournalRecovery(self)  # a refused or damaged journal's ways out
         self.recovery.install_menu(self.menuBar())
@@ -207,7 +209,9 @@ class MainWindow(FlowWindow):
         add("Ctrl+Enter", self.form.attempt_submit, "shortcutSubmitKeypad")
         add("Ctrl+F", self.focus_search, "shortcutSearch")
         add("F5", self.refresh_history, "shortcutRefresh")
-        add(QKeySequence(QKeySequence.StandardKey.Refresh), self.refresh_history, "shortcutRefreshStd")
+        refresh = QKeySequence(QKeySequence.StandardKey.Refresh)
+        if refresh.toString() != "F5":  # the same key twice is ambiguous: neither would fire
+            add(refresh, self.refresh_history, "shortcutRefreshStd")
         add("Ctrl+,", self.open_settings, "shortcutSettings")
 
     # -- environment ---------------------------------------------------------------------------
@@ -287,6 +291,7 @@ class MainWindow(FlowWindow):
         panel = HistoryPanel(self.context.desk, parent=self.history_stack)
         self.bridge.payoutChanged.connect(panel.apply_change)
         panel.reopenRequested.connect(self.flow.reopen)
+        panel.details.reconcileRequested.connect(self.open_reconcile)
         self.history = panel
         self.history_stack.addWidget(panel)
         self.history_stack.setCurrentWidget(panel)
@@ -333,6 +338,25 @@ class MainWindow(FlowWindow):
     def refresh_history(self) -> None:
         if self.history is not None:
             self.history.reload()
+
+    def open_reconcile(self, record: Any) -> Any:
+        """The reconciliation dialog for a ``needs_reconciliation`` payout (window-modal)."""
+        from payout_desk.ui.frame.reconcile_dialog import ReconcileDialog
+
+        dialog = ReconcileDialog(self.context.desk, record, self)
+        dialog.resolved.connect(lambda _record: self.refresh_history())
+        dialog.finished.connect(dialog.deleteLater)
+        self.reconcile_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def show_payout(self, local_id: int, reference: str) -> None:
+        """Find an earlier payout in the history (by its reference, which is unique per connection)."""
+        if self.history is None:
+            return
+        self.history.search_edit.setText(reference)
+        self.history.apply_filters()
+        self.statusBar().showMessage(f"Showing payout #{local_id}", 5000)
 
     def open_settings(self) -> None:
         self.flow.open_settings()

@@ -27,6 +27,8 @@ def describe(record: Any) -> tuple[str, str]:
     detail = f" ({reason})" if reason else ""
     if status == "rejected":
         return "Payout rejected", f"{amount}{who} was rejected by the provider{detail}."
+    if status == "needs_reconciliation":
+        return "Payout needs reconciliation", f"{amount}{who} is not sent again by itself; open it and reconcile."
     if status == "mismatch":
         return "Payout needs checking", f"{amount}{who}: the provider's answer does not match; nothing more is sent."
     return f"Payout {status}", f"{amount}{who} {status}{detail}."

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from payout_desk.domain.identity import ConnectionIdentity, describe_key
 
@@ -37,7 +37,8 @@ def waiting_text(waiting: Any, active: ConnectionIdentity) -> tuple[str, str]:
         )
         return text, question
     where = describe_key(waiting.connection_id)
-    text = f"{count} wait for {where}; they are sent and checked only there."
+    verb = "waits" if waiting.count == 1 else "wait"
+    text = f"{count} {verb} for {where}; {'it is' if waiting.count == 1 else 'they are'} sent and checked only there."
     question = (
         f"Move the {count} of {where} to {active.describe()}?\n\n"
         "Do this only when both are the same provider and merchant account (for example a renamed profile). "
@@ -78,11 +79,9 @@ class WaitingBanner(QFrame):
         self.hide()
 
     def _ask(self, question: str) -> bool:
-        answer = QMessageBox.question(
-            self, "Resume payouts on this connection", question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
-        )  # fmt: skip
-        return answer == QMessageBox.StandardButton.Yes
+        from payout_desk.ui.frame.reconcile_dialog import ask_yes_no
+
+        return ask_yes_no(self, "Resume payouts on this connection", question)
 
     async def refresh(self, desk: Any) -> None:
         """Look up what waits (off the GUI thread, in the journal) and show or hide the banner."""

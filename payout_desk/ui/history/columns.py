@@ -119,12 +119,14 @@ def default_column_widths(metrics: QFontMetrics, locale: str) -> dict[int, int]:
     return widths
 
 
-def status_text(record: PayoutRecord, active: str | None = None) -> str:
-    """The status cell: the provider's own text for an unknown provider status, and "waiting for
-    profile X" for an open payout of another connection than ``active``."""
+def status_text(record: PayoutRecord, active: str | None = None, *, full: bool = False) -> str:
+    """The status cell: the provider's own text for an unknown provider status, and "Waiting for
+    profile X" for an open payout of another connection than ``active`` (``full``: with its status)."""
     label = status_style(shown_status(record.status, record.provider_status)).label
     note = waiting_note(record.connection_id, record.profile, record.status, active)
-    return f"{label} — {note}" if note else label
+    if not note:
+        return label
+    return f"{label} — {note}" if full else note[0].upper() + note[1:]
 
 
 def record_text(record: PayoutRecord, column: int, locale: str, active: str | None = None) -> str:
@@ -161,7 +163,7 @@ def record_tooltip(record: PayoutRecord, column: int, locale: str, active: str |
     if column == COL_AMOUNT:
         return _amount_text(record.amount, record.currency, locale)
     if column == COL_STATUS:
-        label = status_text(record, active)
+        label = status_text(record, active, full=True)
         reason = record.failure_reason or record.last_error
         return f"{label}: {reason}" if reason else label
     if column == COL_DESCRIPTION:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -193,6 +194,7 @@ class DetailsPane(QWidget):
 
     eventsLoaded = Signal(int)
     eventsFailed = Signal(str)
+    reconcileRequested = Signal(object)  # PayoutRecord that needs a person's reconciliation
 
     def __init__(self, events_source: EventsSource | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -212,6 +214,12 @@ class DetailsPane(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.title.setFont(font)
         layout.addWidget(self.title)
+        self.reconcile_button = QPushButton("Reconcile…", self)
+        self.reconcile_button.setObjectName("reconcileButton")
+        self.reconcile_button.setAccessibleName("Reconcile this payout with the provider")
+        self.reconcile_button.clicked.connect(self._reconcile_clicked)
+        self.reconcile_button.hide()
+        layout.addWidget(self.reconcile_button)
 
         body = QWidget(self)
         form = QFormLayout(body)
@@ -283,6 +291,7 @@ class DetailsPane(QWidget):
         """Show ``record`` (None clears the pane) and load its timeline."""
         same = record is not None and self._record is not None and record.local_id == self._record.local_id
         self._record = record
+        self.reconcile_button.setVisible(record is not None and record.status == "needs_reconciliation")
         if self._load is not None and not self._load.done() and not same:
             self._load.cancel()
         if record is None:
@@ -295,6 +304,10 @@ class DetailsPane(QWidget):
         self._fill(record)
         if self._source is not None:
             self._load = asyncio.ensure_future(self._load_events(record.local_id))
+
+    def _reconcile_clicked(self) -> None:
+        if self._record is not None:
+            self.reconcileRequested.emit(self._record)
 
     def set_events(self, events: Sequence[JournalEvent]) -> None:
         """Fill the timeline, oldest first."""

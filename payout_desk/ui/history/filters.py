@@ -27,12 +27,13 @@ __all__ = ["ANY_DATE", "SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryFilterBar"]
 #: (label, statuses) of the status filter; None = every status.
 STATUS_FILTERS: Final[tuple[tuple[str, frozenset[str] | None], ...]] = (
     ("All", None),
-    ("Pending", frozenset({"pending"})),
+    ("Pending", frozenset({"pending", "created"})),
     ("Succeeded", frozenset({"succeeded"})),
     ("Failed", frozenset({"failed"})),
     ("Rejected", frozenset({"rejected"})),
     ("Outcome unknown", frozenset({"outcome_unknown"})),
     ("Sending", frozenset({"confirmed"})),
+    ("Needs a person", frozenset({"mismatch", "needs_reconciliation"})),
 )
 ANY_DATE: Final = QDate(2000, 1, 1)
 SEARCH_DELAY_MS: Final = 250

@@ -4,6 +4,7 @@ the decimal separators a locale allows."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QFont
@@ -168,3 +169,42 @@ def amount_row_widgets(parent: QWidget, currency_picker: QWidget) -> tuple[QLine
     hint.setWordWrap(True)
     hint.setStyleSheet("color: palette(mid);")
     return edit, row, hint
+
+
+class ReferenceLink(QLabel):
+    """The "Show payout #N" link to the earlier payout that already uses the reference (else hidden)."""
+
+    def __init__(self, parent: QWidget, signal: Any) -> None:
+        super().__init__(parent)
+        self.setObjectName("referenceInUseLink")
+        self.setAccessibleName("Show the payout that already uses this reference")
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
+        self._signal = signal
+        self._reference = ""
+        self.linkActivated.connect(self._activated)
+        self.hide()
+
+    def show_owner(self, owner: int, reference: str) -> str:
+        """Show the link to payout ``owner``; returns the error sentence for the reference field."""
+        self._reference = reference
+        self.setText(f'<a href="payout:{owner}">Show payout #{owner}</a>')
+        self.show()
+        return (
+            f"External ID: “{reference}” is already the reference of payout #{owner} on this connection; "
+            "each payout needs its own (press New for a fresh one)."
+        )
+
+    def _activated(self, href: str) -> None:
+        self._signal.emit(int(href.split(":", 1)[1]), self._reference)
+
+
+def reference_link(parent: QWidget, signal: Any) -> ReferenceLink:
+    """The "Show payout #N" link of the reference row; ``signal(local_id, reference)`` on a click."""
+    link = ReferenceLink(parent, signal)
+    edit = getattr(parent, "external_id_edit", None)
+    if edit is not None:
+        edit.textEdited.connect(lambda _text: link.hide())
+    return link

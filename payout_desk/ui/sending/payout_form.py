@@ -36,6 +36,7 @@ from payout_desk.ui.sending.form_fields import (
     line_edit,
     locale_separators,
     push_button,
+    reference_link,
     scaled_label,
 )
 from payout_desk.ui.sending.metadata_editor import MetadataEditor
@@ -46,6 +47,7 @@ class PayoutForm(QWidget):
 
     submitRequested = Signal(object)
     validityChanged = Signal(bool)
+    showPayoutRequested = Signal(int, str)  # local id, reference: "Show payout #N" under a used reference
 
     def __init__(
         self,
@@ -137,6 +139,8 @@ class PayoutForm(QWidget):
         ref_row = QHBoxLayout()
         ref_row.addWidget(self.external_id_edit, 1)
         ref_row.addWidget(self.new_reference_button)
+        self.reference_link = reference_link(self, self.showPayoutRequested)
+        ref_row.addWidget(self.reference_link)
         form.addRow(
             buddy_label(self, "Your &reference", self.external_id_edit),
             field_stack(self, ref_row, ["externalId"], self.errors),
@@ -271,6 +275,11 @@ class PayoutForm(QWidget):
 
     def new_external_id(self) -> None:
         self.external_id_edit.setText(str(uuid.uuid4()))
+
+    def show_reference_in_use(self, reference: str, owner: int) -> None:
+        """Refuse a reference this connection already used, with a link to that payout."""
+        self.errors["externalId"].set_message(self.reference_link.show_owner(owner, reference))
+        self.external_id_edit.setFocus()
 
     def focus_amount(self) -> None:
         self.amount_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

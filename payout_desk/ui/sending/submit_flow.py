@@ -10,6 +10,7 @@ the same key) the form clears for the next payout with a new reference.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -56,10 +57,32 @@ class SubmitFlow(QObject):
         window.form.submitRequested.connect(self.open_confirm)
 
     # -- confirm -----------------------------------------------------------------------------
-    def open_confirm(self, request: PayoutRequest) -> ConfirmDialog | None:
+    def open_confirm(self, request: PayoutRequest) -> asyncio.Future[Any] | None:
+        """Check the reference, then open the confirmation (``confirmOpened``). An emptied
+        reference gets a generated one, put in the form and shown in the confirmation; a reference
+        this connection already used is refused at the form with a link to that payout."""
+        context = self.window.context
+        if context.connection is None or context.desk is None or self.confirm_dialog is not None:
+            return None
+        if request.external_id is None:
+            from payout_desk.services.desk import new_reference
+
+            request = dataclasses.replace(request, external_id=new_reference())
+            self.window.form.external_id_edit.setText(request.external_id or "")
+        return self._spawn(self._check_then_confirm(request))
+
+    async def _check_then_confirm(self, request: PayoutRequest) -> ConfirmDialog | None:
+        owner = await self.window.context.desk.reference_owner(request.external_id or "")
+        if owner is not None:
+            self.window.form.show_reference_in_use(request.external_id or "", owner)
+            self.submitFailed.emit("reference in use")
+            return None
+        return self._confirm(request)
+
+    def _confirm(self, request: PayoutRequest) -> ConfirmDialog | None:
         context = self.window.context
         connection = context.connection
-        if connection is None or context.desk is None or self.confirm_dialog is not None:
+        if connection is None or self.confirm_dialog is not None:
             return None
         threshold = getattr(context.settings, "confirm_retype_threshold", None)
         from payout_desk.ui.sending.confirm_dialog import ConfirmDialog  # loaded at the first submit, not at start-up
@@ -84,6 +107,7 @@ class SubmitFlow(QObject):
         if dialog is None:
             return
         dialog.deleteLater()
+        self.window.activateWindow()  # the dialog opens after an await: give the window its focus back
         if result == QDialog.DialogCode.Accepted:
             self._spawn(self.submit(dialog.request))
         else:
@@ -91,11 +115,17 @@ class SubmitFlow(QObject):
 
     # -- submit ------------------------------------------------------------------------------
     async def submit(self, request: PayoutRequest) -> Any:
+        from payout_desk.services.desk import ReferenceInUseError  # services load after the first paint
+
         window, desk = self.window, self.window.context.desk
         window.form.set_busy(True)
         window.show_error("")
         try:
             record = await desk.submit(request)
+        except ReferenceInUseError as exc:  # used meanwhile: refused, nothing was recorded or sent
+            window.form.show_reference_in_use(exc.external_id, exc.owner)
+            self.submitFailed.emit(exc.user_message)
+            return None
         except Exception:
             log.exception("the payout could not be recorded; nothing was sent")
             message = "The payout could not be recorded in the journal, so nothing was sent. Please try again."

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -98,7 +99,9 @@ class SettingsDialog(QDialog):
         self.tokens = tokens
         self.settings_path = settings_path
         self._connection_test = connection_test
-        self._drafts = [ProfileDraft(p.name, p.kind, p.base_url) for p in settings.profiles]
+        self._drafts = [
+            ProfileDraft(p.name, p.kind, p.base_url, retention_hours=p.retention_hours) for p in settings.profiles
+        ]
         self._removed: list[str] = []
         self._stored: dict[str, bool] = {}
         self._current = -1
@@ -161,6 +164,17 @@ class SettingsDialog(QDialog):
         token_label.setBuddy(self.token_edit)
         form.addRow(token_label, token_row)
         form.addRow("", self.keychain_notice)
+        self.retention_spin = self._named(QDoubleSpinBox(profiles), "retentionHoursSpin",
+                                          "How long the provider keeps sending keys, in hours")  # fmt: skip
+        self.retention_spin.setRange(0.1, 24 * 365)
+        self.retention_spin.setDecimals(1)
+        self.retention_spin.setSuffix(" h")
+        self.retention_spin.setToolTip(
+            "The provider keeps each payout's sending key at least this long (its documentation says 24 hours). "
+            "After 90 % of it, a payout is resent without the key, by its reference. A sandbox says it itself."
+        )
+        self.retention_spin.valueChanged.connect(self._retention_edited)
+        form.addRow("Key &retention:", self.retention_spin)
         form.addRow("", self.test_button)
         form.addRow("", self.result_label)
         row.addLayout(form, 3)
@@ -222,6 +236,10 @@ class SettingsDialog(QDialog):
         self.token_edit.setText(d.token)
         for edit in (self.url_edit, self.token_edit, self.test_button):
             edit.setEnabled(d.kind != "embedded")  # the built-in sandbox has neither: both are made at start
+        self.retention_spin.blockSignals(True)
+        self.retention_spin.setValue(d.retention_hours)
+        self.retention_spin.blockSignals(False)
+        self.retention_spin.setEnabled(d.kind == "live")  # a sandbox's own value is read from it
         self.remove_button.setEnabled(d.kind == "live")
         self.result_label.clear()
         self._update_token_hint()
@@ -238,6 +256,10 @@ class SettingsDialog(QDialog):
         d.token = self.token_edit.text().strip()
         self.result_label.clear()
         self._validate()
+
+    def _retention_edited(self, hours: float) -> None:
+        if 0 <= self._current < len(self._drafts):
+            self._drafts[self._current].retention_hours = float(hours)
 
     @Slot()
     def add_live_profile(self) -> None:
@@ -341,7 +363,7 @@ class SettingsDialog(QDialog):
             return False
         threshold = self._threshold()
         assert threshold is not None
-        profiles = [Profile(d.name, d.kind, d.base_url) for d in self._drafts]
+        profiles = [Profile(d.name, d.kind, d.base_url, d.retention_hours) for d in self._drafts]
         new_tokens = {d.name: d.token for d in self._drafts if d.token}
         removed = [n for n in self._removed if n not in new_tokens]
         self.save_button.setEnabled(False)

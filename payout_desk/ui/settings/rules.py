@@ -63,6 +63,7 @@ class ProfileDraft:
     base_url: str
     token: str = ""  # typed in this dialog; "" = keep the stored one
     is_new: bool = False
+    retention_hours: float = 24.0  # how long the provider keeps keys (a sandbox says it itself)
 
 
 def draft_error(d: ProfileDraft, drafts: Sequence[ProfileDraft]) -> str:

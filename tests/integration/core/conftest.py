@@ -147,6 +147,7 @@ class Rig:
         *,
         poll: PollPolicy = FAST_POLL,
         identity: ConnectionIdentity | None = None,
+        **options: Any,
     ) -> tuple[PayoutDesk, Changes]:
         """A desk on this journal; by default bound to ``connection`` (``identity`` for another)."""
         environment = identity.environment if identity is not None else "sandbox"
@@ -159,6 +160,7 @@ class Rig:
             actor="tester",
             poll=poll,
             identity=identity,
+            **options,
         )
         changes = Changes()
         desk.subscribe(changes)

@@ -98,7 +98,7 @@ async def test_bank_return_seen_by_refresh(rig: Rig) -> None:
     assert done.status == SUCCEEDED
 
     returned = {"id": record.payment_id, "status": "failed", "failureReason": "bank_return", "amount": "10.00"}
-    returned["currency"] = "EUR"  # the SPEC echoes amount and currency; an answer without them is refused
+    returned |= {"currency": "EUR", "externalId": record.external_id}  # the SPEC echoes them; else refused
     mock = httpx.MockTransport(lambda request: httpx.Response(200, content=json.dumps(returned).encode()))
     later, later_changes = rig.desk(rig.client(transport=mock))
     again = await later.refresh(record.local_id)

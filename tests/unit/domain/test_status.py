@@ -17,6 +17,7 @@ def test_constants_match_the_architecture_table() -> None:
         "failed",
         "created",
         "mismatch",
+        "needs_reconciliation",
     } == st.KNOWN_STATUSES
     assert {"rejected", "succeeded", "failed"} == st.FINAL_STATUSES
     assert st.FINAL_STATUSES <= st.KNOWN_STATUSES

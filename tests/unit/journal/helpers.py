@@ -43,6 +43,8 @@ CONNECTION = "sandbox|embedded|merchant:test|Sandbox"
 
 def confirm(journal: Journal, key: str, req: PayoutRequest | None = None, **kw: str) -> PayoutRecord:
     """record_confirmed with test defaults."""
+    if req is None and "external_id" not in kw:
+        kw["external_id"] = f"ORD-1-{key}"  # a reference is unique per connection
     return journal.record_confirmed(
         req or request(**kw),
         idempotency_key=key,

@@ -89,7 +89,8 @@ async def test_an_empty_result_writes_nothing(journal: Journal) -> None:
 async def test_the_export_is_one_snapshot(tmp_path: Path) -> None:
     """Writes made while the export runs (new payouts, changed ones) are not in it, in any batch."""
     with Journal.open(tmp_path / "j.sqlite3") as journal:
-        ids = [confirm(journal, f"k{i}", request(description=f"payout {i}")).local_id for i in range(40)]
+        ids = [confirm(journal, f"k{i}", request(description=f"payout {i}", external_id=f"R{i}")).local_id
+               for i in range(40)]  # fmt: skip
         query = HistoryQuery(sort=SortKey.CREATED_AT, descending=False)
         before = reference_body(journal, query).encode("utf-8")
         sink = Sink(hold_at=1)

@@ -14,6 +14,7 @@ import pytest
 from payout_desk.journal import (
     AttemptInfo,
     DuplicateIdempotencyKeyError,
+    DuplicateReferenceError,
     HistoryQuery,
     Journal,
     JournalError,
@@ -209,7 +210,7 @@ def test_unsent_and_to_poll_selection(journal: Journal) -> None:
 def test_idempotency_keys_are_unique(journal: Journal) -> None:
     confirm(journal, "same")
     with pytest.raises(DuplicateIdempotencyKeyError):
-        confirm(journal, "same", description="another")
+        confirm(journal, "same", description="another", external_id="ORD-other")
     assert journal.count(HistoryQuery()) == 1
     assert journal.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
     assert not journal.conn.in_transaction
@@ -254,14 +255,14 @@ def test_the_journaled_request_is_immutable(journal: Journal) -> None:
         with pytest.raises(sqlite3.IntegrityError, match="immutable"):
             journal.conn.execute(f"UPDATE payouts SET {column} = ? WHERE local_id = ?", (value, lid))
     journal.conn.execute("UPDATE payouts SET description = description WHERE local_id = ?", (lid,))  # no change: fine
-    assert journal.get(lid).request_body == request().body_json()
+    assert journal.get(lid).request_body == request(external_id="ORD-1-k").body_json()
 
 
 def test_amounts_of_every_scale_sort_exactly(journal: Journal) -> None:
     for i, (amount, code) in enumerate(
         [("5", "JPY"), ("1.500", "BHD"), ("10.00", "EUR"), ("0.0001", "CLF"), ("1000000000.00", "USD"), ("0.01", "EUR")]
     ):
-        confirm(journal, f"k{i}", request(amount, code))
+        confirm(journal, f"k{i}", request(amount, code, external_id=f"R{i}"))
     from payout_desk.journal import SortKey
 
     rows = journal.page(HistoryQuery(sort=SortKey.AMOUNT, descending=False), 0, 10)
@@ -279,3 +280,18 @@ def test_survives_reopen_and_close_is_idempotent(tmp_path: Path) -> None:
     with Journal.open(path) as again:
         assert again.get(rec.local_id) == rec
         assert [r.local_id for r in again.unsent(CONNECTION)] == [rec.local_id]
+
+
+def test_a_reference_is_unique_per_connection(journal: Journal) -> None:
+    first = confirm(journal, "k1", external_id="INV-7")
+    with pytest.raises(DuplicateReferenceError) as caught:
+        confirm(journal, "k2", external_id="INV-7")
+    assert caught.value.owner == first.local_id
+    assert journal.reference_owner(CONNECTION, "INV-7") == first.local_id
+    assert journal.reference_owner(CONNECTION, "INV-8") is None
+    other = journal.record_confirmed(
+        request(external_id="INV-7"), idempotency_key="k3", environment="live", profile="Live", actor=ACTOR,
+        connection_id="live|https://api.example.com|token:abc|Live",
+    )  # fmt: skip
+    assert other.external_id == "INV-7"  # another connection (another merchant account) may use it
+    assert journal.count(HistoryQuery()) == 2

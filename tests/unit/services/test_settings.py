@@ -161,3 +161,15 @@ def test_version_1_default_profile_goes_back_to_the_built_in_sandbox(tmp_path: P
     loaded.active_profile = "Sandbox"
     save_settings(loaded, path)
     assert load_settings(path).active_profile == "Sandbox"
+
+
+def test_a_profile_keeps_its_key_retention(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings = AppSettings()
+    settings.profiles.append(Profile("Acme Live", "live", "https://api.provider.example", 48))
+    save_settings(settings, path)
+    loaded = load_settings(path)
+    assert loaded.profile("Acme Live").retention_hours == 48.0
+    assert loaded.profile("Sandbox").retention_hours == 24.0  # the SPEC's "at least 24 hours"
+    with pytest.raises(ValueError, match="retention"):
+        Profile("Bad", "live", "https://api.provider.example", 0)
