@@ -115,7 +115,6 @@ def _missing_token(profile: str, tokens: Any) -> Exception:
 async def _probe(profile: str, base_url: str, token: str) -> None:
     """Is the provider there? (One quick check; creates nothing.)"""
     from payout_desk.provider.models import ConnectionStatus
-    from payout_desk.provider.urls import url_host
     from payout_desk.services.availability import NotConnected
     from payout_desk.services.connection import run_connection_test
     from payout_desk.services.settings import Profile
@@ -124,7 +123,7 @@ async def _probe(profile: str, base_url: str, token: str) -> None:
     if check.status in (ConnectionStatus.UNREACHABLE, ConnectionStatus.TLS_ERROR):
         raise NotConnected(
             "unreachable",
-            f"The provider at {url_host(base_url)} cannot be reached. Check the network; Payout Desk tries "
+            f"The provider at {base_url} cannot be reached. Check the network; Payout Desk tries "
             "again by itself, or choose Try again.",
             profile=profile,
         )
@@ -156,7 +155,6 @@ async def start_embedded(ctx: AppContext, profile: str) -> Resolved:
 async def _mint_or_unreachable(ctx: AppContext, base_url: str, *, key: str, profile: str) -> tuple[str, str | None]:
     import httpx
 
-    from payout_desk.provider.urls import url_host
     from payout_desk.services.availability import NotConnected
 
     try:
@@ -165,7 +163,7 @@ async def _mint_or_unreachable(ctx: AppContext, base_url: str, *, key: str, prof
         log.warning("sandbox at %s unreachable: %s", base_url, type(exc).__name__)
         raise NotConnected(
             "unreachable",
-            f"The sandbox at {url_host(base_url)} cannot be reached. Start it, or check the address; "
+            f"The sandbox at {base_url} cannot be reached. Start it, or check the address; "
             "Payout Desk tries again by itself, or choose Try again.",
             profile=profile,
         ) from exc
