@@ -159,6 +159,7 @@ class HistoryPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # arrows move between cells; Tab moves on (no keyboard trap)
         self.table.verticalHeader().setVisible(False)
         # Fixed row heights: the view never measures a million rows.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
