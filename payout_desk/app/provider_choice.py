@@ -94,7 +94,7 @@ def _missing_token(profile: str, tokens: Any) -> Exception:
     if getattr(tokens, "read_failed", False):
         return NotConnected(
             "keychain_locked",
-            f"The system keychain is locked, so the token of “{profile}” cannot be read. "
+            f"The system keychain is locked (or could not be read), so the token of “{profile}” cannot be read. "
             "Unlock the keychain, then choose Try again.",
             profile=profile,
         )
