@@ -177,12 +177,11 @@ class AppContext:
 
     async def disconnect(self) -> None:
         """Stop the desk and close its client; the journal (and the history) stay open. A later
-        :meth:`connect` uses the settings' active profile (the command line's choice is left)."""
+        :meth:`connect` makes the same choice again (Try again), unless :meth:`follow_settings` was called."""
         desk, client = self.desk, self._client
         self.desk = self._client = self.connection = None
         if self.records is not None:
             self.records.attach(None)
-        self.follow_options = False
         if desk is not None:
             await desk.stop()
         if client is not None:
@@ -191,7 +190,13 @@ class AppContext:
             sandbox, self.sandbox = self.sandbox, None
             await self.off_thread(sandbox.stop)
 
+    def follow_settings(self) -> None:
+        """A profile was chosen in Settings: from now on it decides, not ``--sandbox``/``--sandbox-url``."""
+        self.follow_options = False
+
     def _active_is_embedded(self) -> bool:
+        if self.follow_options and (self.options.sandbox or self.options.sandbox_url):
+            return bool(self.options.sandbox)
         try:
             return bool(self.settings.profile().kind == "embedded")
         except (KeyError, AttributeError):

@@ -108,8 +108,10 @@ def test_provider_unreachable_then_back_without_a_restart(
         assert window.findChild(QLabel, "environmentBanner").text() == "NOT CONNECTED — Sandbox"
         assert_records_usable(qtbot, run_async, window, tmp_path)
         sandbox_factory(port=port)  # the provider is back
-        with qtbot.waitSignal(window.connected, timeout=20000):
+        with qtbot.waitSignal(window.connected, timeout=20000) as blocker:
             qtbot.mouseClick(window.findChild(QPushButton, "connectionBannerAction"), Qt.MouseButton.LeftButton)
+        assert blocker.args[0].base_url == f"http://127.0.0.1:{port}"  # the same choice, tried again
+        assert window.context.sandbox is None  # not the built-in one
         assert not window.connection_banner.isVisible()
         assert window.context.desk is not None
         qtbot.keyClicks(window.form.amount_edit, "5")

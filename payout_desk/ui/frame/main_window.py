@@ -77,6 +77,8 @@ class WindowContext(FlowContext, Protocol):
 
     async def disconnect(self) -> None: ...
 
+    def follow_settings(self) -> None: ...  # Settings chose a profile: it wins over the command line
+
     def expected_profile(self) -> str: ...
 
     async def close(self) -> None: ...
@@ -162,7 +164,7 @@ class MainWindow(FlowWindow):
         self.notifier = Notifier(self)
         self.bridge.payoutFinal.connect(self.notifier.payout_final)
         self.flow = SubmitFlow(self)
-        self.flow.connectionSettingsChanged.connect(self.reconnect)
+        self.flow.connectionSettingsChanged.connect(self._settings_changed_connection)
         self.garbage = GuiThreadGarbageCollector()
         self.connector = Connector(self)
         self.connector.historyOpened.connect(self.install_history)
@@ -258,6 +260,10 @@ class MainWindow(FlowWindow):
     def reconnect(self) -> asyncio.Future[None]:
         """Connect again with the active profile (Settings saved, Try again): no restart."""
         return self.connector.reconnect()
+
+    def _settings_changed_connection(self) -> None:
+        self.context.follow_settings()
+        self.reconnect()
 
     def on_reconnecting(self) -> None:
         self.flow.close_confirm()  # a confirmation shows the old connection: never confirm against it
