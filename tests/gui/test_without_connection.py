@@ -13,6 +13,7 @@ from typing import Any
 import keyring
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from payout_desk.app import launch
@@ -79,6 +80,12 @@ def assert_records_usable(qtbot: Any, run_async: Any, window: Any, tmp_path: Pat
     assert panel.details.record().description == "Refund order 1077"
     timeline = panel.details.timeline
     qtbot.waitUntil(lambda: timeline.count() >= 2, timeout=5000)  # confirmed, created: from the journal
+    # the checkin link is the journal's: it can be shared; opening the page needs the provider, said in words
+    window.menus.actions["copyCheckinLinkAction"].trigger()
+    assert QGuiApplication.clipboard().text() == "http://127.0.0.1:9/c/2"
+    window.menus.actions["reopenCheckinAction"].trigger()
+    error = window.findChild(QLabel, "errorBannerText")
+    qtbot.waitUntil(lambda: error.text().startswith("Not connected: the checkin page opens once"), timeout=5000)
     # a refresh needs the provider: said in words, the journal's record stays
     run_async(panel.refresh_current())
     assert "Not connected to the provider" in panel.message.text()

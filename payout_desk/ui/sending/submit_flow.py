@@ -183,7 +183,8 @@ class SubmitFlow(QObject):
 
     async def _reopen(self, local_id: int) -> None:
         desk = self.window.context.desk
-        if desk is None:
+        if desk is None:  # the history opens without a connection; the provider's page needs one
+            self.window.show_error("Not connected: the checkin page opens once Payout Desk is connected.")
             return
         record = await desk.get(local_id)
         if record.checkin_url and record.status == "pending":
