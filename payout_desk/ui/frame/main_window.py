@@ -154,7 +154,7 @@ class MainWindow(FlowWindow):
         splitter.addWidget(self.history_stack)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([540, 900])
+        splitter.setSizes([460, 980])  # the form needs ~420; the history's filter row ~780
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
 

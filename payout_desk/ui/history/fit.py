@@ -25,7 +25,12 @@ def narrow_filters(row: QWidget, status: QComboBox, search: QLineEdit, parent: Q
     area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     area.setWidget(row)
-    bar = area.horizontalScrollBar().sizeHint().height()
-    area.setFixedHeight(row.sizeHint().height() + bar)
+    scroll_bar = area.horizontalScrollBar()
+
+    def fit_height(_low: int = 0, high: int = 0) -> None:  # room for the scroll bar only while it shows
+        area.setFixedHeight(row.sizeHint().height() + (scroll_bar.sizeHint().height() if high > 0 else 0))
+
+    scroll_bar.rangeChanged.connect(fit_height)
+    fit_height()
     area.setMinimumWidth(0)
     return area
