@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from payout_desk.provider.models import token_kind
+from payout_desk.services.availability import NotConnected
 
 if TYPE_CHECKING:
     from payout_desk.app.context import AppContext
@@ -53,8 +54,6 @@ Resolved = tuple[str, str, Connection, str | None]  # base URL, token, Connectio
 async def resolve_provider(ctx: AppContext) -> Resolved:
     """(base URL, token, connection, account): the account is ``merchant:<id>`` for a sandbox
     whose merchant is known, None when the token's fingerprint must stand for it."""
-    from payout_desk.services.availability import NotConnected
-
     opts = ctx.options
     if ctx.follow_options and opts.sandbox_url:
         url = opts.sandbox_url.rstrip("/")
@@ -77,7 +76,7 @@ async def resolve_provider(ctx: AppContext) -> Resolved:
     tokens = await ctx.token_store()
     stored = await ctx.off_thread(tokens.get, profile.name)
     if not stored and profile.kind == "live":
-        raise _missing_token(profile.name, tokens)
+        raise missing_token_problem(profile.name, tokens)
     if stored:
         environment = "live" if profile.kind == "live" else "sandbox"
         await _probe(profile.name, profile.base_url, stored)
@@ -88,9 +87,7 @@ async def resolve_provider(ctx: AppContext) -> Resolved:
     return profile.base_url, token, connection, merchant
 
 
-def _missing_token(profile: str, tokens: Any) -> Exception:
-    from payout_desk.services.availability import NotConnected
-
+def missing_token_problem(profile: str, tokens: Any) -> NotConnected:
     if getattr(tokens, "read_failed", False):
         return NotConnected(
             "keychain_locked",
@@ -115,7 +112,6 @@ def _missing_token(profile: str, tokens: Any) -> Exception:
 async def _probe(profile: str, base_url: str, token: str) -> None:
     """Is the provider there? (One quick check; creates nothing.)"""
     from payout_desk.provider.models import ConnectionStatus
-    from payout_desk.services.availability import NotConnected
     from payout_desk.services.connection import run_connection_test
     from payout_desk.services.settings import Profile
 
@@ -154,8 +150,6 @@ async def start_embedded(ctx: AppContext, profile: str) -> Resolved:
 
 async def _mint_or_unreachable(ctx: AppContext, base_url: str, *, key: str, profile: str) -> tuple[str, str | None]:
     import httpx
-
-    from payout_desk.services.availability import NotConnected
 
     try:
         return await mint(ctx, base_url, key=key)
