@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
@@ -19,6 +18,7 @@ from payout_desk.app import launch
 from payout_desk.domain.payout import PayoutDraft, validate_draft
 from payout_desk.services.settings import BUILTIN_PROFILE, AppSettings, Profile, save_settings
 from payout_desk.ui.history.columns import COL_DESCRIPTION, COL_STATUS
+from tests.fixtures.keyring_memory import installed
 
 TOKEN = "tk_live_" + "m" * 24  # a made-up token, typed in the dialog
 
@@ -89,10 +89,8 @@ def test_profile_switch_reconnects_and_payouts_keep_their_connection(
 
 @pytest.fixture
 def no_keychain() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
+    with installed(fail.Keyring()):
+        yield
 
 
 def test_keychain_less_live_profile_asks_once_per_start_and_never_loops(
@@ -115,6 +113,7 @@ def test_keychain_less_live_profile_asks_once_per_start_and_never_loops(
         with qtbot.waitSignal(window.connector.notConnected, timeout=30000) as after:
             dialog.accept()
         assert after.args[0].reason == "unreachable"  # the token is in use now; the address is what is missing
+        assert "kept in memory until you close Payout Desk" in window.statusBar().currentMessage()
         tokens = run_async(window.context.token_store())
         assert not tokens.is_persistent
         assert tokens.get("Acme Live") == TOKEN  # kept in memory for this run

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -21,7 +20,7 @@ from payout_desk.domain.payout import PayoutDraft, validate_draft
 from payout_desk.journal import Journal
 from payout_desk.services.settings import AppSettings, Profile, save_settings
 from payout_desk.ui.history.columns import COL_DESCRIPTION
-from tests.fixtures.keyring_memory import LockedKeyring
+from tests.fixtures.keyring_memory import LockedKeyring, installed
 
 LIVE = Profile("Acme Live", "live", "https://api.example.com")
 OLD = "sandbox|http://127.0.0.1:9|merchant:mer_old|Old sandbox"
@@ -149,11 +148,9 @@ def test_live_profile_without_a_token_keeps_the_history(
 
 @pytest.fixture
 def locked_keyring() -> Iterator[LockedKeyring]:
-    previous = keyring.get_keyring()
-    backend = LockedKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with installed(LockedKeyring()) as backend:
+        assert isinstance(backend, LockedKeyring)
+        yield backend
 
 
 def test_locked_keychain_says_so_and_try_again_reads_it(

@@ -183,6 +183,9 @@ class Connector(QObject):
     async def _keep_token(self, profile: str, token: str) -> None:
         tokens = await self.window.context.token_store()
         await self.window.context.off_thread(tokens.set, profile, token)
+        self.window.statusBar().showMessage(
+            f"The token of “{profile}” is kept in memory until you close Payout Desk (no system keychain).", 15000
+        )
         await self.reconnect()
 
     def stop(self) -> None:
