@@ -102,6 +102,7 @@ def test_menu_bar_has_the_commands_with_their_shortcuts(qtbot: Any, data_dir: Pa
         box.reject()
         about = window.menus.show_about()
         assert "Payout Desk" in about.text()
+        assert str(data_dir / "settings.json") in about.text()  # where things are, for support
         about.reject()
         assert log_folder(data_dir / "logs").is_absolute()
         window.menus.actions["settingsAction"].trigger()

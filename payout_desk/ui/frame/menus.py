@@ -11,6 +11,7 @@ once the history is open.
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,8 @@ class WindowMenus:
             f"<b>{APP_NAME} {__version__}</b><p>Send one-off payouts through your payment provider's Payouts "
             "API, follow each one until it succeeds or fails, and keep every payout in a journal on this "
             "computer.</p>"
+            f"<p>Settings: {html.escape(str(self.window.context.paths.settings))}<br>"
+            f"Logs: {html.escape(str(self._log_folder()))}</p>"
         )
         return self._show("aboutDialog", f"About {APP_NAME}", text)
 
@@ -131,8 +134,12 @@ class WindowMenus:
         box.open()
         return box
 
+    def _log_folder(self) -> Path:
+        paths = self.window.context.paths
+        return log_folder(getattr(paths, "log_dir", paths.settings.parent / "logs"))
+
     def open_log_folder(self) -> Path:
-        folder = log_folder(self.window.context.paths.log_dir)
+        folder = self._log_folder()
         folder.mkdir(parents=True, exist_ok=True)
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             self.window.statusBar().showMessage(f"The log folder is {folder}", 10000)

@@ -5,14 +5,13 @@ Construct::
     panel = HistoryPanel(desk, parent=None, *, page_size=200, max_pages=12)
     panel.reload()                      # first load (returns an asyncio Future); call once the loop runs
 
-``desk`` is the facade ``PayoutDesk`` (anything with ``history_count``, ``history_page``, ``events``,
-``refresh``, ``export_csv`` coroutines: :class:`HistoryDesk`).
+``desk``: anything with the :class:`HistoryDesk` coroutines — the window gives ``services.records.Records``
+(the journal alone; ``refresh`` through the connected desk), ``PayoutDesk`` works too.
 
-Signals: ``reopenRequested(int local_id)`` (the "Reopen checkin…" button, enabled only for a pending
-payout with a checkin URL), ``exportFinished(int rows, str path)``, ``refreshFinished(object record)``.
-Slots: ``apply_change(change)`` (connect ``DeskBridge.payoutChanged``), ``reload()``.
-Methods: ``export_to(path) -> Future[int]`` (what the Export button runs after its QFileDialog; tests
-call it directly), ``current_record()``, ``select_row(row)``, ``copy_selection()``.
+Signals: ``reopenRequested(int local_id)`` (a pending payout with a checkin URL), ``exportFinished(int rows,
+str path)``, ``refreshFinished(object record)``. Slots: ``apply_change(change)``, ``reload()``. Methods:
+``export_to(path) -> Future[int]`` (the Export button after its file dialog), ``current_record()``,
+``select_row(row)``, ``copy_selection()``.
 
 Object names: ``historyPanel``, ``historyFilters`` (the HistoryFilterBar of history_filters:
 ``statusFilter`` — All, Pending, Succeeded, Failed, Rejected, Outcome unknown, Sending —,
