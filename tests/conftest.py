@@ -65,11 +65,16 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def qt_session_loop(qapp: Any) -> qasync.QEventLoop:
+def qt_session_loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
     """One qasync loop over the session's QApplication, driven by Qt's own event processing."""
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.events._set_running_loop(None)  # marked running only while a Qt test runs (see qt_loop)
-    return loop
+    yield loop
+    # A name lookup (asyncio's getaddrinfo) starts qasync's default executor, QThreads that run until shut
+    # down; PySide deletes its Python-owned QObjects at exit, and a running QThread deleted aborts the run.
+    executor = getattr(loop, "_QEventLoop__default_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -71,6 +71,18 @@ def launch(argv: Sequence[str]) -> QMainWindow:
     return window
 
 
+def _announce(connection: object) -> None:
+    """Say on the terminal which profile this run uses (``make run`` starts the saved one)."""
+    profile = getattr(connection, "profile", "?")
+    where = "built-in sandbox" if getattr(connection, "embedded", False) else getattr(connection, "base_url", "")
+    environment = str(getattr(connection, "environment", "")).upper()
+    print(f"payout-desk: connected with the profile “{profile}” ({environment}, {where})", file=sys.stderr, flush=True)
+
+
+def _announce_problem(message: str) -> None:
+    print(f"payout-desk: not connected — {message} (the history is available)", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `payout-desk`: parse arguments, start Qt and run the event loop exactly once."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -96,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         finished = asyncio.Event()
         window = launch(argv)
         window.shutdownFinished.connect(finished.set)  # type: ignore[attr-defined]
+        window.connected.connect(_announce)  # type: ignore[attr-defined]
+        window.connectFailed.connect(_announce_problem)  # type: ignore[attr-defined]
         await finished.wait()
 
     with loop:

@@ -9,7 +9,6 @@ via a small thread pool; HTTP runs on the qasync loop; the journal on its own wo
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,13 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from payout_desk.app.provider_choice import Connection
+from payout_desk.provider.models import token_kind
+
+__all__ = ["AppContext", "AppPaths", "Connection", "LaunchOptions", "token_kind"]
+
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 APP_DIR_NAME = "payout-desk"
-#: Which sandbox merchant this data dir's payouts belong to (per sandbox; no secrets).
-SANDBOX_MERCHANTS_FILE = "sandbox-merchants.json"
 #: Blocking start-up calls (sandbox thread start, keychain, settings file) run here, off the GUI thread.
 _BLOCKING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="payout-desk-startup")
 #: Slow background jobs (the daily backup) run here, apart from start-up's own calls.
@@ -75,39 +77,6 @@ class AppPaths:
 
 
 @dataclass
-class Connection:
-    """Which provider the desk talks to, as the banner shows it."""
-
-    environment: str  # "sandbox" or "live"
-    profile: str
-    base_url: str
-    token_kind: str | None = None  # "test", "live" or None (unknown shape)
-    embedded: bool = False
-    #: ``domain.identity.ConnectionIdentity.key``: what the payouts confirmed here are bound to.
-    identity: str = ""
-    #: The provider's key retention in seconds (None: unknown, resends go without the key).
-    retention: float | None = None
-
-    @property
-    def token_mismatch(self) -> bool:
-        """The token's kind contradicts the profile (a tk_live_ token on a sandbox, or the reverse)."""
-        expected = "live" if self.environment == "live" else "test"
-        return self.token_kind is not None and self.token_kind != expected
-
-
-def token_kind(token: str) -> str | None:
-    if token.startswith("tk_test_"):
-        return "test"
-    if token.startswith("tk_live_"):
-        return "live"
-    return None
-
-
-class NotConfiguredError(Exception):
-    """The active profile cannot connect yet (e.g. a Live profile without a token)."""
-
-
-@dataclass
 class AppContext:
     """Owns the sandbox (when embedded), the client, the journal and the desk."""
 
@@ -117,6 +86,10 @@ class AppContext:
     connection: Connection | None = None
     desk: Any = None  # services.desk.PayoutDesk
     sandbox: Any = None  # sandbox.embedded.EmbeddedSandbox
+    records: Any = None  # services.records.Records once the journal is open
+    tokens: Any = None  # services.secrets.TokenStore, one per run
+    #: The command line's --sandbox/--sandbox-url apply until a profile is chosen in Settings.
+    follow_options: bool = True
     _journal: Any = None
     _client: Any = None
     _closed: bool = field(default=False, repr=False)
@@ -140,9 +113,12 @@ class AppContext:
         if self.settings is not None:
             await _off_thread(save_settings, self.settings, self.paths.settings)
 
-    # -- connecting --------------------------------------------------------------------------
-    async def connect(self, listener: Any = None) -> Connection:
-        """Resolve the provider, open the journal, build the desk, subscribe ``listener``, recover."""
+    # -- the journal (history needs nothing else) ------------------------------------------
+    async def open_journal(self) -> Any:
+        """Open the journal (its lock refuses a second instance: ``JournalInUseError``) and return
+        the :class:`~payout_desk.services.records.Records` the history reads, with no provider."""
+        if self.records is not None:
+            return self.records
         await self.preload()
         if self.settings is None:
             await self.load_settings()
@@ -150,8 +126,7 @@ class AppContext:
         from payout_desk.journal.backup import daily_backup_if_due
         from payout_desk.journal.identity import checked_journal_path, remember_journal
         from payout_desk.journal.private import private_folder
-        from payout_desk.provider.client import PayoutsClient
-        from payout_desk.services.desk import PayoutDesk
+        from payout_desk.services.records import Records
 
         # The journal first: its lock refuses a second window on the same data folder before anything
         # else (the embedded sandbox and its state file included) is started.
@@ -163,7 +138,29 @@ class AppContext:
             self._journal = await AsyncJournal.open(path)
             await _off_thread(remember_journal, self._journal.path, self.journal_registry)
             self._background(daily_backup_if_due, self._journal.path)
-        base_url, token, connection, account = await self._resolve_provider()
+        self.records = Records(self._journal)
+        return self.records
+
+    async def token_store(self) -> Any:
+        """The one :class:`~payout_desk.services.secrets.TokenStore` of this run: a token kept in
+        memory (no usable keychain) is found again by every reconnect and by Settings."""
+        if self.tokens is None:
+            from payout_desk.services.secrets import TokenStore
+
+            self.tokens = await self.off_thread(TokenStore)
+        return self.tokens
+
+    # -- connecting --------------------------------------------------------------------------
+    async def connect(self, listener: Any = None) -> Connection:
+        """Open the journal (if not yet), resolve the provider, build the desk, subscribe ``listener``,
+        recover. Raises ``services.connection.NotConnected`` saying what is missing."""
+        await self.open_journal()
+        from payout_desk.app.provider_choice import resolve_provider
+        from payout_desk.provider.client import PayoutsClient
+        from payout_desk.services.desk import PayoutDesk
+
+        base_url, token, connection, account = await resolve_provider(self)
+        assert isinstance(connection, Connection)
         self._client = PayoutsClient(base_url, token, timeouts=self.settings.timeouts())
         identity = await self._identity(connection, account, token)
         connection.identity = identity.key
@@ -182,6 +179,7 @@ class AppContext:
             listener(self.desk)
         await self.desk.start()
         self.connection = connection
+        self.records.attach(self.desk)
         log.info(
             "connected to %s (%s, profile %s, token kind %s)",
             connection.base_url,
@@ -190,6 +188,42 @@ class AppContext:
             connection.token_kind,
         )
         return connection
+
+    async def disconnect(self) -> None:
+        """Stop the desk and close its client; the journal (and the history) stay open. A later
+        :meth:`connect` makes the same choice again (Try again), unless :meth:`follow_settings` was called."""
+        desk, client = self.desk, self._client
+        self.desk = self._client = self.connection = None
+        if self.records is not None:
+            self.records.attach(None)
+        if desk is not None:
+            await desk.stop()
+        if client is not None:
+            await client.aclose()
+        if self.sandbox is not None and not self._active_is_embedded():
+            sandbox, self.sandbox = self.sandbox, None
+            await self.off_thread(sandbox.stop)
+
+    def follow_settings(self) -> None:
+        """A profile was chosen in Settings: from now on it decides, not ``--sandbox``/``--sandbox-url``."""
+        self.follow_options = False
+
+    def _active_is_embedded(self) -> bool:
+        if self.follow_options and (self.options.sandbox or self.options.sandbox_url):
+            return bool(self.options.sandbox)
+        try:
+            return bool(self.settings.profile().kind == "embedded")
+        except (KeyError, AttributeError):
+            return True
+
+    def expected_profile(self) -> str:
+        """The profile a connect will use, for the banner before it is connected."""
+        if self.follow_options and (self.options.sandbox or self.options.sandbox_url):
+            return "Sandbox"
+        try:
+            return str(self.settings.profile().name)
+        except (KeyError, AttributeError):
+            return ""
 
     async def _identity(self, connection: Connection, account: str | None, token: str) -> Any:
         """The connection's identity (``domain.identity``): ``embedded`` or the normalised URL, and
@@ -219,89 +253,9 @@ class AppContext:
         except KeyError:
             return None
 
-    async def _resolve_provider(self) -> tuple[str, str, Connection, str | None]:
-        """(base URL, token, connection, account): the account is ``merchant:<id>`` for a sandbox
-        whose merchant is known, None when the token's fingerprint must stand for it."""
-        opts = self.options
-        if opts.sandbox_url:
-            url = opts.sandbox_url.rstrip("/")
-            token, merchant = await self._mint(url, key=url)
-            return url, token, Connection("sandbox", "Sandbox", url, token_kind(token)), merchant
-        if opts.sandbox:
-            return await self._start_embedded(self._builtin_name())
-        try:
-            profile = self.settings.profile()
-        except KeyError:
-            profile = None
-        if profile is None or not profile.is_configured or profile.kind == "embedded":
-            return await self._start_embedded(profile.name if profile is not None else self._builtin_name())
-        stored = await self._keychain_token(profile.name)
-        if profile.kind == "live":
-            if not stored:
-                raise NotConfiguredError(
-                    f"The Live profile “{profile.name}” has no token. Open Settings (Ctrl+,) to add it."
-                )
-            live = Connection("live", profile.name, profile.base_url, token_kind(stored))
-            return profile.base_url, stored, live, None
-        if stored:
-            return (
-                profile.base_url,
-                stored,
-                Connection("sandbox", profile.name, profile.base_url, token_kind(stored)),
-                None,
-            )
-        token, merchant = await self._mint(profile.base_url, key=profile.base_url)
-        return (
-            profile.base_url,
-            token,
-            Connection("sandbox", profile.name, profile.base_url, token_kind(token)),
-            merchant,
-        )
-
-    def _builtin_name(self) -> str:
-        from payout_desk.services.settings import BUILTIN_PROFILE
-
-        profiles = getattr(self.settings, "profiles", [])
-        return next((p.name for p in profiles if p.kind == "embedded"), BUILTIN_PROFILE)
-
-    async def _start_embedded(self, profile: str) -> tuple[str, str, Connection, str | None]:
-        from payout_desk.sandbox.embedded import EmbeddedSandbox
-
-        sandbox = EmbeddedSandbox(state_path=self.paths.sandbox_state)
-        self.sandbox = sandbox
-        await _off_thread(sandbox.start)
-        url = str(sandbox.base_url).rstrip("/")
-        token, merchant = await self._mint(url, key="embedded")
-        return url, token, Connection("sandbox", profile, url, token_kind(token), embedded=True), merchant
-
-    async def _mint(self, base_url: str, *, key: str) -> tuple[str, str | None]:
-        """A fresh test token from the sandbox's control surface, for the same sandbox merchant as
-        last time (remembered per sandbox in the data dir), so the payouts in this journal stay
-        visible to the new token after a restart. A merchant id is not a secret; a token is never
-        written to disk."""
-        from payout_desk.sandbox.client import AsyncSandboxControl
-
-        path = self.paths.data_dir / SANDBOX_MERCHANTS_FILE
-        known = await _off_thread(_read_json, path)
-        merchant = known.get(key) if isinstance(known.get(key), str) else None
-        record = await AsyncSandboxControl(base_url).mint_token_record(True, merchant_id=merchant)
-        minted = record.get("merchantId")
-        if minted != merchant:
-            known[key] = minted
-            await _off_thread(_write_json, path, known)
-        return str(record["token"]), (f"merchant:{minted}" if isinstance(minted, str) and minted else None)
-
-    async def _keychain_token(self, profile: str) -> str | None:
-        from payout_desk.services.secrets import TokenStore
-
-        def read() -> str | None:
-            try:
-                return TokenStore().get(profile)
-            except Exception:  # a broken keychain must not stop the window; said in the log
-                log.warning("could not read the token of profile %s from the keychain", profile, exc_info=True)
-                return None
-
-        return await _off_thread(read)
+    async def off_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call on the start-up worker threads and await it."""
+        return await _off_thread(fn, *args)
 
     @property
     def journal_path(self) -> Path:
@@ -332,7 +286,7 @@ class AppContext:
         """Close everything as :meth:`close` does, but allow :meth:`connect` again (after a restore)."""
         await self.close()
         self._closed = False
-        self.desk = self._journal = self._client = self.sandbox = self.connection = None
+        self.desk = self._journal = self._client = self.sandbox = self.connection = self.records = None
 
     async def close(self) -> None:
         """Stop polling, close the journal and the client, stop the embedded sandbox. Idempotent."""
@@ -362,20 +316,6 @@ class AppContext:
         path = self._journal.path
         await self._journal.close()
         await _off_thread(remember_journal, path, self.journal_registry)  # the record count it closed with
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    from payout_desk.journal.private import write_private
-
-    write_private(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())  # 0600, atomic
 
 
 def _actor() -> str:

@@ -108,12 +108,11 @@ class Profile:
 
 
 def default_profiles() -> list[Profile]:
-    """The built-in sandbox (the default), a Sandbox profile on the local emulator's default port
-    and an unconfigured Live one."""
+    """The built-in sandbox (the default) and a Sandbox profile on the local emulator's default port.
+    No empty Live profile: Settings' "Add Live profile" makes one when it is needed."""
     return [
         Profile(BUILTIN_PROFILE, "embedded", ""),
         Profile("Sandbox", "sandbox", "http://127.0.0.1:8765"),
-        Profile("Live", "live", ""),
     ]
 
 

@@ -41,10 +41,16 @@ def type_into(qtbot: Any, widget: Any, text: str) -> None:
 def test_live_profile_must_use_https(qtbot: Any, run_async: Callable[..., Any]) -> None:
     dialog = make_dialog(qtbot, run_async, AppSettings())
     dialog.add_live_profile()
-    assert dialog.name_edit.text() == "Live 2"  # "Live" exists already (unconfigured)
+    assert dialog.name_edit.text() == "Live"  # no empty "Live" profile exists by default
+    assert not dialog.save_hint.isVisible()
+    assert dialog.save_hint.text() == ""
     type_into(qtbot, dialog.url_edit, "http://pay.example.com")
     assert "https://" in dialog.url_error.text()
     assert not dialog.save_button.isEnabled()
+    # a disabled Save says why, next to it and in its tooltip
+    assert dialog.save_hint.text().startswith("Save is off until this is fixed — Profile “Live”:")
+    assert "https://" in dialog.save_hint.text()
+    assert dialog.save_button.toolTip() == dialog.save_hint.text()
     type_into(qtbot, dialog.url_edit, "https://pay.example.com")
     assert dialog.url_error.text() == ""
     type_into(qtbot, dialog.token_edit, "tk_test_abc")
@@ -57,6 +63,7 @@ def test_live_profile_must_use_https(qtbot: Any, run_async: Callable[..., Any]) 
     type_into(qtbot, dialog.threshold_edit, "10,00")  # once read as 1000 by stripping the comma
     assert dialog.threshold_error.text()
     assert not dialog.save_button.isEnabled()
+    assert "Retype threshold" in dialog.save_hint.text()
 
 
 def test_token_goes_to_the_keychain_not_the_settings_file(
@@ -79,18 +86,19 @@ def test_token_goes_to_the_keychain_not_the_settings_file(
     type_into(qtbot, dialog.url_edit, "https://api.provider.example")
     type_into(qtbot, dialog.token_edit, "tk_live_fake-456")
     type_into(qtbot, dialog.threshold_edit, "2500.50")
-    dialog.active_combo.setCurrentText("Live 2")
+    dialog.active_combo.setCurrentText("Live")
     with qtbot.waitSignal(dialog.settingsSaved, timeout=5000):
         saved = dialog.save()
     assert run_async(saved) is True
     assert memory_keyring.secrets[(SERVICE_NAME, "Sandbox")] == "tk_test_secret123"
-    assert memory_keyring.secrets[(SERVICE_NAME, "Live 2")] == "tk_live_fake-456"
+    assert memory_keyring.secrets[(SERVICE_NAME, "Live")] == "tk_live_fake-456"
+    assert dialog.changed_tokens == {"Sandbox", "Live"}
     text = path.read_text(encoding="utf-8")
     assert "secret" not in text
     assert "tk_" not in text
     reloaded = load_settings(path)
-    assert [p.name for p in reloaded.profiles] == ["Built-in sandbox", "Sandbox", "Live", "Live 2"]
-    assert reloaded.active_profile == "Live 2"
+    assert [p.name for p in reloaded.profiles] == ["Built-in sandbox", "Sandbox", "Live"]
+    assert reloaded.active_profile == "Live"
     assert reloaded.confirm_retype_threshold == Decimal("2500.50")
 
     again = make_dialog(qtbot, run_async, reloaded)  # a stored token is not shown, only announced

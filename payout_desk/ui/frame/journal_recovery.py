@@ -28,13 +28,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QMenu,
-    QMenuBar,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -135,20 +132,6 @@ class JournalRecovery(QObject):
         self.dialog: QDialog | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
-
-    # -- menu ----------------------------------------------------------------------------------
-    def install_menu(self, menu_bar: QMenuBar) -> QAction:
-        """File → Restore from backup… (the File menu is created when there is none yet)."""
-        menu = menu_bar.findChild(QMenu, "fileMenu")
-        if menu is None:
-            menu = menu_bar.addMenu("&File")
-            menu.setObjectName("fileMenu")
-        action = QAction("Restore from backup…", self.window)
-        action.setObjectName("restoreBackupAction")
-        action.setStatusTip("Replace the payout journal with a checked backup; the current file is kept aside")
-        action.triggered.connect(lambda: self.open_restore())
-        menu.addAction(action)
-        return action
 
     # -- offering ------------------------------------------------------------------------------
     @staticmethod

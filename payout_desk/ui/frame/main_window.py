@@ -29,9 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk import APP_NAME
+from payout_desk.ui.frame.connection_banner import ConnectionBanner
+from payout_desk.ui.frame.connector import Connector
 from payout_desk.ui.frame.desk_bridge import DeskBridge
 from payout_desk.ui.frame.garbage import GuiThreadGarbageCollector
+from payout_desk.ui.frame.geometry import WindowLayout
 from payout_desk.ui.frame.journal_recovery import JournalRecovery
+from payout_desk.ui.frame.menus import WindowMenus
 from payout_desk.ui.frame.notifications import Notifier
 from payout_desk.ui.frame.waiting_banner import WaitingBanner
 from payout_desk.ui.sending.host import ConnectionInfo, FlowContext, FlowWindow
@@ -69,7 +73,15 @@ class WindowContext(FlowContext, Protocol):
     @property
     def options(self) -> ExpectedEnvironment: ...
 
-    async def connect(self, listener: Any = None) -> ShownConnection: ...
+    async def open_journal(self) -> Any: ...  # services.records.Records: the history, no provider needed
+
+    async def connect(self, listener: Any = None) -> ShownConnection: ...  # NotConnected says what is missing
+
+    async def disconnect(self) -> None: ...
+
+    def follow_settings(self) -> None: ...  # Settings chose a profile: it wins over the command line
+
+    def expected_profile(self) -> str: ...
 
     async def close(self) -> None: ...
 
@@ -110,7 +122,6 @@ class MainWindow(FlowWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
-        self.resize(1440, 860)
         self.context = context
         self.bridge = DeskBridge(self)
         self.history: Any = None
@@ -131,8 +142,11 @@ class MainWindow(FlowWindow):
         layout.addWidget(self.banner)
         self.error_banner = self._build_error_banner(central)
         layout.addWidget(self.error_banner)
+        self.connection_banner = ConnectionBanner(central)
+        layout.addWidget(self.connection_banner)
         self.waiting_banner = WaitingBanner(central)
         layout.addWidget(self.waiting_banner)
+        self.waiting_banner.rebound.connect(lambda _n: self.refresh_history())
 
         splitter = QSplitter(Qt.Orientation.Horizontal, central)
         splitter.setObjectName("mainSplitter")
@@ -144,9 +158,9 @@ class MainWindow(FlowWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.form)
-        scroll.setMinimumWidth(480)
+        scroll.setMinimumWidth(400)
         self.history_stack = QStackedWidget(splitter)
-        placeholder = QLabel("Connecting…", self.history_stack)
+        placeholder = QLabel("Opening the journal…", self.history_stack)
         placeholder.setObjectName("historyPlaceholder")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.history_stack.addWidget(placeholder)
@@ -154,7 +168,7 @@ class MainWindow(FlowWindow):
         splitter.addWidget(self.history_stack)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([540, 900])
+        splitter.setSizes([460, 980])  # the form needs ~420; the history's filter row ~780
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
 
@@ -165,10 +179,16 @@ class MainWindow(FlowWindow):
         self.bridge.payoutFinal.connect(self.notifier.payout_final)
         self.flow = SubmitFlow(self)
         self.form.showPayoutRequested.connect(self.show_payout)
+        self.flow.connectionSettingsChanged.connect(self._settings_changed_connection)
         self.garbage = GuiThreadGarbageCollector()
+        self.connector = Connector(self)
+        self.connector.historyOpened.connect(self.install_history)
+        self.connection_banner.actionRequested.connect(self.connector.act)
+        self.menus = WindowMenus(self)
         self.recovery = JournalRecovery(self)  # a refused or damaged journal's ways out
-        self.recovery.install_menu(self.menuBar())
         self._install_shortcuts()
+        self.window_layout = WindowLayout(self, splitter, context.paths.settings.with_name("window.ini"))
+        self.window_layout.restore()
         self._show_expected_environment()
         self.form.set_ready(False, "Connecting…")
         self.form.focus_amount()
@@ -204,15 +224,11 @@ class MainWindow(FlowWindow):
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
 
-        add("Ctrl+N", self.form.focus_amount, "shortcutNewPayout")
+        # Ctrl+N, Ctrl+F, F5, Ctrl+, Ctrl+E, Ctrl+Q, F1 are the menu bar's (ui/frame/menus.py).
         add("Ctrl+Return", self.form.attempt_submit, "shortcutSubmit")
         add("Ctrl+Enter", self.form.attempt_submit, "shortcutSubmitKeypad")
-        add("Ctrl+F", self.focus_search, "shortcutSearch")
-        add("F5", self.refresh_history, "shortcutRefresh")
-        refresh = QKeySequence(QKeySequence.StandardKey.Refresh)
-        if refresh.toString() != "F5":  # the same key twice is ambiguous: neither would fire
-            add(refresh, self.refresh_history, "shortcutRefreshStd")
-        add("Ctrl+,", self.open_settings, "shortcutSettings")
+        if QKeySequence(QKeySequence.StandardKey.Refresh) != QKeySequence("F5"):
+            add(QKeySequence(QKeySequence.StandardKey.Refresh), self.refresh_history, "shortcutRefreshStd")
 
     # -- environment ---------------------------------------------------------------------------
     def _show_expected_environment(self) -> None:
@@ -255,47 +271,61 @@ class MainWindow(FlowWindow):
             await asyncio.wait_for(self._painted.wait(), 1.0)
         self.form.set_redirect_url(checkin_return_url())
         self.form.localize_currency_names()
-        try:
-            connection = await self.context.connect(listener=self.bridge.attach)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            message = getattr(exc, "user_message", None) or str(exc) or type(exc).__name__
-            log.warning("could not connect: %s", message, exc_info=True)
-            self.form.set_ready(False, "Not connected")
-            self.connection_label.setText("Not connected")
-            if self.banner.text() == "Connecting…":
-                self._set_banner("NOT CONNECTED", NEUTRAL_STYLE)
-            self.show_error(f"Could not connect: {message}")
-            self.connectFailed.emit(message)
-            if self.recovery.is_damaged(exc):
-                self.recovery.offer(exc)
-            return
+        await self.connector.start()
+
+    def reconnect(self) -> asyncio.Future[None]:
+        """Connect again with the active profile (Settings saved, Try again): no restart. After
+        :meth:`suspend` (a journal restored or started anew) the journal is opened again first."""
+        if self.history is None:
+            self._connect_task = asyncio.ensure_future(self.connector.start())
+            return self._connect_task
+        return self.connector.reconnect()
+
+    def _settings_changed_connection(self) -> None:
+        self.context.follow_settings()
+        self.reconnect()
+
+    def on_reconnecting(self) -> None:
+        self.flow.close_confirm()  # a confirmation shows the old connection: never confirm against it
+        self.form.set_ready(False, "Connecting…")
+        self.connection_label.setText("Connecting…")
+        self.waiting_banner.hide()
+        self._set_banner("Connecting…", NEUTRAL_STYLE)
+
+    def on_connected(self, connection: ShownConnection) -> None:
+        self.show_error("")
         self.show_connection(connection)
         settings = self.context.settings
         self.form.set_recent_currencies(list(getattr(settings, "recent_currencies", []) or []))
-        self._install_history()
-        self.waiting_banner.rebound.connect(lambda _n: self.refresh_history())
         self.waiting_banner.task = asyncio.ensure_future(self.waiting_banner.refresh(self.context.desk))
+        self.refresh_history()  # the active connection changed: "waiting for profile" notes follow it
         self.form.set_ready(True)
         self.connected.emit(connection)
-        self.recovery.check_integrity()  # quick_check off the GUI thread, after the first paint
 
-    def _install_history(self) -> None:
-        try:
-            from payout_desk.ui.history.panel import HistoryPanel
-        except ImportError:  # the history panel is not available: the form still works
-            log.warning("history panel not available", exc_info=True)
-            return
+    def on_not_connected(self, problem: Any) -> None:
+        profile = getattr(problem, "profile", "") or self.context.expected_profile()
+        self.form.set_ready(False, "Not connected")
+        self.connection_label.setText(f"Not connected: {profile}" if profile else "Not connected")
+        self._set_banner(f"NOT CONNECTED — {profile}" if profile else "NOT CONNECTED", NEUTRAL_STYLE)
+        self.setWindowTitle(f"{APP_NAME} — not connected")
+        self.connectFailed.emit(problem.user_message)
+
+    def install_history(self, records: Any) -> None:
+        """The history, from the journal alone: it needs no provider."""
+        from payout_desk.ui.history.panel import HistoryPanel
+
         self._remove_history()
-        panel = HistoryPanel(self.context.desk, parent=self.history_stack)
+        panel = HistoryPanel(records, parent=self.history_stack)
         self.bridge.payoutChanged.connect(panel.apply_change)
         panel.reopenRequested.connect(self.flow.reopen)
         panel.details.reconcileRequested.connect(self.open_reconcile)
         self.history = panel
         self.history_stack.addWidget(panel)
         self.history_stack.setCurrentWidget(panel)
+        self.menus.add_row_actions(panel.row_actions.all())
+        self.window_layout.restore_history(panel)
         panel.reload()
+        self.recovery.check_integrity()  # quick_check off the GUI thread, once per journal opened
 
     def _remove_history(self) -> None:
         if self.history is not None:
@@ -309,6 +339,7 @@ class MainWindow(FlowWindow):
             self._connect_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._connect_task
+        self.connector.stop()
         self.flow.close_dialogs()
         self.bridge.detach()
 
@@ -321,13 +352,15 @@ class MainWindow(FlowWindow):
         self.connection_label.setText(status)
         await self.context.release()
 
-    def reconnect(self) -> asyncio.Task[None]:
-        """Connect again (after a restore or a new journal)."""
-        self.show_error("")
-        self.form.set_ready(False, "Connecting…")
-        self.connection_label.setText("Connecting…")
-        self._connect_task = asyncio.ensure_future(self._connect())
-        return self._connect_task
+    def new_payout(self) -> None:
+        self.form.focus_amount()
+
+    def export_history(self) -> None:
+        if self.history is not None:
+            self.history.choose_export_path()
+
+    def reset_layout(self) -> None:
+        self.window_layout.reset()
 
     def focus_search(self) -> None:
         search = self.findChild(QLineEdit, "searchEdit")
@@ -370,6 +403,7 @@ class MainWindow(FlowWindow):
             super().closeEvent(event)
             return
         self.closing.emit()
+        self.window_layout.save()
         self.hide()
         event.ignore()
         if self._shutdown_task is None:

@@ -200,6 +200,7 @@ class HistoryModel(QAbstractTableModel):
 
     def reload(self) -> asyncio.Future[None]:
         """Refetch count and first page for the current query (cancels stale page results)."""
+        self._cells.active_connection = getattr(self._source, "connection_id", None)  # a profile switch
         self._generation += 1
         generation = self._generation
         was_loading = self._loading

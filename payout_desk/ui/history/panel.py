@@ -5,14 +5,13 @@ Construct::
     panel = HistoryPanel(desk, parent=None, *, page_size=200, max_pages=12)
     panel.reload()                      # first load (returns an asyncio Future); call once the loop runs
 
-``desk`` is the facade ``PayoutDesk`` (anything with ``history_count``, ``history_page``, ``events``,
-``refresh``, ``export_csv`` coroutines: :class:`HistoryDesk`).
+``desk``: anything with the :class:`HistoryDesk` coroutines — the window gives ``services.records.Records``
+(the journal alone; ``refresh`` through the connected desk), ``PayoutDesk`` works too.
 
-Signals: ``reopenRequested(int local_id)`` (the "Reopen checkin…" button, enabled only for a pending
-payout with a checkin URL), ``exportFinished(int rows, str path)``, ``refreshFinished(object record)``.
-Slots: ``apply_change(change)`` (connect ``DeskBridge.payoutChanged``), ``reload()``.
-Methods: ``export_to(path) -> Future[int]`` (what the Export button runs after its QFileDialog; tests
-call it directly), ``current_record()``, ``select_row(row)``, ``copy_selection()``.
+Signals: ``reopenRequested(int local_id)`` (a pending payout with a checkin URL), ``exportFinished(int rows,
+str path)``, ``refreshFinished(object record)``. Slots: ``apply_change(change)``, ``reload()``. Methods:
+``export_to(path) -> Future[int]`` (the Export button after its file dialog), ``current_record()``,
+``select_row(row)``, ``copy_selection()``.
 
 Object names: ``historyPanel``, ``historyFilters`` (the HistoryFilterBar of history_filters:
 ``statusFilter`` — All, Pending, Succeeded, Failed, Rejected, Outcome unknown, Sending —,
@@ -22,9 +21,9 @@ Object names: ``historyPanel``, ``historyFilters`` (the HistoryFilterBar of hist
 ``historyMessage`` (results of export/refresh and load errors), ``detailsPane``, ``historySplitter``
 (vertical: the table with its actions above, the details pane below, so the table gets the full width).
 
-Column widths: Created, Status, Amount (fits the largest allowed amount, so an amount is never cut),
-Currency, Recipient … get fixed defaults from the font; Description takes the rest of the visible width,
-so Created … Recipient show without scrolling, until the user resizes a column (nothing is remembered).
+Column widths: defaults from the font (Amount fits the largest amount); Description takes the rest, until
+the user resizes a column. The window remembers them (``keep_column_widths``; ``fit_columns`` resets).
+Row actions (``row_actions.RowActions``): the row's context menu and the window's Payout menu.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -55,7 +54,10 @@ from payout_desk.ui.history.columns import default_column_widths
 from payout_desk.ui.history.csv_export import ask_export_path, export_summary
 from payout_desk.ui.history.details_pane import DetailsPane
 from payout_desk.ui.history.filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
-from payout_desk.ui.history.model import COL_CREATED, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS, HistoryModel, RecordRole
+from payout_desk.ui.history.fit import narrow_filters
+from payout_desk.ui.history.focus import TabLeaves
+from payout_desk.ui.history.model import COL_CREATED, COL_DESCRIPTION, COL_RECIPIENT, HistoryModel, RecordRole
+from payout_desk.ui.history.row_actions import RowActions
 
 __all__ = ["SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryDesk", "HistoryPanel"]
 
@@ -102,6 +104,9 @@ class HistoryPanel(QWidget):
         self._build_table()
         self.details = DetailsPane(desk, self)
         self._build_actions()
+        self.row_actions = RowActions(self)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self.row_actions.popup)
 
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
@@ -120,7 +125,8 @@ class HistoryPanel(QWidget):
         self.details.setMinimumHeight(150)
         self.splitter.setSizes([400, 320])
         layout = QVBoxLayout(self)
-        layout.addWidget(self.filters)
+        layout.setContentsMargins(4, 0, 0, 0)
+        layout.addWidget(narrow_filters(self.filters, self.status_filter, self.search_edit, self))
         layout.addWidget(self.splitter, 1)
 
         self.model.modelReset.connect(self._after_reset)
@@ -140,6 +146,8 @@ class HistoryPanel(QWidget):
         self.clear_dates = self.filters.clear_dates
         self.count_label = self.filters.count_label
         self.filters.changed.connect(self.apply_filters)
+        self._tab_leaves = TabLeaves(self)  # Tab walks on past the date fields (no keyboard trap)
+        self._tab_leaves.watch(self.from_date, self.to_date)
 
     def _build_table(self) -> None:
         self.table = QTableView(self)
@@ -150,6 +158,7 @@ class HistoryPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # arrows move between cells; Tab moves on (no keyboard trap)
         self.table.verticalHeader().setVisible(False)
         # Fixed row heights: the view never measures a million rows.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -199,6 +208,15 @@ class HistoryPanel(QWidget):
         self.table.setColumnWidth(COL_DESCRIPTION, width)
         self._fitting = False
 
+    def keep_column_widths(self) -> None:
+        """Widths restored from last time: leave them as they are."""
+        self._columns_fitted, self._widths_set = False, True
+
+    def fit_columns(self) -> None:
+        """Back to the default widths (View → Reset window layout)."""
+        self._columns_fitted, self._widths_set = True, False
+        self._fit_description()
+
     def _on_section_resized(self, _column: int, _old: int, _new: int) -> None:
         if not self._fitting:
             self._columns_fitted = False  # the user sized a column: leave every width alone
@@ -222,9 +240,9 @@ class HistoryPanel(QWidget):
         self.message.setWordWrap(True)
         self._actions.addWidget(self.message, 1)
         self.copy_button.clicked.connect(self.copy_payment_id)
-        self.reopen_button.clicked.connect(self._reopen)
+        self.reopen_button.clicked.connect(self.reopen_selected)
         self.refresh_button.clicked.connect(self.refresh_current)
-        self.export_button.clicked.connect(self._choose_export_path)
+        self.export_button.clicked.connect(self.choose_export_path)
 
     # ------------------------------------------------------------------ filters
     def build_query(self) -> HistoryQuery:
@@ -316,30 +334,18 @@ class HistoryPanel(QWidget):
         self.reopen_button.setEnabled(bool(record and record.status == "pending" and record.checkin_url))
         self.refresh_button.setEnabled(record is not None)
         self.export_button.setEnabled(self.model.total() > 0)
+        if hasattr(self, "row_actions"):
+            self.row_actions.update(record)
 
     # ------------------------------------------------------------------ actions
-    @Slot()
     def copy_payment_id(self) -> None:
-        record = self.current_record()
-        if record is not None and record.payment_id:
-            QGuiApplication.clipboard().setText(record.payment_id)
-            self.message.setText(f"Copied {record.payment_id}")
+        self.row_actions.copy_payment_id()
 
-    @Slot()
     def copy_selection(self) -> None:
         """Ctrl+C: the selected rows as tab-separated text with a header line."""
-        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        if not rows and self.table.currentIndex().isValid():
-            rows = [self.table.currentIndex().row()]
-        if not rows:
-            return
-        lines = ["\t".join(name for name, _ in COLUMNS)]
-        for row in rows:
-            cells = (str(self.model.data(self.model.index(row, c)) or "") for c in range(len(COLUMNS)))
-            lines.append("\t".join(cell.replace("\t", " ") for cell in cells))
-        QGuiApplication.clipboard().setText("\n".join(lines) + "\n")
+        self.row_actions.copy_rows_text()
 
-    def _reopen(self) -> None:
+    def reopen_selected(self) -> None:
         record = self.current_record()
         if record is not None and record.status == "pending" and record.checkin_url:
             self.reopenRequested.emit(record.local_id)
@@ -365,7 +371,7 @@ class HistoryPanel(QWidget):
         finally:
             self._update_actions()
 
-    def _choose_export_path(self) -> None:
+    def choose_export_path(self) -> None:
         path = ask_export_path(self)
         if path is not None:
             self.export_to(path)

@@ -51,6 +51,8 @@ class FlowContext(Protocol):
 
     async def save_settings(self) -> None: ...
 
+    async def token_store(self) -> Any: ...  # services.secrets.TokenStore: one per run
+
 
 class FlowWindow(QMainWindow):
     """The window the send flow works in: it holds the form and the context, shows a calm error

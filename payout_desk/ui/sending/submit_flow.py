@@ -46,6 +46,8 @@ class SubmitFlow(QObject):
     submitFailed = Signal(str)
     checkinOpened = Signal(object)  # CheckinDialog
     checkinClosed = Signal(int)  # local id
+    #: Settings changed the connection (another active profile, its address or its token): reconnect.
+    connectionSettingsChanged = Signal()
 
     def __init__(self, window: FlowWindow) -> None:
         super().__init__(window)
@@ -101,6 +103,11 @@ class SubmitFlow(QObject):
         dialog.open()
         self.confirmOpened.emit(dialog)
         return dialog
+
+    def close_confirm(self) -> None:
+        """Cancel an open confirmation (the connection it names is going away)."""
+        if self.confirm_dialog is not None:
+            self.confirm_dialog.reject()
 
     def _confirm_finished(self, result: int) -> None:
         dialog, self.confirm_dialog = self.confirm_dialog, None
@@ -207,7 +214,8 @@ class SubmitFlow(QObject):
 
     async def _reopen(self, local_id: int) -> None:
         desk = self.window.context.desk
-        if desk is None:
+        if desk is None:  # the history opens without a connection; the provider's page needs one
+            self.window.show_error("Not connected: the checkin page opens once Payout Desk is connected.")
             return
         record = await desk.get(local_id)
         if record.checkin_url and record.status == "pending":
@@ -224,25 +232,31 @@ class SubmitFlow(QObject):
         if context.settings is None:
             self.window.statusBar().showMessage("Settings are still loading…", 3000)
             return
-        from payout_desk.services.secrets import TokenStore
+        self._spawn(self._open_settings())
+
+    async def _open_settings(self) -> None:
+        context = self.window.context
+        tokens = await context.token_store()  # the run's one store: a token kept in memory is found again
+        if self.settings_dialog is not None or self.window.shutting_down:
+            return
         from payout_desk.ui.settings.dialog import SettingsDialog
 
-        active_before = context.settings.active_profile
-        dialog = SettingsDialog(
-            context.settings, TokenStore(), settings_path=context.paths.settings, parent=self.window
-        )
+        connection = context.connection
+        in_use = {connection.profile: connection.base_url} if connection is not None else {}
+        before = _connection_settings(context.settings)
+        dialog = SettingsDialog(context.settings, tokens, settings_path=context.paths.settings,
+                                addresses_in_use=in_use, parent=self.window)  # fmt: skip
         self.settings_dialog = dialog
-        dialog.settingsSaved.connect(lambda settings: self._settings_saved(settings, active_before))
+        dialog.settingsSaved.connect(lambda settings: self._settings_saved(settings, before, dialog.changed_tokens))
         dialog.finished.connect(self._settings_finished)
         dialog.open()
 
-    def _settings_saved(self, settings: Any, active_before: str) -> None:
+    def _settings_saved(self, settings: Any, before: Any, changed_tokens: set[str]) -> None:
         self.window.form.set_recent_currencies(list(settings.recent_currencies))
         connection = self.window.context.connection
-        if settings.active_profile != active_before or connection is None:
-            self.window.show_error(
-                f"Settings saved. Restart Payout Desk to connect with the profile “{settings.active_profile}”."
-            )
+        if connection is None or _connection_settings(settings) != before or settings.active_profile in changed_tokens:
+            self.window.statusBar().showMessage(f"Settings saved. Connecting with “{settings.active_profile}”…", 5000)
+            self.connectionSettingsChanged.emit()
         else:
             self.window.statusBar().showMessage("Settings saved.", 4000)
 
@@ -262,3 +276,13 @@ class SubmitFlow(QObject):
 
     def _spawn(self, coro: Any) -> asyncio.Future[Any]:
         return spawn_logged(self._tasks, coro, "payout flow")
+
+
+def _connection_settings(settings: Any) -> tuple[str, str, str]:
+    """What the connection depends on in the settings: the active profile's name, kind and address."""
+    try:
+        profile = settings.profile()
+    except KeyError:
+        return (settings.active_profile, "", "")
+    return (profile.name, profile.kind, profile.base_url)
+

@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QLocale, Signal, Slot
+from PySide6.QtCore import QLocale, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -89,6 +89,7 @@ class SettingsDialog(QDialog):
         *,
         settings_path: Path | None = None,
         connection_test: ConnectionTest = run_connection_test,
+        addresses_in_use: dict[str, str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -99,6 +100,8 @@ class SettingsDialog(QDialog):
         self.tokens = tokens
         self.settings_path = settings_path
         self._connection_test = connection_test
+        self._in_use = dict(addresses_in_use or {})  # profile → the address the desk uses right now
+        self.changed_tokens: set[str] = set()  # profiles whose token was typed here (after Save)
         self._drafts = [
             ProfileDraft(p.name, p.kind, p.base_url, retention_hours=p.retention_hours) for p in settings.profiles
         ]
@@ -140,6 +143,9 @@ class SettingsDialog(QDialog):
         self.kind_label.setWordWrap(True)
         self.url_edit = self._named(QLineEdit(profiles), "baseUrlEdit", "Provider address (base URL)")
         self.url_edit.setPlaceholderText("https://api.provider.example")
+        self.in_use_label = self._named(QLabel(profiles), "addressInUse", "Address in use now")
+        self.in_use_label.setWordWrap(True)
+        self.in_use_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.url_error = self._named(QLabel(profiles), "baseUrlError", "Provider address problem")
         self.url_error.setWordWrap(True)
         self.url_error.setStyleSheet(f"color: {status_style('failed').color.name()};")
@@ -159,6 +165,7 @@ class SettingsDialog(QDialog):
         form.addRow("&Name:", self.name_edit)
         form.addRow("Kind:", self.kind_label)
         form.addRow("&Address:", self.url_edit)
+        form.addRow("", self.in_use_label)
         form.addRow("", self.url_error)
         token_label = QLabel("API &token:", profiles)
         token_label.setBuddy(self.token_edit)
@@ -195,7 +202,13 @@ class SettingsDialog(QDialog):
         self.save_button.setObjectName("saveSettingsButton")
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
+        self.save_hint = self._named(QLabel(self), "saveHint", "Why Save is not available")
+        self.save_hint.setWordWrap(True)
+        self.save_hint.setStyleSheet(f"color: {status_style('failed').color.name()};")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.save_hint, 1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
 
         self._refresh_lists()
         self.profile_list.currentRowChanged.connect(self._select)
@@ -232,7 +245,12 @@ class SettingsDialog(QDialog):
         self.name_edit.setText(d.name)
         self.name_edit.setReadOnly(not d.is_new)
         self.kind_label.setText(_KIND_TEXT[d.kind])
-        self.url_edit.setText(d.base_url)
+        in_use = self._in_use.get(d.name, "")
+        self.url_edit.setText(in_use if d.kind == "embedded" else d.base_url)
+        shown = in_use and in_use.rstrip("/") != d.base_url.rstrip("/") and d.kind != "embedded"
+        note = "Started by Payout Desk on this computer for this session." if in_use else ""
+        self.in_use_label.setText(f"In use now: {in_use} (started with this address)" if shown else note)
+        self.in_use_label.setVisible(bool(self.in_use_label.text()))
         self.token_edit.setText(d.token)
         for edit in (self.url_edit, self.token_edit, self.test_button):
             edit.setEnabled(d.kind != "embedded")  # the built-in sandbox has neither: both are made at start
@@ -309,8 +327,16 @@ class SettingsDialog(QDialog):
         self.threshold_error.setText("" if threshold_ok else "Enter an amount greater than zero, like 10000.")
         for label in (self.url_error, self.threshold_error):
             label.setVisible(bool(label.text()))
-        ok = threshold_ok and all(not self._draft_error(d) for d in self._drafts)
+        problems = [f"Profile “{d.name or '(no name)'}”: {self._draft_error(d)}" for d in self._drafts
+                    if self._draft_error(d)]  # fmt: skip
+        if not threshold_ok:
+            problems.append("Retype threshold: enter an amount greater than zero.")
+        ok = not problems
         self.save_button.setEnabled(ok)
+        why = f"Save is off until this is fixed — {problems[0]}" if problems else ""
+        self.save_hint.setText(why)
+        self.save_hint.setVisible(bool(why))
+        self.save_button.setToolTip(why)
         return ok
 
     # ------------------------------------------------------------------ async work
@@ -385,6 +411,7 @@ class SettingsDialog(QDialog):
             self._show_result(f"The settings could not be saved: {exc}", "failed")
             self.save_button.setEnabled(True)
             return False
+        self.changed_tokens = set(new_tokens)
         self.settingsSaved.emit(self.settings)
         self.accept()
         return True

@@ -19,8 +19,7 @@ def test_defaults() -> None:
     assert [(p.name, p.kind) for p in settings.profiles] == [
         ("Built-in sandbox", "embedded"),
         ("Sandbox", "sandbox"),
-        ("Live", "live"),
-    ]
+    ]  # no empty Live profile by default: Settings' "Add Live profile" makes one when it is needed
     assert settings.active_profile == "Built-in sandbox"  # every start without flags works
     assert settings.profile().is_configured
     assert settings.profile("Sandbox").base_url.startswith("http://127.0.0.1")

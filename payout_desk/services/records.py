@@ -1,0 +1,68 @@
+"""The journal's side of the desk: history, details, timeline and export, with no provider at all.
+
+The history belongs to the journal, not to the connection: :class:`Records` opens with the journal
+at start-up and serves the history panel whatever state the provider, the keychain or the network is
+in. When a :class:`~payout_desk.services.desk.PayoutDesk` is connected (``attach``), ``refresh`` asks
+the provider through it and ``connection_id`` names the active connection; without one, ``refresh``
+raises :class:`NotConnectedError` with words a person can act on. Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from payout_desk.journal import AsyncJournal, HistoryQuery, JournalEvent, PayoutRecord
+from payout_desk.provider.errors import ProviderError
+from payout_desk.services.export import export_csv
+
+if TYPE_CHECKING:
+    from payout_desk.services.desk import PayoutDesk
+
+__all__ = ["NotConnectedError", "Records"]
+
+
+class NotConnectedError(ProviderError):
+    """There is no connection to ask the provider through (the journal still answers)."""
+
+    code = "not_connected"
+    default_user_message = "Not connected to the provider. The journal's record is shown; connect to check it."
+
+
+class Records:
+    """History reads and export from the journal; provider calls through the attached desk."""
+
+    def __init__(self, journal: AsyncJournal) -> None:
+        self.journal = journal
+        self.desk: PayoutDesk | None = None
+
+    def attach(self, desk: PayoutDesk | None) -> None:
+        """The desk now connected (None: none)."""
+        self.desk = desk
+
+    @property
+    def connection_id(self) -> str | None:
+        """The active connection's identity key, or None when not connected."""
+        return self.desk.connection_id if self.desk is not None else None
+
+    async def get(self, local_id: int) -> PayoutRecord:
+        return await self.journal.get(local_id)
+
+    async def history_count(self, query: HistoryQuery) -> int:
+        return await self.journal.count(query)
+
+    async def history_page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
+        return await self.journal.page(query, offset, limit)
+
+    async def events(self, local_id: int) -> list[JournalEvent]:
+        return await self.journal.events(local_id)
+
+    async def export_csv(self, query: HistoryQuery, path: Path) -> int:
+        """Matching payouts to ``path`` as CSV, from the journal alone; rows written."""
+        return await export_csv(self.journal, query, path)
+
+    async def refresh(self, local_id: int) -> PayoutRecord:
+        """Ask the provider now through the connected desk; NotConnectedError when there is none."""
+        if self.desk is None:
+            raise NotConnectedError(f"refresh of payout {local_id} with no connection")
+        return await self.desk.refresh(local_id)
