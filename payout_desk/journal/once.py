@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from payout_desk.journal.export_rows import SELECT as _SELECT
-from payout_desk.journal.export_rows import record_from_row as _record
+from payout_desk.journal.export.rows import SELECT as _SELECT
+from payout_desk.journal.export.rows import record_from_row as _record
 from payout_desk.journal.models import PayoutRecord
 from payout_desk.journal.reads import JournalReads
 

@@ -31,11 +31,11 @@ from payout_desk import APP_NAME
 from payout_desk.ui.frame.desk_bridge import DeskBridge
 from payout_desk.ui.frame.garbage import GuiThreadGarbageCollector
 from payout_desk.ui.frame.notifications import Notifier
+from payout_desk.ui.frame.waiting_banner import WaitingBanner
 from payout_desk.ui.sending.host import ConnectionInfo, FlowContext, FlowWindow
 from payout_desk.ui.sending.payout_form import PayoutForm
 from payout_desk.ui.sending.submit_flow import SubmitFlow, checkin_return_url
 from payout_desk.ui.style.banner import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, SANDBOX_STYLE, WARNING_STYLE
-from payout_desk.ui.frame.waiting_banner import WaitingBanner
 
 log = logging.getLogger(__name__)
 
