@@ -183,7 +183,7 @@ def test_amounts_use_the_currency_minor_units_right_aligned(model: HistoryModel,
         model.data(model.index(r, 0), RecordRole).currency: model.data(model.index(r, COL_AMOUNT), tip)
         for r in range(6)
     }
-    assert tips == {"JPY": "¥1,500", "BHD": "BHD1.500", "EUR": "€12.50"}  # the full format, on hover
+    assert tips == {"JPY": "¥1,500", "BHD": "BHD\xa01.500", "EUR": "€12.50"}  # the full format, on hover
     align = model.data(model.index(0, COL_AMOUNT), Qt.ItemDataRole.TextAlignmentRole)
     assert align & Qt.AlignmentFlag.AlignRight
     font = model.data(model.index(0, COL_AMOUNT), Qt.ItemDataRole.FontRole)
