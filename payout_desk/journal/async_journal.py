@@ -21,6 +21,7 @@ from payout_desk.journal.once import WaitingConnection
 from payout_desk.journal.store import Journal
 
 if TYPE_CHECKING:
+    from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
     from payout_desk.domain.payout import PayoutRequest
 
 __all__ = ["AsyncJournal"]
@@ -85,6 +86,7 @@ class AsyncJournal:
         profile: str,
         actor: str,
         connection_id: str | None = None,
+        duplicates_shown: Sequence[int] = (),
     ) -> PayoutRecord:
         """See ``Journal.record_confirmed``: durable before it returns."""
         return await self._run(
@@ -95,7 +97,12 @@ class AsyncJournal:
             profile=profile,
             actor=actor,
             connection_id=connection_id,
+            duplicates_shown=duplicates_shown,
         )
+
+    async def near_duplicates(self, probe: PayoutProbe) -> list[DuplicateMatch]:
+        """See ``Journal.near_duplicates``."""
+        return await self._run(self._journal.near_duplicates, probe)
 
     async def record_attempt_started(self, local_id: int, *, number: int, actor: str) -> PayoutRecord:
         """See ``Journal.record_attempt_started``: durable before the request goes out."""

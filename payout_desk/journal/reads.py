@@ -10,6 +10,8 @@ import json
 import sqlite3
 from collections.abc import Collection, Generator, Iterator
 
+from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
+from payout_desk.journal.duplicates import near_duplicates as _near_duplicates
 from payout_desk.journal.export.rows import SELECT as _SELECT
 from payout_desk.journal.export.rows import SELECT_P as _SELECT_P
 from payout_desk.journal.export.rows import iter_export_lines
@@ -49,6 +51,11 @@ class JournalReads:
         return [
             JournalEvent(e, lid, from_micros(at), kind, actor, json.loads(d)) for e, lid, at, kind, actor, d in rows
         ]
+
+    def near_duplicates(self, probe: PayoutProbe) -> list[DuplicateMatch]:
+        """Journaled payouts ``probe`` nearly duplicates (``domain.duplicates``), newest first;
+        one index range (``journal.duplicates``), never a scan."""
+        return _near_duplicates(self.conn, probe)
 
     # -- history ----------------------------------------------------------------------------------
 

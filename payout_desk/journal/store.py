@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -157,6 +157,7 @@ class Journal(OnceWrites):
         profile: str,
         actor: str,
         connection_id: str | None = None,
+        duplicates_shown: Sequence[int] = (),
     ) -> PayoutRecord:
         """Journal a confirmed payout (status ``confirmed``) and commit durably before returning.
 
@@ -164,6 +165,9 @@ class Journal(OnceWrites):
         are taken from that body, so they are exactly what is sent. DuplicateIdempotencyKeyError if
         the key is already journaled; ValueError for an empty key or an unknown environment.
         ``connection_id`` binds it to the connection it was confirmed for (``domain.identity``).
+        ``duplicates_shown``: the local ids of the near-duplicates the confirmation warned about and
+        the person sent anyway; recorded in the same commit as a ``duplicate_warning`` event
+        (``shown``, ``overridden``).
         """
         if not idempotency_key:
             raise ValueError("an Idempotency-Key is required")
@@ -224,6 +228,9 @@ class Journal(OnceWrites):
                 "new": "confirmed",
             }
             self._event(conn, local_id, now, "confirmed", actor, detail)
+            if duplicates_shown:
+                warning = {"shown": [int(i) for i in duplicates_shown], "overridden": True}
+                self._event(conn, local_id, now, "duplicate_warning", actor, warning)
 
         self._write(work)
         return self.get(local_id)

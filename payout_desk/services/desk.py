@@ -18,10 +18,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
 from payout_desk.domain.identity import ConnectionIdentity, describe_key
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.domain.status import MISMATCH, is_final
@@ -186,14 +188,28 @@ class PayoutDesk:
 
     # -- payouts ---------------------------------------------------------------------------
 
-    async def submit(self, request: PayoutRequest) -> PayoutRecord:
+    async def near_duplicates(self, request: PayoutRequest) -> list[DuplicateMatch]:
+        """Journaled payouts ``request`` nearly duplicates (``domain.duplicates``), newest first."""
+        probe = PayoutProbe(
+            amount=request.amount,
+            currency=request.currency.code,
+            recipient_id=request.recipient_id,
+            recipient_name=request.recipient_name,
+            description=request.description,
+            at=datetime.now(UTC),
+        )
+        return await self._journal.near_duplicates(probe)
+
+    async def submit(self, request: PayoutRequest, *, duplicates_shown: Sequence[int] = ()) -> PayoutRecord:
         """Journal ``request`` (committed before any network traffic), send it, return the record.
 
         Never raises for provider faults: the record's status says what happened (pending,
         rejected with the provider's message, outcome_unknown — then resent automatically with
-        the same key). Journal failures do raise: then nothing was sent.
+        the same key). Journal failures do raise: then nothing was sent. ``duplicates_shown``:
+        the near-duplicates the confirmation warned about and the person sent anyway (journaled
+        with the payout as a ``duplicate_warning`` event).
         """
-        record = await self._submitter.confirm(request)
+        record = await self._submitter.confirm(request, duplicates_shown=duplicates_shown)
         result = await self._submitter.send(record)
         self._resender.route(result)
         return result

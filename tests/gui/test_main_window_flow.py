@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 
 from payout_desk.app import launch
 from payout_desk.app.context import Connection
@@ -139,6 +139,8 @@ def test_keyboard_shortcuts(qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Pa
         dialog = blocker.args[0]
         with qtbot.waitSignal(dialog.rejected, timeout=2000):
             qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)  # the window's again
+        qtbot.waitUntil(lambda: not window.history.model.is_loading(), timeout=5000)  # F5 starts a new load
         with qtbot.waitSignal(window.history.model.loadingChanged, timeout=3000):
             qtbot.keyClick(window, Qt.Key.Key_F5)
         window.open_settings()

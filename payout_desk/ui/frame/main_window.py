@@ -192,7 +192,9 @@ class MainWindow(FlowWindow):
         add("Ctrl+Enter", self.form.attempt_submit, "shortcutSubmitKeypad")
         add("Ctrl+F", self.focus_search, "shortcutSearch")
         add("F5", self.refresh_history, "shortcutRefresh")
-        add(QKeySequence(QKeySequence.StandardKey.Refresh), self.refresh_history, "shortcutRefreshStd")
+        refresh = QKeySequence(QKeySequence.StandardKey.Refresh)
+        if refresh != QKeySequence("F5"):  # the same key twice is ambiguous: Qt then fires neither
+            add(refresh, self.refresh_history, "shortcutRefreshStd")
         add("Ctrl+,", self.open_settings, "shortcutSettings")
 
     # -- environment ---------------------------------------------------------------------------

@@ -26,6 +26,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def retype_threshold(settings: Any, code: str) -> Decimal | None:
+    """The amount from which ``code`` payouts are typed twice: the settings' threshold for the
+    currency; a currency without one always asks (0). None only while settings are not loaded."""
+    lookup = getattr(settings, "retype_threshold", None)
+    if lookup is None:
+        return None
+    value = lookup(code)
+    return value if isinstance(value, Decimal) else Decimal(0)
+
+
 def checkin_return_url() -> str:
     """The https ``.invalid`` address sent as ``redirectUrl`` and caught by the checkin view.
 
@@ -52,15 +62,38 @@ class SubmitFlow(QObject):
         self.checkin_dialog: Any = None
         self.settings_dialog: Any = None
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._confirm_pending = False
         window.form.submitRequested.connect(self.open_confirm)
 
     # -- confirm -----------------------------------------------------------------------------
-    def open_confirm(self, request: PayoutRequest) -> ConfirmDialog | None:
+    def open_confirm(self, request: PayoutRequest) -> asyncio.Future[Any] | None:
+        """Look up near-duplicates off the GUI thread, then open the confirmation
+        (:attr:`confirmOpened`); None when no confirmation can open now."""
+        context = self.window.context
+        if context.connection is None or context.desk is None or self.confirm_dialog is not None:
+            return None
+        if self._confirm_pending:
+            return None
+        self._confirm_pending = True
+        return self._spawn(self.confirm(request))
+
+    async def confirm(self, request: PayoutRequest) -> ConfirmDialog | None:
+        """The journal's near-duplicates of ``request``, then the confirmation showing them."""
+        try:
+            try:
+                duplicates = await self.window.context.desk.near_duplicates(request)
+            except Exception:
+                log.warning("the duplicate check failed; the confirmation says so", exc_info=True)
+                duplicates = None
+            return self._show_confirm(request, duplicates)
+        finally:
+            self._confirm_pending = False
+
+    def _show_confirm(self, request: PayoutRequest, duplicates: list[Any] | None) -> ConfirmDialog | None:
         context = self.window.context
         connection = context.connection
-        if connection is None or context.desk is None or self.confirm_dialog is not None:
+        if connection is None or self.confirm_dialog is not None or self.window.shutting_down:
             return None
-        threshold = getattr(context.settings, "confirm_retype_threshold", None)
         from payout_desk.ui.sending.confirm_dialog import ConfirmDialog  # loaded at the first submit, not at start-up
 
         dialog = ConfirmDialog(
@@ -69,9 +102,12 @@ class SubmitFlow(QObject):
             profile=connection.profile,
             locale_name=self.window.form.locale_name,
             decimal_separators=self.window.form.decimal_separators,
-            retype_threshold=threshold if isinstance(threshold, Decimal) else None,
+            retype_threshold=retype_threshold(context.settings, request.currency.code),
+            duplicates=duplicates or (),
             parent=self.window,
         )
+        if duplicates is None:
+            self.window.show_error("The journal could not be checked for similar payouts; check the history first.")
         self.confirm_dialog = dialog
         dialog.finished.connect(self._confirm_finished)
         dialog.open()
@@ -83,18 +119,19 @@ class SubmitFlow(QObject):
         if dialog is None:
             return
         dialog.deleteLater()
+        self.window.activateWindow()  # back to the window (its shortcuts), whatever the platform does
         if result == QDialog.DialogCode.Accepted:
-            self._spawn(self.submit(dialog.request))
+            self._spawn(self.submit(dialog.request, duplicates_shown=dialog.duplicates_shown))
         else:
             self.window.form.focus_amount()  # cancelled: every value is still in the form
 
     # -- submit ------------------------------------------------------------------------------
-    async def submit(self, request: PayoutRequest) -> Any:
+    async def submit(self, request: PayoutRequest, *, duplicates_shown: list[int] | None = None) -> Any:
         window, desk = self.window, self.window.context.desk
         window.form.set_busy(True)
         window.show_error("")
         try:
-            record = await desk.submit(request)
+            record = await desk.submit(request, duplicates_shown=duplicates_shown or ())
         except Exception:
             log.exception("the payout could not be recorded; nothing was sent")
             message = "The payout could not be recorded in the journal, so nothing was sent. Please try again."
