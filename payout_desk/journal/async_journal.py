@@ -100,6 +100,10 @@ class AsyncJournal:
             duplicates_shown=duplicates_shown,
         )
 
+    async def record_checkin_completed(self, local_id: int, *, actor: str) -> None:
+        """See ``Journal.record_checkin_completed``."""
+        await self._run(self._journal.record_checkin_completed, local_id, actor=actor)
+
     async def near_duplicates(self, probe: PayoutProbe) -> list[DuplicateMatch]:
         """See ``Journal.near_duplicates``."""
         return await self._run(self._journal.near_duplicates, probe)

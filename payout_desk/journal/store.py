@@ -378,6 +378,18 @@ class Journal(OnceWrites):
         the provider's message, a ``rejected`` event with the error code."""
         return self._set_error_status(local_id, "rejected", "rejected", actor, message, {"code": code})
 
+    def record_checkin_completed(self, local_id: int, *, actor: str) -> None:
+        """The checkin page redirected back (the recipient entered their details): an event, and the
+        payout's ``updated_at`` (its status stays as the provider says)."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            (payment_id,) = self._current(conn, local_id, "payment_id")
+            now = self._now()
+            conn.execute("UPDATE payouts SET updated_at = ? WHERE local_id = ?", (now, local_id))
+            self._event(conn, local_id, now, "checkin_completed", actor, {"payment_id": payment_id})
+
+        self._write(work)
+
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

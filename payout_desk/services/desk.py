@@ -214,6 +214,14 @@ class PayoutDesk:
         self._resender.route(result)
         return result
 
+    async def checkin_completed(self, local_id: int) -> PayoutRecord:
+        """The checkin page redirected back: journaled (a ``checkin_completed`` event) and told to
+        listeners (event ``checkin_completed``); the poller goes on following the payout."""
+        await self._journal.record_checkin_completed(local_id, actor=self.actor)
+        record = await self._journal.get(local_id)
+        self._notify(record, record.status, "checkin_completed")
+        return record
+
     async def refresh(self, local_id: int) -> PayoutRecord:
         """Ask the provider now, for any payout (final ones too: a bank return turns
         ``succeeded`` into ``failed``). An unsent payout is resent now with its original key.

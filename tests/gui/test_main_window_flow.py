@@ -115,10 +115,14 @@ def test_final_status_notifies(qtbot: Any, data_dir: Path) -> None:
     window.bridge.attach(SimpleNamespace(subscribe=lambda fn: listeners.append(fn) or (lambda: None)))
     with qtbot.waitSignal(window.notifier.notified, timeout=1000) as blocker:
         listeners[0](change)
-    assert blocker.args == ["Payout failed", "7.50 EUR failed (account_closed)."]
+    said = (
+        "€7.50 failed. The recipient's bank account is closed. Ask them for another account and send a new"
+        " payout. (account_closed)"
+    )
+    assert blocker.args == ["Payout failed", said]
     if not window.notifier.uses_tray:
-        assert window.findChild(QLabel, "notificationToast").text() == "7.50 EUR failed (account_closed)."
-    assert window.statusBar().currentMessage() == "7.50 EUR failed (account_closed)."
+        assert window.findChild(QLabel, "notificationToast").text() == said
+    assert window.statusBar().currentMessage() == said
     with qtbot.assertNotEmitted(window.notifier.notified):
         listeners[0](SimpleNamespace(record=record, became_final=False, previous_status="failed"))
 

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: What happens next when the checkin page is closed before the recipient's details were entered.
+CLOSED_EARLY_TEXT = (
+    "Checkin closed before the details were entered. The payout stays pending, waiting for the "
+    "recipient's details: reopen its checkin page from the history (or send them its checkin link). "
+    "If nobody completes it, the provider fails it as expired."
+)
+
+
 def retype_threshold(settings: Any, code: str) -> Decimal | None:
     """The amount from which ``code`` payouts are typed twice: the settings' threshold for the
     currency; a currency without one always asks (0). None only while settings are not loaded."""
@@ -186,6 +194,8 @@ class SubmitFlow(QObject):
             parent=self.window,
         )
         self.checkin_dialog = dialog
+        dialog.completed.connect(lambda _pid: self._spawn(self._checkin_completed(local_id)))
+        dialog.closedEarly.connect(self._checkin_closed_early)
         dialog.finished.connect(self._checkin_finished)
         dialog.open()
         self.checkinOpened.emit(dialog)
@@ -200,6 +210,16 @@ class SubmitFlow(QObject):
         if self.window.context.desk is not None and not self.window.shutting_down:
             self._spawn(self._refresh(local_id))  # ask now rather than at the next poll
         self.checkinClosed.emit(local_id)
+
+    async def _checkin_completed(self, local_id: int) -> None:
+        try:
+            await self.window.context.desk.checkin_completed(local_id)
+        except Exception:
+            log.warning("could not journal the completed checkin of payout %s", local_id, exc_info=True)
+        self.window.statusBar().showMessage("Details received: the provider is processing the payout.", 8000)
+
+    def _checkin_closed_early(self) -> None:
+        self.window.statusBar().showMessage(CLOSED_EARLY_TEXT, 30000)
 
     async def _refresh(self, local_id: int) -> None:
         try:
