@@ -133,6 +133,10 @@ class HistoryReader:
                 where = _where(compiled.likes)
                 sql = f"{drop} NOT EXISTS (SELECT 1 FROM payouts p WHERE p.local_id = journal_hits.id AND {where})"  # noqa: S608
                 count -= conn.execute(sql, compiled.like_params).rowcount
+        if compiled.amount is not None:  # beside the text matches: exactly this amount (its index)
+            where = _where(["p.amount_scaled = ?", *compiled.filters])
+            sql = f"INSERT OR IGNORE INTO temp.journal_hits (id) SELECT p.local_id FROM payouts p INDEXED BY payouts_amount WHERE {where}"  # noqa: E501, S608
+            count += conn.execute(sql, (compiled.amount, *compiled.filter_params)).rowcount
         self._hits_key, self._hits_count = compiled.key, count
         return count
 
@@ -180,7 +184,9 @@ class HistoryReader:
         self._sync(version)
         compiled = compile_query(query)
         key = (compiled.key, query.sort, query.descending)
-        if compiled.fts is None or compiled.empty or key in self._ordered or key in self._unproven:
+        if compiled.fts is None or compiled.amount is not None or compiled.empty:
+            return None
+        if key in self._ordered or key in self._unproven:
             return None
         found = first_ids(self._conn, compiled, query.descending, offset + limit)
         if found is None:

@@ -102,14 +102,15 @@ def test_details_show_fields_and_timeline(panel: HistoryPanel, qtbot: Any) -> No
     record = panel.current_record()
     assert record is not None
     assert panel.details.fields["payment_id"].text() == record.payment_id
-    assert panel.details.fields["failure"].text() == "account_closed"
+    closed = "The recipient's bank account is closed. Ask them for another account and send a new payout."
+    assert panel.details.fields["failure"].text() == f"{closed} (account_closed)"  # words, next step, code
     assert panel.details.fields["status"].text() == "Failed"
     lines = [panel.details.timeline.item(i).data(WhatRole) for i in range(3)]
     whos = [panel.details.timeline.item(i).data(WhoRole) for i in range(3)]
     assert panel.details.timeline.item(2).text().endswith(" · poller")
     assert lines[0].startswith("Confirmed and recorded")
     assert lines[1].startswith(f"Created at the provider as {record.payment_id}")
-    assert lines[2] == "Status Pending → Failed (from poll): account_closed"
+    assert lines[2] == f"Status Pending → Failed (from poll): {closed} (account_closed)"
     assert whos == ["alice", "alice", "poller"]
 
 
@@ -279,3 +280,16 @@ def test_status_icon_is_readable_on_the_selection(qapp: Any) -> None:
         for color in opaque:  # the shape is drawn in the selected text's colour
             assert color == palette.color(QPalette.ColorRole.HighlightedText), tone
         assert contrast_ratio(opaque[0], highlight) >= 3.0  # WCAG non-text contrast
+
+
+def test_search_finds_amounts_as_displayed(panel: HistoryPanel, qtbot: Any) -> None:
+    reset_after(qtbot, panel, lambda: panel.search_edit.setText("1,500"))  # as the JPY cells show it
+    assert panel.model.query().amount == 1500
+    qtbot.waitUntil(lambda: panel.model.total_known() and panel.model.total() == ROWS // 3, timeout=5000)
+    for row in range(100):  # the first page (the rest loads as it scrolls into view)
+        record = panel.model.data(panel.model.index(row, 0), RecordRole)
+        assert (record.amount, record.currency) == (1500, "JPY")  # exactly: not BHD 1.500
+    reset_after(qtbot, panel, lambda: panel.search_edit.setText("1.500"))
+    assert {panel.model.data(panel.model.index(r, 0), RecordRole).currency for r in range(50)} == {"BHD"}
+    reset_after(qtbot, panel, lambda: panel.search_edit.setText("Invoice"))
+    assert panel.model.query().amount is None  # words stay a text search

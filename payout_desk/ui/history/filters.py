@@ -15,11 +15,13 @@ no bound; both days inclusive, in local time), ``clear_dates`` / ``clearDatesBut
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Final
 
-from PySide6.QtCore import QDate, QTimer, Signal, Slot
+from PySide6.QtCore import QDate, QLocale, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
+from payout_desk.domain.money import parse_displayed_amount
 from payout_desk.journal.models import HistoryQuery, SortKey
 
 __all__ = ["ANY_DATE", "SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryFilterBar"]
@@ -54,6 +56,7 @@ class HistoryFilterBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("historyFilters")
+        self._locale = QLocale()
         self.setAccessibleName("History filters")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -109,14 +112,25 @@ class HistoryFilterBar(QWidget):
     def query(self, sort: SortKey = SortKey.CREATED_AT, descending: bool = True) -> HistoryQuery:
         """The HistoryQuery these widgets describe, in the given order."""
         start, end = self.from_date.date(), self.to_date.date()
+        text = self.search_edit.text().strip()
         return HistoryQuery(
             statuses=self.status_filter.currentData(),
-            text=self.search_edit.text().strip(),
+            text=text,
+            amount=parse_displayed_amount(
+                text, group=self._locale.groupSeparator(), decimal=self._locale.decimalPoint()
+            ),
             created_from=_local_midnight(_day(start)) if start != ANY_DATE else None,
             created_to=_local_midnight(_day(end) + timedelta(days=1)) if end != ANY_DATE else None,
             sort=sort,
             descending=descending,
         )
+
+    def search_amount(self, text: str) -> Decimal | None:
+        """The amount a search means when it reads as one as displayed here ("98,000", "1,250.00"),
+        or as the journal stores it ("1250.00"); None otherwise."""
+        locale = self._locale
+        shown = parse_displayed_amount(text, group=locale.groupSeparator(), decimal=locale.decimalPoint())
+        return shown if shown is not None else parse_displayed_amount(text, group="", decimal=".")
 
     def flush(self) -> None:
         """Forget a pending search delay (the caller reads the query now)."""
