@@ -23,6 +23,7 @@ from payout_desk.journal.store import Journal
 if TYPE_CHECKING:
     from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
     from payout_desk.domain.payout import PayoutRequest
+    from payout_desk.domain.totals import CurrencyTotals
 
 __all__ = ["AsyncJournal"]
 
@@ -195,6 +196,10 @@ class AsyncJournal:
     async def count(self, query: HistoryQuery) -> int:
         """See ``Journal.count``."""
         return await self._run(self._journal.count, query)
+
+    async def totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """See ``Journal.totals``."""
+        return await self._run(self._journal.totals, query)
 
     async def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         """See ``Journal.page``."""

@@ -161,6 +161,21 @@ class HistoryReader:
         self._counts[compiled.key] = int(total)
         return int(total)
 
+    def totals(self, query: HistoryQuery, version: object) -> list[tuple[str, str, int, int]]:
+        """(currency, status, count, sum of ``amount_scaled``) of the matching payouts: exact integers."""
+        self._sync(version)
+        compiled = compile_query(query)
+        if compiled.empty:
+            return []
+        params: tuple[object, ...] = ()
+        if compiled.has_text:
+            self._hits(compiled)
+            source = "FROM temp.journal_hits h CROSS JOIN payouts p ON p.local_id = h.id"
+        else:
+            source, params = f"FROM payouts p WHERE {_where(compiled.filters)}", compiled.filter_params
+        sql = f"SELECT p.currency, p.status, count(*), sum(p.amount_scaled) {source} GROUP BY p.currency, p.status"
+        return [(str(c), str(s), int(n), int(total)) for c, s, n, total in self._conn.execute(sql, params)]
+
     def _source(self, compiled: CompiledQuery, index: str) -> tuple[str, tuple[object, ...]]:
         """FROM … WHERE … walking ``index`` (the text filter probes the hits table)."""
         if compiled.has_text:

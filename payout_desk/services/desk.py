@@ -27,6 +27,7 @@ from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
 from payout_desk.domain.identity import ConnectionIdentity, describe_key
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.domain.status import MISMATCH, is_final
+from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal import AsyncJournal, HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.journal.once import WaitingConnection
 from payout_desk.provider.client import PayoutsClient
@@ -283,6 +284,10 @@ class PayoutDesk:
     async def history_page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         """One page of matching payouts, in the query's order."""
         return await self._journal.page(query, offset, limit)
+
+    async def history_totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """Per currency, the count and exact sum by status of the payouts matching ``query``."""
+        return await self._journal.totals(query)
 
     async def events(self, local_id: int) -> list[JournalEvent]:
         """The audit trail of one payout, oldest first."""

@@ -6,13 +6,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QLabel, QScrollArea
 
 from payout_desk.journal import HistoryQuery
 from payout_desk.provider.client import PayoutsClient
@@ -149,7 +150,7 @@ def test_export_writes_the_filtered_rows_defused(
         future = panel.export_to(target)
     assert run_async(future) == ROWS // 5
     assert done.args == [ROWS // 5, str(target)]
-    assert panel.message.text() == f"Exported {ROWS // 5:,} payouts to out.csv"
+    assert panel.message.text().split("\n")[0] == f"Exported {ROWS // 5:,} payouts to out.csv"
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == ROWS // 5
@@ -293,3 +294,29 @@ def test_search_finds_amounts_as_displayed(panel: HistoryPanel, qtbot: Any) -> N
     assert {panel.model.data(panel.model.index(r, 0), RecordRole).currency for r in range(50)} == {"BHD"}
     reset_after(qtbot, panel, lambda: panel.search_edit.setText("Invoice"))
     assert panel.model.query().amount is None  # words stay a text search
+
+
+def test_totals_equal_the_sum_of_the_exported_rows(
+    panel: HistoryPanel, qtbot: Any, tmp_path: Path, run_async: Any
+) -> None:
+    reset_after(qtbot, panel, lambda: panel.search_edit.setText("Invoice 0001"))  # a filtered subset
+    qtbot.waitUntil(lambda: bool(panel.totals.totals) and sum(t.count for t in panel.totals.totals)
+                    == panel.model.total(), timeout=5000)  # fmt: skip
+    target = tmp_path / "subset.csv"
+    rows_written = run_async(panel.export_to(target))
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == rows_written == panel.model.total() > 0
+    expected: dict[tuple[str, str], tuple[int, Decimal]] = {}
+    for row in rows:  # the exported rows, summed exactly per currency and status
+        count, amount = expected.get((row["currency"], row["status"]), (0, Decimal(0)))
+        expected[(row["currency"], row["status"])] = (count + 1, amount + Decimal(row["amount"]))
+    shown = {(t.currency, s.status): (s.count, s.amount) for t in panel.totals.totals for s in t.by_status}
+    assert shown == expected
+    label = panel.findChild(QLabel, "totalsLabel")
+    assert label.isVisible()
+    first = panel.totals.totals[0]
+    assert label.text().split("\n")[0].startswith(f"{first.currency} · {first.count:,} payouts ")
+    summary = panel.message.text().split("\n")
+    assert summary[0] == f"Exported {rows_written:,} payouts to subset.csv"
+    assert summary[1:] == list(panel.totals.toolTip().split("\n"))  # the same totals, every currency

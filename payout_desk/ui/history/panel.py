@@ -5,8 +5,7 @@ Construct::
     panel = HistoryPanel(desk, parent=None, *, page_size=200, max_pages=12)
     panel.reload()                      # first load (returns an asyncio Future); call once the loop runs
 
-``desk`` is the facade ``PayoutDesk`` (anything with ``history_count``, ``history_page``, ``events``,
-``refresh``, ``export_csv`` coroutines: :class:`HistoryDesk`).
+``desk``: the facade ``PayoutDesk`` (the coroutines of :class:`HistoryDesk`).
 
 Signals: ``reopenRequested(int local_id)`` (the "Reopen checkin…" button, enabled only for a pending
 payout with a checkin URL), ``exportFinished(int rows, str path)``, ``refreshFinished(object record)``.
@@ -18,13 +17,12 @@ Object names: ``historyPanel``, ``historyFilters`` (the HistoryFilterBar of hist
 ``statusFilter`` — All, Pending, Succeeded, Failed, Rejected, Outcome unknown, Sending —,
 ``searchEdit`` debounced 250 ms, ``fromDate`` / ``toDate`` where the earliest date reads "Any",
 ``clearDatesButton``, ``countLabel``; also attributes of the panel), ``historyTable``,
-``emptyStateLabel``, ``copyPaymentIdButton``, ``reopenCheckinButton``, ``refreshButton``, ``exportButton``,
-``historyMessage`` (results of export/refresh and load errors), ``detailsPane``, ``historySplitter``
-(vertical: the table with its actions above, the details pane below, so the table gets the full width).
+``emptyStateLabel``, ``totalsLabel`` (per currency, under the table), ``copyPaymentIdButton``,
+``reopenCheckinButton``, ``refreshButton``, ``exportButton``, ``historyMessage`` (export/refresh results, load
+errors), ``detailsPane``, ``historySplitter`` (vertical: table and actions above, details below).
 
-Column widths: Created, Status, Amount (fits the largest allowed amount, so an amount is never cut),
-Currency, Recipient … get fixed defaults from the font; Description takes the rest of the visible width,
-so Created … Recipient show without scrolling, until the user resizes a column (nothing is remembered).
+Column widths: Created … Recipient get defaults from the font (Amount fits the largest amount, never cut);
+Description takes the rest of the visible width, until the user resizes a column.
 """
 
 from __future__ import annotations
@@ -50,12 +48,14 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.domain.status import status_label
+from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import default_column_widths
 from payout_desk.ui.history.csv_export import ask_export_path, export_summary
 from payout_desk.ui.history.details_pane import DetailsPane
 from payout_desk.ui.history.filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
 from payout_desk.ui.history.model import COL_CREATED, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS, HistoryModel, RecordRole
+from payout_desk.ui.history.totals_bar import TotalsBar, totals_text
 
 __all__ = ["SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryDesk", "HistoryPanel"]
 
@@ -68,6 +68,7 @@ class HistoryDesk(Protocol):
     async def events(self, local_id: int) -> list[JournalEvent]: ...
     async def refresh(self, local_id: int) -> PayoutRecord: ...
     async def export_csv(self, query: HistoryQuery, path: Path) -> int: ...
+    async def history_totals(self, query: HistoryQuery) -> list[CurrencyTotals]: ...
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class HistoryPanel(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.stack, 1)
+        self.totals = TotalsBar(desk, self.model, self.model.locale(), top)
+        top_layout.addWidget(self.totals)
         top_layout.addLayout(self._actions)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("historySplitter")
@@ -377,14 +380,16 @@ class HistoryPanel(QWidget):
         return self._spawn(self._export(Path(path)))
 
     async def _export(self, path: Path) -> int:
+        query = self.model.query()
         try:
-            rows = await self._desk.export_csv(self.model.query(), path)
+            rows = await self._desk.export_csv(query, path)
+            totals = totals_text(await self._desk.history_totals(query), self.model.locale())
         except Exception as exc:
             self.message.setText(f"Export failed: {_error_text(exc)}")
             raise
         finally:
             self.export_button.setEnabled(self.model.total() > 0)
-        self.message.setText(export_summary(rows, path))
+        self.message.setText(export_summary(rows, path, totals))
         self.exportFinished.emit(rows, str(path))
         return rows
 
