@@ -154,3 +154,28 @@ def test_keyboard_shortcuts(qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Pa
         qtbot.waitUntil(lambda: window.flow.settings_dialog is None, timeout=3000)
     finally:
         close(qtbot, window)
+
+
+def test_the_error_line_goes_once_its_outage_recovered(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path
+) -> None:
+    (data_dir / "settings.json").write_text('{"resend_initial_interval": 0.2, "resend_max_interval": 0.5}')
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        SandboxControl(sandbox.base_url).add_fault(method="POST", path="/api/payments", fault="status", times=5)
+        qtbot.keyClicks(window.form.amount_edit, "42.00")
+        with qtbot.waitSignal(window.flow.confirmOpened, timeout=5000) as blocker:
+            qtbot.mouseClick(window.form.submit_button, Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(window.flow.submitted, timeout=30000) as sent:
+            qtbot.mouseClick(blocker.args[0].findChild(QPushButton, "confirmButton"), Qt.MouseButton.LeftButton)
+        assert sent.args[0].status == "outcome_unknown"
+        banner = window.findChild(QLabel, "errorBannerText")
+        assert window.shown_error().startswith("No answer from the provider yet.")
+        qtbot.waitUntil(lambda: window.shown_error() == "", timeout=20000)  # resent by itself: the cause is gone
+        assert not banner.isVisible()
+        assert window.statusBar().currentMessage() == "The provider answered: the payout was sent once."
+        assert len(SandboxControl(sandbox.base_url).payments()) == 1
+    finally:
+        if window.flow.checkin_dialog is not None:
+            window.flow.checkin_dialog.reject()
+        close(qtbot, window)

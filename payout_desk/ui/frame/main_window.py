@@ -150,6 +150,7 @@ class MainWindow(FlowWindow):
         self.notifier = Notifier(self)
         self.bridge.payoutFinal.connect(self.notifier.payout_final)
         self.flow = SubmitFlow(self)
+        self.bridge.payoutChanged.connect(self.flow.payout_changed)  # an error line whose cause is gone goes
         self.garbage = GuiThreadGarbageCollector()
         self._install_shortcuts()
         self._show_expected_environment()
@@ -223,6 +224,9 @@ class MainWindow(FlowWindow):
         """A calm inline message (never a stack trace)."""
         self.error_label.setText(message)
         self.error_banner.setVisible(bool(message))
+
+    def shown_error(self) -> str:
+        return self.error_label.text() if self.error_banner.isVisibleTo(self) else ""
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> asyncio.Task[None]:

@@ -78,11 +78,16 @@ class TotalsBar(QLabel):
         model.modelReset.connect(self._timer.start)
         model.dataChanged.connect(lambda *_a: self._timer.start())
 
-    def reload(self) -> asyncio.Future[None]:
-        """Load the totals of the model's current query."""
+    def reload(self) -> asyncio.Future[None] | None:
+        """Load the totals of the model's current query (None once no event loop runs: closing)."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
-        self._task = asyncio.ensure_future(self._load(self._model.query()))
+        coro = self._load(self._model.query())
+        try:
+            self._task = asyncio.ensure_future(coro)
+        except RuntimeError:  # the debounce fired while the window closes, after the loop stopped
+            coro.close()
+            return None
         return self._task
 
     async def _load(self, query: HistoryQuery) -> None:

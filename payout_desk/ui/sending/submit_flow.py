@@ -71,6 +71,7 @@ class SubmitFlow(QObject):
         self.settings_dialog: Any = None
         self._tasks: set[asyncio.Future[Any]] = set()
         self._confirm_pending = False
+        self._unanswered: tuple[int, str] | None = None  # the payout the error line waits on
         window.form.submitRequested.connect(self.open_confirm)
 
     # -- confirm -----------------------------------------------------------------------------
@@ -156,15 +157,30 @@ class SubmitFlow(QObject):
             return record
         window.form.clear_for_next()
         if record.status in ("outcome_unknown", "confirmed"):
-            window.show_error(
+            message = (
                 "No answer from the provider yet. The payout is saved and will be sent again automatically "
                 "with the same key — do not create it again." + (f" ({record.last_error})" if record.last_error else "")
             )
+            window.show_error(message)
+            self._unanswered = (record.local_id, message)
         window.statusBar().showMessage("Payout created.", 5000)
         self.submitted.emit(record)
         if record.checkin_url:
             self.open_checkin(record)
         return record
+
+    def payout_changed(self, change: Any) -> None:
+        """Slot for the desk's changes: once the payout the error line waits on is answered (the
+        outage recovered by itself), the error line goes, if it still says that."""
+        if self._unanswered is None or change.record.local_id != self._unanswered[0]:
+            return
+        if change.record.status in ("outcome_unknown", "confirmed"):
+            return
+        _local_id, message = self._unanswered
+        self._unanswered = None
+        if self.window.shown_error() == message:
+            self.window.show_error("")
+            self.window.statusBar().showMessage("The provider answered: the payout was sent once.", 8000)
 
     async def _remember_currency(self, code: str) -> None:
         context = self.window.context
