@@ -7,6 +7,7 @@ through the facade, finishes some through the sandbox's control surface, and gra
 - ``form-errors.png``: the form showing its inline errors,
 - ``confirm-dialog.png``: the confirmation of a payout,
 - ``confirm-duplicate.png``: the confirmation warning about a near-duplicate ("Send anyway"),
+- ``failed-details.png``: a failed payout's details: the reason in words, the next step, the timeline,
 - ``checkin-page.png``: the provider's hosted checkin page in the CheckinDialog.
 """
 
@@ -91,6 +92,12 @@ async def _scenes(out: Path, data_dir: Path) -> None:
             await _wait_for(_status_is(window, record.local_id, outcome or "pending"))
         window.notifier.toast.hide()
         window.statusBar().clearMessage()
+
+        failed = records[2]  # BHD 310.500, account_closed
+        window.history.select_row(window.history.model.row_of(failed.local_id))
+        await _wait_for(lambda: window.history.details.timeline.count() >= 3)
+        await asyncio.sleep(0.3)
+        _save(window.history.details, out / "failed-details.png")
 
         form = window.form
         form.amount_edit.setText("2480.00")

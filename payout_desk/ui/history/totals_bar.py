@@ -48,6 +48,8 @@ def currency_line(totals: CurrencyTotals, locale: str) -> str:
         f"{s.count:,} {status_label(s.status).lower()} {_money(s.amount, code, locale)}" for s in totals.by_status
     )
     count = totals.count
+    if len(totals.by_status) == 1:  # "EUR · 3 succeeded €30.00": the total would say the same again
+        return f"{code} · {parts}"
     return f"{code} · {count:,} payout{'s' if count != 1 else ''} {_money(totals.amount, code, locale)}: {parts}"
 
 

@@ -86,7 +86,6 @@ class DuplicateWarning(QFrame):
         self.send_anyway.setObjectName("sendAnywayCheck")
         self.send_anyway.setAccessibleName("Send anyway")
         self.send_anyway.setAccessibleDescription("Confirming is possible only once this is ticked")
-        self.send_anyway.setStyleSheet("border: none; background: transparent;")
         self.send_anyway.toggled.connect(self.overrideChanged)
         layout.addWidget(self.send_anyway)
 
