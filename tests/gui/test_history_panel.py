@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -324,3 +324,15 @@ def test_totals_equal_the_sum_of_the_exported_rows(
     summary = panel.message.text().split("\n")
     assert summary[0] == f"Exported {rows_written:,} payouts to subset.csv"
     assert summary[1:] == list(panel.totals.toolTip().split("\n"))  # the same totals, every currency
+
+
+def test_times_name_their_zone(panel: HistoryPanel) -> None:
+    from payout_desk.ui.history.model import COL_CREATED, COL_UPDATED
+
+    for column in (COL_CREATED, COL_UPDATED):  # the table's minutes: the header says whose clock
+        tip = panel.model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+        assert tip == f"Local time ({datetime.now().astimezone().tzname()})"
+    record = panel.model.data(panel.model.index(0, 0), RecordRole)
+    panel.select_row(0)
+    zone = record.created_at.astimezone().tzname()
+    assert panel.details.fields["created"].text().endswith(f" {zone}")  # to the second, with the zone
