@@ -227,7 +227,9 @@ def test_change_arriving_while_its_page_is_in_flight_wins(
     assert not model.is_loading()
     loaded = wait_loaded(qtbot, model, 1250)
     assert loaded.status == "failed"
-    assert model.data(model.index(1250, COL_STATUS), Qt.ItemDataRole.ToolTipRole) == "Failed: account_closed"
+    tip = model.data(model.index(1250, COL_STATUS), Qt.ItemDataRole.ToolTipRole)
+    closed = "The recipient's bank account is closed. Ask them for another account and send a new payout."
+    assert tip == f"Failed: {closed} (account_closed)"
 
 
 def test_fast_scrolling_fetches_newest_requests_first_and_forgets_old_ones(

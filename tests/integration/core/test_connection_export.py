@@ -89,12 +89,13 @@ async def test_export_csv_defuses_formulas(rig: Rig, tmp_path: Path) -> None:
 
 
 async def test_export_csv_times_checkin_link_and_failure_words(rig: Rig, tmp_path: Path) -> None:
-    desk, _ = rig.desk()
+    desk, changes = rig.desk()
     failed = await desk.submit(payout_request("310.500", "BHD"))
     pending = await desk.submit(payout_request("7.50"))
     assert failed.payment_id
     await rig.control.complete(failed.payment_id, "failed", "account_closed")
-    assert (await desk.refresh(failed.local_id)).status == FAILED
+    await desk.refresh(failed.local_id)  # or the poller, whichever asks first
+    await changes.wait_for(lambda c: c.record.local_id == failed.local_id and c.record.status == FAILED)
     path = tmp_path / "history.csv"
     assert await desk.export_csv(HistoryQuery(), path) == 2
     with path.open(encoding="utf-8-sig", newline="") as handle:
