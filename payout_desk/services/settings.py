@@ -212,6 +212,7 @@ class AppSettings:
         if not settings.profiles:
             settings.profiles = default_profiles()
         _upgrade(settings, data.get("version"))
+        _upgrade_threshold(settings, data)
         if all(p.name != settings.active_profile for p in settings.profiles):
             settings.active_profile = settings.profiles[0].name
         return settings
@@ -234,6 +235,25 @@ def _upgrade(settings: AppSettings, version: object) -> None:
         builtin = next(p for p in settings.profiles if p.kind == "embedded")
         log.info("settings: version 1's default profile was active; using the %s", builtin.name)
         settings.active_profile = builtin.name
+
+
+_OLD_DEFAULT_THRESHOLD = Decimal("10000")
+
+
+def _upgrade_threshold(settings: AppSettings, data: dict[str, Any]) -> None:
+    """A file from before per-currency thresholds has one number for every currency. Each currency's
+    default is kept unless that number was stricter (lower): an upgrade never asks less often. The old
+    default (10000, untouched) gives way to the per-currency defaults: that was the issue's complaint."""
+    old = data.get("confirm_retype_threshold")
+    if "retype_thresholds" in data or not isinstance(old, str | int) or isinstance(old, bool):
+        return
+    try:
+        number = Decimal(str(old))
+    except InvalidOperation:
+        return
+    settings.extra.pop("confirm_retype_threshold", None)
+    if number.is_finite() and number > 0 and number != _OLD_DEFAULT_THRESHOLD:
+        settings.retype_thresholds = {code: min(v, number) for code, v in settings.retype_thresholds.items()}
 
 
 def _convert(name: str, value: object, default: object) -> object:

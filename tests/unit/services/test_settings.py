@@ -168,3 +168,15 @@ def test_version_1_default_profile_goes_back_to_the_built_in_sandbox(tmp_path: P
     loaded.active_profile = "Sandbox"
     save_settings(loaded, path)
     assert load_settings(path).active_profile == "Sandbox"
+
+
+def test_an_older_single_threshold_is_never_made_less_strict(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 2, "confirm_retype_threshold": "5000"}), encoding="utf-8")
+    loaded = load_settings(path)
+    assert loaded.retype_threshold("EUR") == Decimal("5000")  # stricter than the new default: kept
+    assert loaded.retype_threshold("JPY") == Decimal("5000")  # as the old single number asked
+    assert loaded.retype_threshold("BHD") == Decimal("4000")  # the new default is stricter still
+    assert "confirm_retype_threshold" not in loaded.extra
+    path.write_text(json.dumps({"version": 2, "confirm_retype_threshold": "10000"}), encoding="utf-8")
+    assert load_settings(path).retype_thresholds == AppSettings().retype_thresholds
