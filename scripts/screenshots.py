@@ -6,6 +6,8 @@ through the facade, finishes some through the sandbox's control surface, and gra
 - ``main-window.png``: the form (filled in) beside the history with rows in several statuses,
 - ``form-errors.png``: the form showing its inline errors,
 - ``confirm-dialog.png``: the confirmation of a payout,
+- ``confirm-duplicate.png``: the confirmation warning about a near-duplicate ("Send anyway"),
+- ``failed-details.png``: a failed payout's details: the reason in words, the next step, the timeline,
 - ``checkin-page.png``: the provider's hosted checkin page in the CheckinDialog.
 """
 
@@ -91,6 +93,12 @@ async def _scenes(out: Path, data_dir: Path) -> None:
         window.notifier.toast.hide()
         window.statusBar().clearMessage()
 
+        failed = records[2]  # BHD 310.500, account_closed
+        window.history.select_row(window.history.model.row_of(failed.local_id))
+        await _wait_for(lambda: window.history.details.timeline.count() >= 3)
+        await asyncio.sleep(0.3)
+        _save(window.history.details, out / "failed-details.png")
+
         form = window.form
         form.amount_edit.setText("2480.00")
         form.currency_combo.set_code("EUR")
@@ -103,9 +111,19 @@ async def _scenes(out: Path, data_dir: Path) -> None:
         _save(window, out / "main-window.png")
 
         request = form.validate()
-        dialog = window.flow.open_confirm(request)
+        dialog = await window.flow.confirm(request)
         await asyncio.sleep(0.3)
         _save(dialog, out / "confirm-dialog.png")
+        dialog.reject()
+
+        form.clear_for_next()
+        form.amount_edit.setText("1250.00")
+        form.currency_combo.set_code("EUR")
+        form.description_edit.setText("Refund order 1042")
+        form.recipient_name_edit.setText("ada lovelace")
+        dialog = await window.flow.confirm(form.validate())
+        await asyncio.sleep(0.3)
+        _save(dialog, out / "confirm-duplicate.png")
         dialog.reject()
 
         form.clear_for_next()

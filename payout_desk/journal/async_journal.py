@@ -23,7 +23,9 @@ from payout_desk.journal.once import WaitingConnection
 from payout_desk.journal.store import Journal
 
 if TYPE_CHECKING:
+    from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
     from payout_desk.domain.payout import PayoutRequest
+    from payout_desk.domain.totals import CurrencyTotals
 
 __all__ = ["AsyncJournal"]
 
@@ -96,6 +98,7 @@ class AsyncJournal:
         profile: str,
         actor: str,
         connection_id: str | None = None,
+        duplicates_shown: Sequence[int] = (),
     ) -> PayoutRecord:
         """See ``Journal.record_confirmed``: durable before it returns."""
         return await self._run(
@@ -106,7 +109,16 @@ class AsyncJournal:
             profile=profile,
             actor=actor,
             connection_id=connection_id,
+            duplicates_shown=duplicates_shown,
         )
+
+    async def record_checkin_completed(self, local_id: int, *, actor: str) -> None:
+        """See ``Journal.record_checkin_completed``."""
+        await self._run(self._journal.record_checkin_completed, local_id, actor=actor)
+
+    async def near_duplicates(self, probe: PayoutProbe) -> list[DuplicateMatch]:
+        """See ``Journal.near_duplicates``."""
+        return await self._run(self._journal.near_duplicates, probe)
 
     async def record_attempt_started(
         self, local_id: int, *, number: int, actor: str, keyed: bool = True
@@ -217,6 +229,10 @@ class AsyncJournal:
     async def count(self, query: HistoryQuery) -> int:
         """See ``Journal.count``."""
         return await self._run(self._journal.count, query)
+
+    async def totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """See ``Journal.totals``."""
+        return await self._run(self._journal.totals, query)
 
     async def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         """See ``Journal.page``."""

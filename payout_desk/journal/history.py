@@ -133,6 +133,10 @@ class HistoryReader:
                 where = _where(compiled.likes)
                 sql = f"{drop} NOT EXISTS (SELECT 1 FROM payouts p WHERE p.local_id = journal_hits.id AND {where})"  # noqa: S608
                 count -= conn.execute(sql, compiled.like_params).rowcount
+        if compiled.amount is not None:  # beside the text matches: exactly this amount (its index)
+            where = _where(["p.amount_scaled = ?", *compiled.filters])
+            sql = f"INSERT OR IGNORE INTO temp.journal_hits (id) SELECT p.local_id FROM payouts p INDEXED BY payouts_amount WHERE {where}"  # noqa: E501, S608
+            count += conn.execute(sql, (compiled.amount, *compiled.filter_params)).rowcount
         self._hits_key, self._hits_count = compiled.key, count
         return count
 
@@ -157,6 +161,21 @@ class HistoryReader:
         self._counts[compiled.key] = int(total)
         return int(total)
 
+    def totals(self, query: HistoryQuery, version: object) -> list[tuple[str, str, int, int]]:
+        """(currency, status, count, sum of ``amount_scaled``) of the matching payouts: exact integers."""
+        self._sync(version)
+        compiled = compile_query(query)
+        if compiled.empty:
+            return []
+        params: tuple[object, ...] = ()
+        if compiled.has_text:
+            self._hits(compiled)
+            source = "FROM temp.journal_hits h CROSS JOIN payouts p ON p.local_id = h.id"
+        else:
+            source, params = f"FROM payouts p WHERE {_where(compiled.filters)}", compiled.filter_params
+        sql = f"SELECT p.currency, p.status, count(*), sum(p.amount_scaled) {source} GROUP BY p.currency, p.status"
+        return [(str(c), str(s), int(n), int(total)) for c, s, n, total in self._conn.execute(sql, params)]
+
     def _source(self, compiled: CompiledQuery, index: str) -> tuple[str, tuple[object, ...]]:
         """FROM … WHERE … walking ``index`` (the text filter probes the hits table)."""
         if compiled.has_text:
@@ -180,7 +199,9 @@ class HistoryReader:
         self._sync(version)
         compiled = compile_query(query)
         key = (compiled.key, query.sort, query.descending)
-        if compiled.fts is None or compiled.empty or key in self._ordered or key in self._unproven:
+        if compiled.fts is None or compiled.amount is not None or compiled.empty:
+            return None
+        if key in self._ordered or key in self._unproven:
             return None
         found = first_ids(self._conn, compiled, query.descending, offset + limit)
         if found is None:

@@ -222,6 +222,9 @@ class HistoryQuery:
     - ``text``: whitespace-separated terms; a row matches when every term occurs, case-insensitively,
       as literal text (quotes, ``%``, ``_``, ``*``, ``AND`` … have no special meaning) in its
       description, recipient name or id, external id, payment id or amount text.
+    - ``amount``: when the text is an amount as displayed (the UI reads it in its locale), rows whose
+      amount is exactly this one match too, and the amount column is no longer searched as text
+      ("1250.00" never finds 11250.00).
     - ``created_from`` (inclusive) / ``created_to`` (exclusive): timezone-aware datetimes; naive
       ones raise ValueError here rather than being guessed at.
     - ``sort`` / ``descending``: the order; text sorts (description, recipient, external id) are
@@ -234,6 +237,7 @@ class HistoryQuery:
     created_to: datetime | None = None
     sort: SortKey = SortKey.CREATED_AT
     descending: bool = True
+    amount: Decimal | None = None
 
     def __post_init__(self) -> None:
         for name in ("created_from", "created_to"):

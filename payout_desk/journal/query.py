@@ -15,6 +15,10 @@ from typing import Final
 
 from payout_desk.journal.models import HistoryQuery
 
+#: ``amount_scaled`` = amount × AMOUNT_SCALE (as ``schema.AMOUNT_SCALE``; repeated here so the
+#: queries need not import the schema).
+AMOUNT_SCALE: Final = 10_000
+
 __all__ = [
     "EPOCH",
     "CompiledQuery",
@@ -66,6 +70,8 @@ class CompiledQuery:
     likes: tuple[str, ...] = ()
     like_params: tuple[object, ...] = ()
     fts: str | None = None
+    #: Also matched: payouts of exactly this ``amount_scaled`` (under the same filters).
+    amount: int | None = None
     statuses: tuple[str, ...] | None = None
     empty: bool = False
     key: tuple[object, ...] = field(default=())
@@ -91,14 +97,18 @@ def compile_query(query: HistoryQuery) -> CompiledQuery:
         filters.append("p.created_at < ?")
         params.append(to_micros(query.created_to))
     terms = query.text.split()
+    amount = None if query.amount is None else int(query.amount * AMOUNT_SCALE)
+    columns = TEXT_COLUMNS if amount is None else tuple(c for c in TEXT_COLUMNS if c != "amount")
     likes: list[str] = []
     like_params: list[object] = []
     for term in (t for t in terms if len(t) < MIN_FTS_TERM):
-        likes.append("(" + " OR ".join(f"p.{c} LIKE ? ESCAPE '\\'" for c in TEXT_COLUMNS) + ")")
-        like_params.extend([like_pattern(term)] * len(TEXT_COLUMNS))
+        likes.append("(" + " OR ".join(f"p.{c} LIKE ? ESCAPE '\\'" for c in columns) + ")")
+        like_params.extend([like_pattern(term)] * len(columns))
     long_terms = [t for t in terms if len(t) >= MIN_FTS_TERM]
     fts = fts_expression(long_terms) if long_terms else None
-    key = (tuple(filters), tuple(params), tuple(likes), tuple(like_params), fts)
+    if fts is not None and amount is not None:  # the amount is compared exactly, never as a substring
+        fts = "{" + " ".join(columns) + "} : (" + fts + ")"
+    key = (tuple(filters), tuple(params), tuple(likes), tuple(like_params), fts, amount)
     return CompiledQuery(
-        tuple(filters), tuple(params), tuple(likes), tuple(like_params), fts, statuses, statuses == (), key
+        tuple(filters), tuple(params), tuple(likes), tuple(like_params), fts, amount, statuses, statuses == (), key
     )

@@ -9,13 +9,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Generator, Iterator
+from decimal import Decimal
 
+from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
+from payout_desk.domain.totals import CurrencyTotals, group_totals
+from payout_desk.journal.duplicates import near_duplicates as _near_duplicates
 from payout_desk.journal.export.rows import SELECT as _SELECT
 from payout_desk.journal.export.rows import SELECT_P as _SELECT_P
 from payout_desk.journal.export.rows import iter_export_lines
 from payout_desk.journal.export.rows import record_from_row as _record
 from payout_desk.journal.history import HistoryReader, from_micros
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutNotFoundError, PayoutRecord
+from payout_desk.journal.query import AMOUNT_SCALE
 
 __all__ = ["JournalReads"]
 
@@ -50,6 +55,11 @@ class JournalReads:
             JournalEvent(e, lid, from_micros(at), kind, actor, json.loads(d)) for e, lid, at, kind, actor, d in rows
         ]
 
+    def near_duplicates(self, probe: PayoutProbe) -> list[DuplicateMatch]:
+        """Journaled payouts ``probe`` nearly duplicates (``domain.duplicates``), newest first;
+        one index range (``journal.duplicates``), never a scan."""
+        return _near_duplicates(self.conn, probe)
+
     # -- history ----------------------------------------------------------------------------------
 
     def _version(self) -> tuple[int, int]:
@@ -59,6 +69,11 @@ class JournalReads:
     def count(self, query: HistoryQuery) -> int:
         """How many payouts match the query (exact; cached until the journal changes)."""
         return self._history.count(query, self._version())
+
+    def totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """Per currency, the matching payouts' count and exact sum by status (``domain.totals``)."""
+        rows = self._history.totals(query, self._version())
+        return group_totals((c, s, n, Decimal(total) / AMOUNT_SCALE) for c, s, n, total in rows)
 
     def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         """Rows ``offset`` … ``offset + limit - 1`` of the query's order (fewer at the end).

@@ -212,6 +212,10 @@ CREATE TABLE journal_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT, W
 INSERT INTO journal_meta (name, value) VALUES ('fingerprint_key', lower(hex(randomblob(32))));
 """
 
+_V4_DUPLICATES: Final = """
+CREATE INDEX IF NOT EXISTS payouts_duplicates ON payouts (currency, amount_scaled, created_at);
+"""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -229,6 +233,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "payouts and append-only events", _V1_CORE),
     Migration(2, "history: sort indexes, FTS5 trigram index, status counts", _V2_SEARCH, _V2_POPULATE),
     Migration(3, "exactly once: provider status, connection identity, ambiguity, unique payment ids", _V3_EXACTLY_ONCE),
+    Migration(4, "near-duplicate lookup: currency, amount, created index", _V4_DUPLICATES),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version
 

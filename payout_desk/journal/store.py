@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -159,6 +159,7 @@ class Journal(OnceWrites):
         profile: str,
         actor: str,
         connection_id: str | None = None,
+        duplicates_shown: Sequence[int] = (),
     ) -> PayoutRecord:
         """Journal a confirmed payout (status ``confirmed``) and commit durably before returning.
 
@@ -167,6 +168,9 @@ class Journal(OnceWrites):
         the key is already journaled; ValueError for an empty key or an unknown environment.
         ``connection_id`` binds it to the connection it was confirmed for (``domain.identity``);
         a reference (``externalId``) already used on that connection is DuplicateReferenceError.
+        ``duplicates_shown``: the local ids of the near-duplicates the confirmation warned about and
+        the person sent anyway; recorded in the same commit as a ``duplicate_warning`` event
+        (``shown``, ``overridden``).
         """
         if not idempotency_key:
             raise ValueError("an Idempotency-Key is required")
@@ -231,6 +235,9 @@ class Journal(OnceWrites):
                 "new": "confirmed",
             }
             self._event(conn, local_id, now, "confirmed", actor, detail)
+            if duplicates_shown:
+                warning = {"shown": [int(i) for i in duplicates_shown], "overridden": True}
+                self._event(conn, local_id, now, "duplicate_warning", actor, warning)
 
         self._write(work)
         return self.get(local_id)
@@ -382,6 +389,18 @@ class Journal(OnceWrites):
         """The provider refused the payout (definitive 4xx): status ``rejected``, ``last_error`` =
         the provider's message, a ``rejected`` event with the error code."""
         return self._set_error_status(local_id, "rejected", "rejected", actor, message, {"code": code})
+
+    def record_checkin_completed(self, local_id: int, *, actor: str) -> None:
+        """The checkin page redirected back (the recipient entered their details): an event, and the
+        payout's ``updated_at`` (its status stays as the provider says)."""
+
+        def work(conn: sqlite3.Connection) -> None:
+            (payment_id,) = self._current(conn, local_id, "payment_id")
+            now = self._now()
+            conn.execute("UPDATE payouts SET updated_at = ? WHERE local_id = ?", (now, local_id))
+            self._event(conn, local_id, now, "checkin_completed", actor, {"payment_id": payment_id})
+
+        self._write(work)
 
 
 def _sha256(text: str) -> str:

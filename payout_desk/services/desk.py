@@ -20,15 +20,17 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
 from payout_desk.domain.identity import ConnectionIdentity, describe_key
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.domain.retention import DEFAULT_RETENTION_SECONDS
 from payout_desk.domain.status import MISMATCH, NEEDS_RECONCILIATION, is_final
+from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal import AsyncJournal, DuplicateReferenceError, HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.journal.once import WaitingConnection
 from payout_desk.provider.client import PayoutsClient
@@ -217,12 +219,26 @@ class PayoutDesk:
 
     # -- payouts ---------------------------------------------------------------------------
 
-    async def submit(self, request: PayoutRequest) -> PayoutRecord:
+    async def near_duplicates(self, request: PayoutRequest) -> list[DuplicateMatch]:
+        """Journaled payouts ``request`` nearly duplicates (``domain.duplicates``), newest first."""
+        probe = PayoutProbe(
+            amount=request.amount,
+            currency=request.currency.code,
+            recipient_id=request.recipient_id,
+            recipient_name=request.recipient_name,
+            description=request.description,
+            at=datetime.now(UTC),
+        )
+        return await self._journal.near_duplicates(probe)
+
+    async def submit(self, request: PayoutRequest, *, duplicates_shown: Sequence[int] = ()) -> PayoutRecord:
         """Journal ``request`` (committed before any network traffic), send it, return the record.
 
         Never raises for provider faults: the record's status says what happened (pending,
         rejected with the provider's message, outcome_unknown — then resent automatically with
-        the same key). Journal failures do raise: then nothing was sent.
+        the same key). Journal failures do raise: then nothing was sent. ``duplicates_shown``:
+        the near-duplicates the confirmation warned about and the person sent anyway (journaled
+        with the payout as a ``duplicate_warning`` event).
         """
         if request.external_id is None:  # every request carries a reference (its no-key replay)
             request = dataclasses.replace(request, external_id=new_reference())
@@ -230,7 +246,7 @@ class PayoutDesk:
         if owner is not None:
             raise ReferenceInUseError(request.external_id or "", owner)
         try:
-            record = await self._submitter.confirm(request)
+            record = await self._submitter.confirm(request, duplicates_shown=duplicates_shown)
         except DuplicateReferenceError as exc:  # taken between the check and the commit
             raise ReferenceInUseError(exc.external_id, exc.owner) from exc
         result = await self._submitter.send(record)
@@ -250,6 +266,14 @@ class PayoutDesk:
         result = await self._reconciler.not_found(local_id, reason=reason)
         self._resender.route(result)
         return result
+
+    async def checkin_completed(self, local_id: int) -> PayoutRecord:
+        """The checkin page redirected back: journaled (a ``checkin_completed`` event) and told to
+        listeners (event ``checkin_completed``); the poller goes on following the payout."""
+        await self._journal.record_checkin_completed(local_id, actor=self.actor)
+        record = await self._journal.get(local_id)
+        self._notify(record, record.status, "checkin_completed")
+        return record
 
     async def refresh(self, local_id: int) -> PayoutRecord:
         """Ask the provider now, for any payout (final ones too: a bank return turns
@@ -312,6 +336,10 @@ class PayoutDesk:
     async def history_page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         """One page of matching payouts, in the query's order."""
         return await self._journal.page(query, offset, limit)
+
+    async def history_totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """Per currency, the count and exact sum by status of the payouts matching ``query``."""
+        return await self._journal.totals(query)
 
     async def events(self, local_id: int) -> list[JournalEvent]:
         """The audit trail of one payout, oldest first."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal import AsyncJournal, HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.provider.errors import ProviderError
 from payout_desk.services.export import export_csv
@@ -53,6 +54,10 @@ class Records:
 
     async def history_page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         return await self.journal.page(query, offset, limit)
+
+    async def history_totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """Per currency, the count and exact sum by status of the payouts matching ``query``."""
+        return await self.journal.totals(query)
 
     async def events(self, local_id: int) -> list[JournalEvent]:
         return await self.journal.events(local_id)

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
+from payout_desk.domain.thresholds import default_retype_thresholds, retype_threshold
 from payout_desk.provider.client import Timeouts
 from payout_desk.provider.urls import normalize_base_url
 from payout_desk.services.poll import PollPolicy
@@ -122,8 +123,9 @@ class AppSettings:
 
     profiles: list[Profile] = field(default_factory=default_profiles)
     active_profile: str = BUILTIN_PROFILE
-    #: Payouts at or above this amount must be confirmed by retyping the amount.
-    confirm_retype_threshold: Decimal = Decimal("10000")
+    #: Per currency: payouts at or above the amount are confirmed by retyping it; a currency
+    #: missing here always asks (``domain.thresholds``).
+    retype_thresholds: dict[str, Decimal] = field(default_factory=default_retype_thresholds)
     #: Most recent first, at most MAX_RECENT_CURRENCIES.
     recent_currencies: list[str] = field(default_factory=list)
     poll_initial_interval: float = 1.0
@@ -153,6 +155,10 @@ class AppSettings:
             return
         rest = [c for c in self.recent_currencies if c != code]
         self.recent_currencies = [code, *rest][:MAX_RECENT_CURRENCIES]
+
+    def retype_threshold(self, code: str) -> Decimal:
+        """The amount from which ``code`` payouts are typed twice (0: always)."""
+        return retype_threshold(self.retype_thresholds, code)
 
     def poll_policy(self) -> PollPolicy:
         """The poller's numbers as a :class:`PollPolicy`."""
@@ -192,6 +198,8 @@ class AppSettings:
                 value = str(value)
             elif isinstance(value, list):
                 value = list(value)
+            elif isinstance(value, dict):
+                value = {k: str(v) for k, v in sorted(value.items())}
             data[f.name] = value
         return data
 
@@ -214,6 +222,7 @@ class AppSettings:
         if not settings.profiles:
             settings.profiles = default_profiles()
         _upgrade(settings, data.get("version"))
+        _upgrade_threshold(settings, data)
         if all(p.name != settings.active_profile for p in settings.profiles):
             settings.active_profile = settings.profiles[0].name
         return settings
@@ -236,6 +245,25 @@ def _upgrade(settings: AppSettings, version: object) -> None:
         builtin = next(p for p in settings.profiles if p.kind == "embedded")
         log.info("settings: version 1's default profile was active; using the %s", builtin.name)
         settings.active_profile = builtin.name
+
+
+_OLD_DEFAULT_THRESHOLD = Decimal("10000")
+
+
+def _upgrade_threshold(settings: AppSettings, data: dict[str, Any]) -> None:
+    """A file from before per-currency thresholds has one number for every currency. Each currency's
+    default is kept unless that number was stricter (lower): an upgrade never asks less often. The old
+    default (10000, untouched) gives way to the per-currency defaults: that was the issue's complaint."""
+    old = data.get("confirm_retype_threshold")
+    if "retype_thresholds" in data or not isinstance(old, str | int) or isinstance(old, bool):
+        return
+    try:
+        number = Decimal(str(old))
+    except InvalidOperation:
+        return
+    settings.extra.pop("confirm_retype_threshold", None)
+    if number.is_finite() and number > 0 and number != _OLD_DEFAULT_THRESHOLD:
+        settings.retype_thresholds = {code: min(v, number) for code, v in settings.retype_thresholds.items()}
 
 
 def _convert(name: str, value: object, default: object) -> object:
@@ -268,6 +296,21 @@ def _convert(name: str, value: object, default: object) -> object:
             if isinstance(code, str) and _CURRENCY_CODE.match(code) and code not in codes:
                 codes.append(code)
         return codes[:MAX_RECENT_CURRENCIES]
+    if name == "retype_thresholds":
+        if not isinstance(value, dict):
+            raise TypeError("retype_thresholds must be an object of currency code to amount")
+        thresholds: dict[str, Decimal] = {}
+        for code, amount in value.items():
+            try:
+                number = Decimal(amount) if isinstance(amount, str) else None
+            except InvalidOperation:
+                number = None
+            usable = number is not None and number.is_finite() and number > 0
+            if not (isinstance(code, str) and _CURRENCY_CODE.match(code) and usable) or number is None:
+                log.warning("settings: skipping an unusable retype threshold %r: %r", code, amount)
+                continue
+            thresholds[code] = number
+        return thresholds
     if isinstance(default, Decimal):
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise TypeError(f"{name} must be a decimal string")

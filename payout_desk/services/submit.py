@@ -24,7 +24,7 @@ import asyncio
 import functools
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from payout_desk.domain.ambiguity import attempt_is_ambiguous, next_step_for
@@ -114,8 +114,9 @@ class Submitter:
         task = self._in_flight.get(local_id)
         return task is not None and not task.done()
 
-    async def confirm(self, request: PayoutRequest) -> PayoutRecord:
-        """Journal ``request`` as ``confirmed`` with a fresh key; committed when this returns."""
+    async def confirm(self, request: PayoutRequest, *, duplicates_shown: Sequence[int] = ()) -> PayoutRecord:
+        """Journal ``request`` as ``confirmed`` with a fresh key; committed when this returns.
+        ``duplicates_shown``: near-duplicates the person was warned about and sent anyway."""
         key = new_idempotency_key()
         record = await self._journal.record_confirmed(
             request,
@@ -124,6 +125,7 @@ class Submitter:
             profile=self._profile,
             actor=self._actor,
             connection_id=self.connection_id,
+            duplicates_shown=duplicates_shown,
         )
         log.info("payout %s confirmed (key %s, %s %s)", record.local_id, key, record.amount, record.currency)
         self._notify(record, None, "confirmed")

@@ -5,15 +5,19 @@ Both give, cell for cell, what ``csv.writer`` (excel dialect) writes for the rec
 (``services.export.record_row``):
 
 - ``local_id``: the integer's digits;
-- ``created_at`` / ``updated_at``: ``datetime.isoformat()`` of the UTC time, e.g.
-  ``2024-05-01T09:30:00.250000+00:00`` (``.ffffff`` only when not zero), from SQLite's date functions
-  on the exact integer microseconds; a value outside 1970–9999 is formatted by Python;
+- ``created_at`` / ``updated_at``: ISO 8601 UTC to the second, ``2026-12-06T02:34:09Z`` (the
+  microseconds dropped, never rounded up), from SQLite's date functions on the exact integer
+  microseconds; a value outside 1970–9999 is formatted by Python;
 - ``amount``: the stored wire text, which is ``format(Decimal(text), "f")`` already unless it has a
   redundant leading zero or a leading / trailing point (then Python formats it);
 - ``metadata``: ``""`` for NULL, else the stored JSON re-encoded canonically by Python (``""`` for an
   empty object), as a CSV cell (a journal's payouts often share their metadata: the last few
   thousand texts are remembered);
+- ``failure_reason_text``: the failure reason's words and next step (``domain.failures``), by Python,
+  only for a payout that has a reason (``""`` otherwise);
 - every other column: the stored text (``""`` for NULL), defused and quoted as below.
+
+The column names never change (scripts read them); new columns are added at the end.
 
 Defusing: a text cell (or ``local_id``) whose first character is one of ``defuse`` gets a leading
 ``'``. Times start with a digit of the year, amounts are digits and ``.`` only and ``environment``
@@ -35,9 +39,11 @@ import functools
 import json
 import sqlite3
 from collections.abc import Collection
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
 
+from payout_desk.domain.failures import failure_words
 from payout_desk.journal.query import from_micros
 
 __all__ = [
@@ -45,6 +51,7 @@ __all__ = [
     "csv_cell",
     "csv_row",
     "export_line",
+    "iso_utc_seconds",
     "register_functions",
 ]
 
@@ -68,16 +75,26 @@ EXPORT_COLUMNS: Final[tuple[str, ...]] = (
     "profile",
     "created_by",
     "idempotency_key",
+    "checkin_url",
+    "failure_reason_text",
 )
 #: Cells formatted by their own rules (never defused or quoted as text).
 _FORMATTED: Final = frozenset({"local_id", "created_at", "updated_at", "amount", "metadata", "environment"})
+#: Cells computed from another column (then defused and quoted as text): name → SQL expression.
+_FAILURE_FN: Final = "payout_export_failure"
+_COMPUTED: Final = {"failure_reason_text": f"{_FAILURE_FN}(p.failure_reason)"}
 #: 9999-12-31T23:59:59.999999 UTC (``datetime.max``) in epoch microseconds.
 _MAX_MICROS: Final = 253_402_300_799_999_999
 _ISO_FN, _AMOUNT_FN, _METADATA_FN = "payout_export_iso", "payout_export_amount", "payout_export_metadata"
 
 
+def iso_utc_seconds(moment: datetime) -> str:
+    """``2026-12-06T02:34:09Z``: ISO 8601, UTC, to the second (the fraction dropped)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
 def _iso(micros: int) -> str:
-    return from_micros(micros).isoformat()
+    return iso_utc_seconds(from_micros(micros))
 
 
 def _amount(text: str) -> str:
@@ -105,6 +122,12 @@ def register_functions(conn: sqlite3.Connection) -> None:
     conn.create_function(_ISO_FN, 1, _iso, deterministic=True)
     conn.create_function(_AMOUNT_FN, 1, _amount, deterministic=True)
     conn.create_function(_METADATA_FN, 1, _metadata, deterministic=True)
+    conn.create_function(_FAILURE_FN, 1, _failure, deterministic=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _failure(code: str | None) -> str | None:
+    return None if code is None else failure_words(code)
 
 
 def _codes(defuse: Collection[str]) -> list[int]:
@@ -112,13 +135,10 @@ def _codes(defuse: Collection[str]) -> list[int]:
 
 
 def _time(column: str) -> str:
-    """``isoformat()`` of a UTC epoch-microseconds column. ``date`` and ``time`` (whole seconds) cost about
-    half a ``strftime`` with a format; the microseconds are the last six digits of ``micros + 10⁶``."""
-    seconds, micros = f"{column} / 1000000", f"{column} % 1000000"
-    fast = (
-        f"date({seconds}, 'unixepoch') || 'T' || time({seconds}, 'unixepoch')"
-        f" || iif({micros}, '.' || substr({micros} + 1000000, 2), '') || '+00:00'"
-    )
+    """``2026-12-06T02:34:09Z`` of a UTC epoch-microseconds column. ``date`` and ``time`` (whole
+    seconds) cost about half a ``strftime`` with a format."""
+    seconds = f"{column} / 1000000"
+    fast = f"date({seconds}, 'unixepoch') || 'T' || time({seconds}, 'unixepoch') || 'Z'"
     return f"iif({column} BETWEEN 0 AND {_MAX_MICROS}, {fast}, {_ISO_FN}({column}))"
 
 
@@ -156,6 +176,9 @@ def export_line(defuse: Collection[str]) -> str:
         "metadata": f"iif(p.metadata IS NULL, '', {_metadata_cell('p.metadata')})",
         "environment": "p.environment",
     }
+    for name, expression in _COMPUTED.items():
+        source = expression[expression.index("(") + 1 : -1]
+        cells[name] = f"iif({source} IS NULL, '', {_text(expression, codes)})"
     return " || ',' || ".join(cells.get(name) or _text(f"p.{name}", codes) for name in EXPORT_COLUMNS)
 
 
@@ -185,7 +208,7 @@ def _defused(column: str, codes: list[int], plain: str) -> str:
 def csv_row(defuse: Collection[str]) -> str:
     """The SQL expression (text) of a payout's row for ``export_render`` (columns of ``payouts p``):
 
-    the ``json_array`` of the 18 cells, ``["c0","c1",…,"c17"]``, every cell a JSON string (``''`` for
+    the ``json_array`` of the cells, ``["c0","c1",…]``, every cell a JSON string (``''`` for
     NULL, and always ``''`` in the metadata slot), formatted and defused like ``export_line``'s; then,
     when the payout has metadata, a 0x01 character and the metadata's CSV cell (JSON escapes every
     control character, so 0x01, CR and LF appear nowhere else).
@@ -205,10 +228,13 @@ def csv_row(defuse: Collection[str]) -> str:
         "metadata": "''",
         "environment": "p.environment",
     }
+    assert cells.keys() == _FORMATTED
+    for name, expression in _COMPUTED.items():
+        source = expression[expression.index("(") + 1 : -1]
+        cells[name] = f"iif({source} IS NULL, '', {_defused(expression, codes, expression)})"
     values = ", ".join(
         cells.get(name) or _defused(f"p.{name}", codes, f"coalesce(p.{name}, '')") for name in EXPORT_COLUMNS
     )
-    assert cells.keys() == _FORMATTED
     array = f"json_array({values})"
     # Both branches spelled out, so a row without metadata is not copied by a concatenation.
     return f"iif(p.metadata IS NULL, {array}, {array} || char(1) || {_metadata_cell('p.metadata')})"

@@ -180,6 +180,7 @@ class MainWindow(FlowWindow):
         self.flow = SubmitFlow(self)
         self.form.showPayoutRequested.connect(self.show_payout)
         self.flow.connectionSettingsChanged.connect(self._settings_changed_connection)
+        self.bridge.payoutChanged.connect(self.flow.payout_changed)  # an error line whose cause is gone goes
         self.garbage = GuiThreadGarbageCollector()
         self.connector = Connector(self)
         self.connector.historyOpened.connect(self.install_history)
@@ -256,6 +257,9 @@ class MainWindow(FlowWindow):
         """A calm inline message (never a stack trace)."""
         self.error_label.setText(message)
         self.error_banner.setVisible(bool(message))
+
+    def shown_error(self) -> str:
+        return self.error_label.text() if self.error_banner.isVisibleTo(self) else ""
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> asyncio.Task[None]:

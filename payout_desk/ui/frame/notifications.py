@@ -5,33 +5,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QStyle, QSystemTrayIcon, QWidget
 
-from payout_desk.domain.money import UnknownCurrencyError, amount_to_wire, currency
+from payout_desk.domain.failures import failure_text
+from payout_desk.domain.money import UnknownCurrencyError, currency, format_amount
 
 TOAST_MS = 8000
 
 
-def describe(record: Any) -> tuple[str, str]:
-    """(title, message) for a record that reached a final status."""
+def describe(record: Any, locale: str | None = None) -> tuple[str, str]:
+    """(title, message) for a record that reached a final status; the amount in ``locale``'s format
+    (the machine's by default), a failure reason in words with the next step and its code."""
     try:
-        amount = f"{amount_to_wire(record.amount, currency(record.currency))} {record.currency}"
+        amount = format_amount(record.amount, currency(record.currency), locale or QLocale().name())
     except (UnknownCurrencyError, ValueError, TypeError):
         amount = f"{record.amount} {record.currency}"
     who = f" to {record.recipient_name}" if getattr(record, "recipient_name", None) else ""
     status = str(record.status)
     if status == "succeeded":
         return "Payout succeeded", f"{amount}{who} succeeded."
-    reason = record.failure_reason or record.last_error or ""
-    detail = f" ({reason})" if reason else ""
     if status == "rejected":
-        return "Payout rejected", f"{amount}{who} was rejected by the provider{detail}."
+        detail = f": {record.last_error}" if record.last_error else "."
+        return "Payout rejected", f"{amount}{who} was rejected by the provider{detail}"
     if status == "needs_reconciliation":
         return "Payout needs reconciliation", f"{amount}{who} is not sent again by itself; open it and reconcile."
     if status == "mismatch":
         return "Payout needs checking", f"{amount}{who}: the provider's answer does not match; nothing more is sent."
-    return f"Payout {status}", f"{amount}{who} {status}{detail}."
+    reason = failure_text(record.failure_reason) or record.last_error or ""
+    detail = f" {reason}" if reason else ""
+    return f"Payout {status}", f"{amount}{who} {status}.{detail}"
 
 
 class Notifier(QObject):

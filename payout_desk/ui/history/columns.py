@@ -19,6 +19,7 @@ from typing import Final
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QFontMetrics
 
+from payout_desk.domain.failures import failure_text
 from payout_desk.domain.identity import waiting_note
 from payout_desk.domain.money import MAX_AMOUNT, UnknownCurrencyError, currency, format_amount, format_amount_number
 from payout_desk.domain.status import shown_status
@@ -40,6 +41,7 @@ __all__ = [
     "default_column_widths",
     "format_local_time",
     "format_record_amount",
+    "local_zone_name",
     "record_text",
     "record_texts",
     "record_tooltip",
@@ -76,11 +78,20 @@ _ICON: Final = 22
 
 
 def format_local_time(moment: datetime | None, *, seconds: bool = True) -> str:
-    """A UTC datetime in the machine's local time zone, ``2026-11-24 21:30:05`` (or, with
-    ``seconds=False``, ``2026-11-24 21:30`` as the table shows it)."""
+    """A UTC datetime in the machine's local time zone with the zone's name, ``2026-11-24 21:30:05 CET``
+    ("local time" when the zone has no name), or, with ``seconds=False``, ``2026-11-24 21:30`` as the
+    table shows it (its header's tooltip names the zone)."""
     if moment is None:
         return ""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    local = moment.astimezone()
+    if not seconds:
+        return local.strftime("%Y-%m-%d %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M:%S ") + (local.tzname() or "local time")
+
+
+def local_zone_name() -> str:
+    """The machine's time zone as the times show it (``CET``), or "local time"."""
+    return datetime.now().astimezone().tzname() or "local time"
 
 
 @lru_cache(maxsize=4096)
@@ -164,7 +175,7 @@ def record_tooltip(record: PayoutRecord, column: int, locale: str, active: str |
         return _amount_text(record.amount, record.currency, locale)
     if column == COL_STATUS:
         label = status_text(record, active, full=True)
-        reason = record.failure_reason or record.last_error
+        reason = failure_text(record.failure_reason) or record.last_error
         return f"{label}: {reason}" if reason else label
     if column == COL_DESCRIPTION:
         return record.description or None

@@ -4,7 +4,7 @@ The export itself is the facade's ``PayoutDesk.export_csv(query, path)`` (formul
 UTF-8 with BOM, atomic, owner-only file); ``HistoryPanel.export_to(path)`` runs it asynchronously.
 
     ask_export_path(parent) -> Path | None     # QFileDialog; ".csv" added when missing
-    export_summary(rows, path) -> str          # "Exported 1,234 payouts to payouts-2026-11-24.csv"
+    export_summary(rows, path, totals) -> str  # "Exported 1,234 payouts to payouts-2026-11-24.csv" + totals
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def ask_export_path(parent: QWidget | None) -> Path | None:
     return path if path.suffix.lower() == ".csv" else path.with_name(path.name + ".csv")
 
 
-def export_summary(rows: int, path: Path) -> str:
-    """The sentence shown after an export."""
-    return f"Exported {rows:,} payout{'s' if rows != 1 else ''} to {path.name}"
+def export_summary(rows: int, path: Path, totals: str = "") -> str:
+    """The sentence shown after an export, then the exported rows' totals per currency (if given)."""
+    said = f"Exported {rows:,} payout{'s' if rows != 1 else ''} to {path.name}"
+    return f"{said}\n{totals}" if totals else said

@@ -44,13 +44,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from payout_desk.domain.failures import failure_text
 from payout_desk.domain.money import currency
-from payout_desk.domain.status import shown_status, status_label
+from payout_desk.domain.status import PENDING, shown_status, status_label
 from payout_desk.journal.models import JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import format_local_time, format_record_amount
 from payout_desk.ui.style.status import status_style
 
-__all__ = ["DetailsPane", "EventsSource", "ValueText", "WhatRole", "WhenRole", "WhoRole", "describe_event"]
+__all__ = [
+    "DetailsPane",
+    "EventsSource",
+    "ValueText",
+    "WhatRole",
+    "WhenRole",
+    "WhoRole",
+    "describe_event",
+    "pending_words",
+]
 
 #: Data roles of the timeline items (the text is "what\nwhen · who").
 WhatRole: Final = int(Qt.ItemDataRole.UserRole) + 1
@@ -150,6 +160,14 @@ def _status(value: object) -> str:
     return status_label(str(value)) if value else "—"
 
 
+def pending_words(events: Sequence[JournalEvent]) -> str:
+    """What a pending payout waits for: the recipient's details until the checkin's redirect was
+    caught (the only signal the API gives), then the provider."""
+    if any(e.kind == "checkin_completed" for e in events):
+        return "details received, processing"
+    return "waiting for the recipient's details"
+
+
 def describe_event(event: JournalEvent) -> str:
     """One timeline line in plain words."""
     d: Mapping[str, Any] = event.detail
@@ -176,15 +194,20 @@ def describe_event(event: JournalEvent) -> str:
         new = d.get("provider_status") if d.get("new") == "created" else d.get("new")
         text = f"Status {_status(d.get('old'))} → {_status(new)} (from {d.get('source', '?')})"
         if d.get("failure_reason"):
-            text += f": {d['failure_reason']}"
+            text += f": {failure_text(str(d['failure_reason']))}"
         return text
+    if kind == "checkin_completed":
+        return "Checkin completed: the recipient entered their details; the provider is processing the payout"
+    if kind == "duplicate_warning":
+        shown = ", ".join(f"#{i}" for i in d.get("shown", []))
+        return f"Sent anyway although it looked like payout {shown} (the duplicate warning was ticked off)"
     if kind == "rejected":
         return f"Rejected by the provider: {d.get('message', '')} ({d.get('code', '')})"
     if kind == "outcome_unknown":
         return f"No definitive answer, will resend with the same key: {d.get('message', '')}"
     if kind == "note":
         if d.get("failure_reason"):
-            return f"Provider reason: {d['failure_reason']}"
+            return f"Provider reason: {failure_text(str(d['failure_reason']))}"
         return "Note: " + ", ".join(f"{k}={v}" for k, v in d.items())
     return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in d.items())
 
@@ -310,8 +333,11 @@ class DetailsPane(QWidget):
             self.reconcileRequested.emit(self._record)
 
     def set_events(self, events: Sequence[JournalEvent]) -> None:
-        """Fill the timeline, oldest first."""
+        """Fill the timeline, oldest first (a pending payout's status then says what it waits for)."""
         self.timeline.clear()
+        if self._record is not None and self._record.status == PENDING:
+            label = status_style(PENDING).label
+            self.fields["status"].setText(f"{label} — {pending_words(events)}")
         for event in events:
             what = describe_event(event)
             item = QListWidgetItem(f"{what}\n{format_local_time(event.at)} · {event.actor}")
@@ -348,9 +374,9 @@ class DetailsPane(QWidget):
             for part in (record.recipient_name or "", f"({record.recipient_id})" if record.recipient_id else "")
             if part
         )
-        problem = record.failure_reason or record.last_error or ""
+        problem = failure_text(record.failure_reason) or record.last_error or ""
         values = {
-            "status": style.label,
+            "status": style.label + (f" — {pending_words(())}" if record.status == PENDING else ""),
             "amount": f"{amount} ({_currency_name(record.currency)})",
             "description": record.description or "",
             "recipient": recipient,

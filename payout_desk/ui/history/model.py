@@ -64,6 +64,7 @@ from payout_desk.ui.history.columns import (  # re-exported: the model's public 
     COLUMNS,
     format_local_time,
     format_record_amount,
+    local_zone_name,
 )
 from payout_desk.ui.history.source import HistorySource, JournalHistorySource
 
@@ -138,6 +139,8 @@ class HistoryModel(QAbstractTableModel):
                 return COLUMNS[section][0]
             if role == Qt.ItemDataRole.TextAlignmentRole and section == COL_AMOUNT:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if role == Qt.ItemDataRole.ToolTipRole and section in (COL_CREATED, COL_UPDATED):
+                return f"Local time ({local_zone_name()})"
         elif orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return section + 1
         return None

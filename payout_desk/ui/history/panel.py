@@ -17,9 +17,9 @@ Object names: ``historyPanel``, ``historyFilters`` (the HistoryFilterBar of hist
 ``statusFilter`` — All, Pending, Succeeded, Failed, Rejected, Outcome unknown, Sending —,
 ``searchEdit`` debounced 250 ms, ``fromDate`` / ``toDate`` where the earliest date reads "Any",
 ``clearDatesButton``, ``countLabel``; also attributes of the panel), ``historyTable``,
-``emptyStateLabel``, ``copyPaymentIdButton``, ``reopenCheckinButton``, ``refreshButton``, ``exportButton``,
-``historyMessage`` (results of export/refresh and load errors), ``detailsPane``, ``historySplitter``
-(vertical: the table with its actions above, the details pane below, so the table gets the full width).
+``emptyStateLabel``, ``totalsLabel`` (per currency, under the table), ``copyPaymentIdButton``,
+``reopenCheckinButton``, ``refreshButton``, ``exportButton``, ``historyMessage`` (export/refresh results, load
+errors), ``detailsPane``, ``historySplitter`` (vertical: table and actions above, details below).
 
 Column widths: defaults from the font (Amount fits the largest amount); Description takes the rest, until
 the user resizes a column. The window remembers them (``keep_column_widths``; ``fit_columns`` resets).
@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.domain.status import status_label
+from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import default_column_widths
 from payout_desk.ui.history.csv_export import ask_export_path, export_summary
@@ -58,6 +59,7 @@ from payout_desk.ui.history.fit import narrow_filters
 from payout_desk.ui.history.focus import TabLeaves
 from payout_desk.ui.history.model import COL_CREATED, COL_DESCRIPTION, COL_RECIPIENT, HistoryModel, RecordRole
 from payout_desk.ui.history.row_actions import RowActions
+from payout_desk.ui.history.totals_bar import TotalsBar, totals_text
 
 __all__ = ["SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryDesk", "HistoryPanel"]
 
@@ -70,6 +72,7 @@ class HistoryDesk(Protocol):
     async def events(self, local_id: int) -> list[JournalEvent]: ...
     async def refresh(self, local_id: int) -> PayoutRecord: ...
     async def export_csv(self, query: HistoryQuery, path: Path) -> int: ...
+    async def history_totals(self, query: HistoryQuery) -> list[CurrencyTotals]: ...
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,8 @@ class HistoryPanel(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.stack, 1)
+        self.totals = TotalsBar(desk, self.model, self.model.locale(), top)
+        top_layout.addWidget(self.totals)
         top_layout.addLayout(self._actions)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("historySplitter")
@@ -383,14 +388,16 @@ class HistoryPanel(QWidget):
         return self._spawn(self._export(Path(path)))
 
     async def _export(self, path: Path) -> int:
+        query = self.model.query()
         try:
-            rows = await self._desk.export_csv(self.model.query(), path)
+            rows = await self._desk.export_csv(query, path)
+            totals = totals_text(await self._desk.history_totals(query), self.model.locale())
         except Exception as exc:
             self.message.setText(f"Export failed: {_error_text(exc)}")
             raise
         finally:
             self.export_button.setEnabled(self.model.total() > 0)
-        self.message.setText(export_summary(rows, path))
+        self.message.setText(export_summary(rows, path, totals))
         self.exportFinished.emit(rows, str(path))
         return rows
 

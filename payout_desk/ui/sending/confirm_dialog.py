@@ -2,12 +2,15 @@
 
 Enter never confirms. No button is default or auto-default, Cancel has the focus, and Return/Enter
 are swallowed by the dialog; confirming takes a click on ``confirmButton`` or its mnemonic Alt+C.
-At or above the retype threshold the person types the amount again and ``confirmButton`` enables
-only when it is exactly the same amount (same strict parsing as the form: no grouping separators).
+At or above the currency's retype threshold the person types the amount again and ``confirmButton``
+enables only when it is exactly the same amount (same strict parsing as the form: no grouping
+separators). When the journal holds near-duplicates (``domain.duplicates``) they are listed and
+``confirmButton`` also waits for the "Send anyway" tick (``sendAnywayCheck``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
@@ -23,8 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from payout_desk.domain.duplicates import DuplicateMatch
 from payout_desk.domain.money import AmountError, amount_to_wire, display_name, format_amount, parse_amount
 from payout_desk.domain.payout import PayoutRequest
+from payout_desk.ui.sending.duplicate_warning import DuplicateWarning
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
 from payout_desk.ui.style.banner import LIVE_STYLE, SANDBOX_STYLE
 
@@ -48,6 +53,7 @@ class ConfirmDialog(QDialog):
         locale_name: str = "en_US",
         decimal_separators: str = ".",
         retype_threshold: Decimal | None = None,
+        duplicates: Sequence[DuplicateMatch] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -61,6 +67,7 @@ class ConfirmDialog(QDialog):
         self.formatted_amount = format_amount(request.amount, cur, locale_name)
         self.wire_amount = f"{amount_to_wire(request.amount, cur)} {cur.code}"
         self.retype_required = retype_threshold is not None and request.amount >= retype_threshold
+        self._retype_ok = not self.retype_required
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
@@ -111,10 +118,12 @@ class ConfirmDialog(QDialog):
         self.retype_error = QLabel(self)
         if self.retype_required:
             box = QVBoxLayout()
-            hint = QLabel(
-                f"This is a large payout. Type the amount again to confirm ({amount_to_wire(request.amount, cur)}):",
-                self,
+            why = (
+                f"This is a large payout for {cur.code}."
+                if retype_threshold
+                else f"No retype threshold is set for {cur.code}, so its amounts are always typed twice."
             )
+            hint = QLabel(f"{why} Type the amount again to confirm ({amount_to_wire(request.amount, cur)}):", self)
             hint.setWordWrap(True)
             self.retype_edit = QLineEdit(self)
             self.retype_edit.setObjectName("retypeAmountEdit")
@@ -124,11 +133,20 @@ class ConfirmDialog(QDialog):
             self.retype_edit.textChanged.connect(self._check_retype)
             self.retype_error.setObjectName("retypeError")
             self.retype_error.setStyleSheet(f"color: {ERROR_COLOR};")
+            self.retype_error.setWordWrap(True)  # never cut off
+            self.retype_error.setTextFormat(Qt.TextFormat.PlainText)
+            self.retype_error.setMinimumHeight(2 * self.retype_error.fontMetrics().lineSpacing())
             hint.setBuddy(self.retype_edit)
             box.addWidget(hint)
             box.addWidget(self.retype_edit)
             box.addWidget(self.retype_error)
             layout.addLayout(box)
+
+        self.duplicate_warning: DuplicateWarning | None = None
+        if duplicates:
+            self.duplicate_warning = DuplicateWarning(duplicates, locale_name, self)
+            self.duplicate_warning.overrideChanged.connect(lambda _on: self._update_confirm())
+            layout.addWidget(self.duplicate_warning)
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -150,8 +168,8 @@ class ConfirmDialog(QDialog):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.confirm_button)
         layout.addLayout(buttons)
-        self.confirm_button.setEnabled(not self.retype_required)
-        self.setMinimumWidth(460)
+        self._update_confirm()
+        self.setMinimumWidth(520 if duplicates else 460)
         (self.retype_edit or self.cancel_button).setFocus(Qt.FocusReason.OtherFocusReason)
         if self.retype_edit is None:
             self.cancel_button.setFocus()
@@ -179,7 +197,18 @@ class ConfirmDialog(QDialog):
             except AmountError as exc:
                 message = str(exc)
         self.retype_error.setText(message)
-        self.confirm_button.setEnabled(matches)
+        self.retype_error.setAccessibleName(message)
+        self._retype_ok = matches
+        self._update_confirm()
+
+    def _update_confirm(self) -> None:
+        warned = self.duplicate_warning is not None and not self.duplicate_warning.overridden
+        self.confirm_button.setEnabled(self._retype_ok and not warned)
+
+    @property
+    def duplicates_shown(self) -> list[int]:
+        """The near-duplicates warned about (sent anyway if the dialog was accepted)."""
+        return [] if self.duplicate_warning is None else self.duplicate_warning.shown_ids
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Enter alone never confirms (and never triggers any button); Escape still cancels.

@@ -109,10 +109,21 @@ def field_stack(
         layout.addLayout(content)
     if extra is not None:
         layout.addWidget(extra)
+    # The error lines live in a slot that keeps one line's height even when empty, so a field below
+    # never moves when an error comes or goes (only a second line of error text adds height).
+    slot = QWidget(box)
+    slot.setObjectName(f"{fields[0].replace('.', '_')}ErrorSlot")
+    slot_layout = QVBoxLayout(slot)
+    slot_layout.setContentsMargins(0, 0, 0, 0)
+    slot_layout.setSpacing(2)
     for field in fields:
-        error = FieldErrorLabel(field.replace(".", "_"), box)
+        error = FieldErrorLabel(field.replace(".", "_"), slot)
         errors[field] = error
-        layout.addWidget(error)
+        slot_layout.addWidget(error)
+    error.label.setText("Xy")  # one line's height, measured as it shows
+    slot.setMinimumHeight(error.sizeHint().height())
+    error.label.setText("")
+    layout.addWidget(slot)
     return box
 
 

@@ -64,6 +64,10 @@ class FlowWindow(QMainWindow):
     def show_error(self, message: str) -> None:
         raise NotImplementedError
 
+    def shown_error(self) -> str:
+        """The message the error line shows now ("" when hidden)."""
+        raise NotImplementedError
+
     @property
     def shutting_down(self) -> bool:
         raise NotImplementedError

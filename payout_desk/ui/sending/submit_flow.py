@@ -28,6 +28,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: What happens next when the checkin page is closed before the recipient's details were entered.
+CLOSED_EARLY_TEXT = (
+    "Checkin closed before the details were entered. The payout stays pending, waiting for the "
+    "recipient's details: reopen its checkin page from the history (or send them its checkin link). "
+    "If nobody completes it, the provider fails it as expired."
+)
+
+
+def retype_threshold(settings: Any, code: str) -> Decimal | None:
+    """The amount from which ``code`` payouts are typed twice: the settings' threshold for the
+    currency; a currency without one always asks (0). None only while settings are not loaded."""
+    lookup = getattr(settings, "retype_threshold", None)
+    if lookup is None:
+        return None
+    value = lookup(code)
+    return value if isinstance(value, Decimal) else Decimal(0)
+
+
 def checkin_return_url() -> str:
     """The https ``.invalid`` address sent as ``redirectUrl`` and caught by the checkin view.
 
@@ -56,37 +74,51 @@ class SubmitFlow(QObject):
         self.checkin_dialog: Any = None
         self.settings_dialog: Any = None
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._confirm_pending = False
+        self._unanswered: tuple[int, str] | None = None  # the payout the error line waits on
         window.form.submitRequested.connect(self.open_confirm)
 
     # -- confirm -----------------------------------------------------------------------------
     def open_confirm(self, request: PayoutRequest) -> asyncio.Future[Any] | None:
-        """Check the reference, then open the confirmation (``confirmOpened``). An emptied
-        reference gets a generated one, put in the form and shown in the confirmation; a reference
-        this connection already used is refused at the form with a link to that payout."""
+        """Check the reference, look up near-duplicates off the GUI thread, then open the confirmation
+        (:attr:`confirmOpened`); None when no confirmation can open now. An emptied reference gets a
+        generated one, put in the form and shown in the confirmation; a reference this connection
+        already used is refused at the form with a link to that payout."""
         context = self.window.context
         if context.connection is None or context.desk is None or self.confirm_dialog is not None:
+            return None
+        if self._confirm_pending:
             return None
         if request.external_id is None:
             from payout_desk.services.desk import new_reference
 
             request = dataclasses.replace(request, external_id=new_reference())
             self.window.form.external_id_edit.setText(request.external_id or "")
-        return self._spawn(self._check_then_confirm(request))
+        self._confirm_pending = True
+        return self._spawn(self.confirm(request))
 
-    async def _check_then_confirm(self, request: PayoutRequest) -> ConfirmDialog | None:
-        owner = await self.window.context.desk.reference_owner(request.external_id or "")
-        if owner is not None:
-            self.window.form.show_reference_in_use(request.external_id or "", owner)
-            self.submitFailed.emit("reference in use")
-            return None
-        return self._confirm(request)
+    async def confirm(self, request: PayoutRequest) -> ConfirmDialog | None:
+        """The reference check, the journal's near-duplicates of ``request``, then the confirmation."""
+        try:
+            owner = await self.window.context.desk.reference_owner(request.external_id or "")
+            if owner is not None:
+                self.window.form.show_reference_in_use(request.external_id or "", owner)
+                self.submitFailed.emit("reference in use")
+                return None
+            try:
+                duplicates = await self.window.context.desk.near_duplicates(request)
+            except Exception:
+                log.warning("the duplicate check failed; the confirmation says so", exc_info=True)
+                duplicates = None
+            return self._show_confirm(request, duplicates)
+        finally:
+            self._confirm_pending = False
 
-    def _confirm(self, request: PayoutRequest) -> ConfirmDialog | None:
+    def _show_confirm(self, request: PayoutRequest, duplicates: list[Any] | None) -> ConfirmDialog | None:
         context = self.window.context
         connection = context.connection
-        if connection is None or self.confirm_dialog is not None:
+        if connection is None or self.confirm_dialog is not None or self.window.shutting_down:
             return None
-        threshold = getattr(context.settings, "confirm_retype_threshold", None)
         from payout_desk.ui.sending.confirm_dialog import ConfirmDialog  # loaded at the first submit, not at start-up
 
         dialog = ConfirmDialog(
@@ -95,9 +127,12 @@ class SubmitFlow(QObject):
             profile=connection.profile,
             locale_name=self.window.form.locale_name,
             decimal_separators=self.window.form.decimal_separators,
-            retype_threshold=threshold if isinstance(threshold, Decimal) else None,
+            retype_threshold=retype_threshold(context.settings, request.currency.code),
+            duplicates=duplicates or (),
             parent=self.window,
         )
+        if duplicates is None:
+            self.window.show_error("The journal could not be checked for similar payouts; check the history first.")
         self.confirm_dialog = dialog
         dialog.finished.connect(self._confirm_finished)
         dialog.open()
@@ -114,21 +149,21 @@ class SubmitFlow(QObject):
         if dialog is None:
             return
         dialog.deleteLater()
-        self.window.activateWindow()  # the dialog opens after an await: give the window its focus back
+        self.window.activateWindow()  # back to the window (its shortcuts), whatever the platform does
         if result == QDialog.DialogCode.Accepted:
-            self._spawn(self.submit(dialog.request))
+            self._spawn(self.submit(dialog.request, duplicates_shown=dialog.duplicates_shown))
         else:
             self.window.form.focus_amount()  # cancelled: every value is still in the form
 
     # -- submit ------------------------------------------------------------------------------
-    async def submit(self, request: PayoutRequest) -> Any:
+    async def submit(self, request: PayoutRequest, *, duplicates_shown: list[int] | None = None) -> Any:
         from payout_desk.services.desk import ReferenceInUseError  # services load after the first paint
 
         window, desk = self.window, self.window.context.desk
         window.form.set_busy(True)
         window.show_error("")
         try:
-            record = await desk.submit(request)
+            record = await desk.submit(request, duplicates_shown=duplicates_shown or ())
         except ReferenceInUseError as exc:  # used meanwhile: refused, nothing was recorded or sent
             window.form.show_reference_in_use(exc.external_id, exc.owner)
             self.submitFailed.emit(exc.user_message)
@@ -149,15 +184,30 @@ class SubmitFlow(QObject):
             return record
         window.form.clear_for_next()
         if record.status in ("outcome_unknown", "confirmed"):
-            window.show_error(
+            message = (
                 "No answer from the provider yet. The payout is saved and will be sent again automatically "
                 "with the same key — do not create it again." + (f" ({record.last_error})" if record.last_error else "")
             )
+            window.show_error(message)
+            self._unanswered = (record.local_id, message)
         window.statusBar().showMessage("Payout created.", 5000)
         self.submitted.emit(record)
         if record.checkin_url:
             self.open_checkin(record)
         return record
+
+    def payout_changed(self, change: Any) -> None:
+        """Slot for the desk's changes: once the payout the error line waits on is answered (the
+        outage recovered by itself), the error line goes, if it still says that."""
+        if self._unanswered is None or change.record.local_id != self._unanswered[0]:
+            return
+        if change.record.status in ("outcome_unknown", "confirmed"):
+            return
+        _local_id, message = self._unanswered
+        self._unanswered = None
+        if self.window.shown_error() == message:
+            self.window.show_error("")
+            self.window.statusBar().showMessage("The provider answered: the payout was sent once.", 8000)
 
     async def _remember_currency(self, code: str) -> None:
         context = self.window.context
@@ -187,6 +237,8 @@ class SubmitFlow(QObject):
             parent=self.window,
         )
         self.checkin_dialog = dialog
+        dialog.completed.connect(lambda _pid: self._spawn(self._checkin_completed(local_id)))
+        dialog.closedEarly.connect(self._checkin_closed_early)
         dialog.finished.connect(self._checkin_finished)
         dialog.open()
         self.checkinOpened.emit(dialog)
@@ -201,6 +253,16 @@ class SubmitFlow(QObject):
         if self.window.context.desk is not None and not self.window.shutting_down:
             self._spawn(self._refresh(local_id))  # ask now rather than at the next poll
         self.checkinClosed.emit(local_id)
+
+    async def _checkin_completed(self, local_id: int) -> None:
+        try:
+            await self.window.context.desk.checkin_completed(local_id)
+        except Exception:
+            log.warning("could not journal the completed checkin of payout %s", local_id, exc_info=True)
+        self.window.statusBar().showMessage("Details received: the provider is processing the payout.", 8000)
+
+    def _checkin_closed_early(self) -> None:
+        self.window.statusBar().showMessage(CLOSED_EARLY_TEXT, 30000)
 
     async def _refresh(self, local_id: int) -> None:
         try:

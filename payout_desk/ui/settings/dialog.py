@@ -1,5 +1,5 @@
 """SettingsDialog: connection profiles (Sandbox + Live), API tokens in the OS keychain, Test connection,
-and the confirm-retype threshold.
+and the confirm-retype thresholds per currency (``thresholds.ThresholdEditor``).
 
 Construct::
 
@@ -20,7 +20,8 @@ Existing profiles keep their names (the name is the keychain entry); new Live pr
 Object names: ``settingsDialog``, ``activeProfileCombo``, ``profileList``, ``addProfileButton``,
 ``removeProfileButton``, ``profileName``, ``profileKind``, ``baseUrlEdit``, ``baseUrlError``,
 ``tokenEdit``, ``showTokenButton``, ``keychainNotice``, ``testConnectionButton``,
-``connectionResult``, ``retypeThreshold``, ``thresholdError``. Methods returning futures for tests:
+``connectionResult``, ``retypeThresholds``, ``thresholdError`` (and the editor's own names). Methods
+returning futures for tests:
 ``ready`` (stored-token lookup), ``test_connection()``, ``save()``.
 """
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -55,7 +55,8 @@ from payout_desk.provider.urls import url_host
 from payout_desk.services.connection import run_connection_test
 from payout_desk.services.secrets import TokenStore
 from payout_desk.services.settings import AppSettings, Profile, save_settings
-from payout_desk.ui.settings.rules import ProfileDraft, connection_message, draft_error, parse_threshold
+from payout_desk.ui.settings.rules import ProfileDraft, connection_message, draft_error
+from payout_desk.ui.settings.thresholds import ThresholdEditor
 from payout_desk.ui.style.status import status_style
 
 __all__ = ["NO_KEYCHAIN_TEXT", "SettingsDialog", "connection_message"]
@@ -187,14 +188,12 @@ class SettingsDialog(QDialog):
         row.addLayout(form, 3)
         layout.addWidget(profiles, 1)
 
-        safety = QGroupBox("Confirmation", self)
-        safety_form = QFormLayout(safety)
-        self.threshold_edit = self._named(QLineEdit(str(self.settings.confirm_retype_threshold), safety),
-                                          "retypeThreshold", "Retype the amount from this amount on")  # fmt: skip
-        self.threshold_error = self._named(QLabel(safety), "thresholdError", "Threshold problem")
-        self.threshold_error.setStyleSheet(f"color: {status_style('failed').color.name()};")
-        safety_form.addRow("Ask to &retype the amount from:", self.threshold_edit)
-        safety_form.addRow("", self.threshold_error)
+        safety = QGroupBox("Confirmation: retype the amount", self)
+        safety_box = QVBoxLayout(safety)
+        self.thresholds = ThresholdEditor(self.settings.retype_thresholds, decimal_point=QLocale().decimalPoint(),
+                                          parent=safety)  # fmt: skip
+        self.threshold_error = self.thresholds.error
+        safety_box.addWidget(self.thresholds)
         layout.addWidget(safety)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -219,8 +218,8 @@ class SettingsDialog(QDialog):
         self.token_edit.textEdited.connect(self._edited)
         self.show_token.toggled.connect(self._toggle_token)
         self.test_button.clicked.connect(self.test_connection)
-        self.threshold_edit.textEdited.connect(lambda _t: self._validate())
-        self.resize(760, 520)
+        self.thresholds.changed.connect(self._validate)
+        self.resize(760, 640)
 
     def _refresh_lists(self) -> None:
         active = self.active_combo.currentText() or self.settings.active_profile
@@ -317,20 +316,15 @@ class SettingsDialog(QDialog):
     def _draft_error(self, d: ProfileDraft) -> str:
         return draft_error(d, self._drafts)
 
-    def _threshold(self) -> Decimal | None:
-        return parse_threshold(self.threshold_edit.text(), QLocale().decimalPoint())
-
     def _validate(self) -> bool:
         current = self._drafts[self._current] if 0 <= self._current < len(self._drafts) else None
         self.url_error.setText(self._draft_error(current) if current else "")
-        threshold_ok = self._threshold() is not None
-        self.threshold_error.setText("" if threshold_ok else "Enter an amount greater than zero, like 10000.")
-        for label in (self.url_error, self.threshold_error):
-            label.setVisible(bool(label.text()))
+        threshold_ok = self.thresholds.thresholds() is not None
+        self.url_error.setVisible(bool(self.url_error.text()))
         problems = [f"Profile “{d.name or '(no name)'}”: {self._draft_error(d)}" for d in self._drafts
                     if self._draft_error(d)]  # fmt: skip
         if not threshold_ok:
-            problems.append("Retype threshold: enter an amount greater than zero.")
+            problems.append("Retype thresholds: correct the amounts marked in the table.")
         ok = not problems
         self.save_button.setEnabled(ok)
         why = f"Save is off until this is fixed — {problems[0]}" if problems else ""
@@ -387,8 +381,8 @@ class SettingsDialog(QDialog):
     async def _save(self) -> bool:
         if not self._validate():
             return False
-        threshold = self._threshold()
-        assert threshold is not None
+        thresholds = self.thresholds.thresholds()
+        assert thresholds is not None
         profiles = [Profile(d.name, d.kind, d.base_url, d.retention_hours) for d in self._drafts]
         new_tokens = {d.name: d.token for d in self._drafts if d.token}
         removed = [n for n in self._removed if n not in new_tokens]
@@ -404,7 +398,7 @@ class SettingsDialog(QDialog):
             await _off_gui(store)
             self.settings.profiles = profiles
             self.settings.active_profile = self.active_combo.currentText() or profiles[0].name
-            self.settings.confirm_retype_threshold = threshold
+            self.settings.retype_thresholds = thresholds
             if self.settings_path is not None:
                 await _off_gui(save_settings, self.settings, self.settings_path)
         except (OSError, ValueError) as exc:

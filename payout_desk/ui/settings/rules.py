@@ -1,5 +1,5 @@
 """The settings dialog's rules, apart from its widgets: what Test connection's verdicts say, what is wrong
-with a profile being edited, and how the retype threshold is read (as strictly as a payout amount)."""
+with a profile being edited, and how a retype threshold is read (as strictly as a payout amount in its currency)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from payout_desk.domain.money import AmountError, Currency, parse_amount
+from payout_desk.domain.money import AmountError, UnknownCurrencyError, currency, parse_amount
 from payout_desk.provider.models import ConnectionCheck, ConnectionStatus
 from payout_desk.services.settings import Profile, ProfileKind
 
-__all__ = ["ProfileDraft", "connection_message", "draft_error", "parse_threshold"]
-
-#: The threshold is compared with amounts in any currency; four decimal places cover them all.
-_THRESHOLD_UNITS = Currency("XXX", "retype threshold", 4)
+__all__ = ["ProfileDraft", "connection_message", "draft_error", "parse_currency_threshold"]
 
 
-def parse_threshold(text: str, decimal_point: str = ".") -> Decimal | None:
-    """The retype threshold typed in Settings, or None when it is not a plain positive amount.
+def parse_currency_threshold(code: str, text: str, decimal_point: str = ".") -> Decimal | str:
+    """The retype threshold for ``code`` typed in Settings, or the sentence saying what is wrong.
 
-    The domain's amount parser does the reading, so the threshold follows the payout amount's rules: a
-    dot or the locale's decimal mark, never a grouping separator ("10,000" is refused, not read as
-    10000 or 10), and nothing ambiguous ("1.000" where "." groups thousands).
+    The domain's amount parser does the reading in the currency's own decimal places, so the
+    threshold follows the payout amount's rules: a dot or the locale's decimal mark, never a grouping
+    separator ("10,000" is refused, not read as 10000 or 10), nothing ambiguous ("1.000" where "."
+    groups thousands), and no more decimals than the currency has.
     """
     try:
-        value = parse_amount(text, _THRESHOLD_UNITS, decimal_separators="." + decimal_point)
-    except AmountError:
-        return None
-    # Drop the padding zeros without exponent notation: 10000 stays "10000", never "1E+4".
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+        cur = currency(code)
+    except UnknownCurrencyError:
+        return f"{code}: not an ISO 4217 currency code."
+    separators = "." + (decimal_point if decimal_point and decimal_point != "." else "")
+    try:
+        return parse_amount(text, cur, decimal_separators=separators)
+    except AmountError as exc:
+        return f"{code}: {exc}"
 
 
 def connection_message(check: ConnectionCheck, host: str) -> str:

@@ -38,7 +38,7 @@ def test_fresh_database_has_current_schema_and_settings(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     with Journal.open(path) as journal:
         conn = journal.conn
-        assert schema.schema_version(conn) == schema.SCHEMA_VERSION == 3
+        assert schema.schema_version(conn) == schema.SCHEMA_VERSION == 4
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
