@@ -18,7 +18,8 @@ def journal(tmp_path: Path) -> Journal:
     j = Journal.open(tmp_path / "j.sqlite3")
     confirm(j, "k1", request("1250.00", description="Refund order 1042", external_id="ORD-k1"))
     confirm(j, "k2", request("11250.00", description="Supplier", external_id="ORD-k2"))
-    confirm(j, "k3", request("98000", "JPY", description="Invoice 1250.00 paid", external_id="ORD-k3"))  # the amount as text
+    # k3 holds the amount as text
+    confirm(j, "k3", request("98000", "JPY", description="Invoice 1250.00 paid", external_id="ORD-k3"))
     confirm(j, "k4", request("12.50", description="Coffee", external_id="ORD-k4"))
     yield j  # type: ignore[misc]
     j.close()
