@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 from payout_desk.app import launch
 from payout_desk.app.context import Connection
 from payout_desk.sandbox.client import SandboxControl
-from payout_desk.ui.frame.main_window import banner_text
+from payout_desk.ui.frame.window_context import banner_text
 
 
 def launch_connected(qtbot: Any, base_url: str, data_dir: Path) -> Any:
