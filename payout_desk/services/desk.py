@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from payout_desk.domain.status import is_final
 from payout_desk.journal import AsyncJournal, HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.services.export import export_csv
-from payout_desk.services.poll import Clock, Poller, PollPolicy, RateLimiter, Sleep
+from payout_desk.services.poll import Clock, Poller, PollPolicy, PollTimes, RateLimiter, Sleep
 from payout_desk.services.recover import RecoveryReport, Resender, recover
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
 
@@ -191,6 +191,24 @@ class PayoutDesk:
                 return result
             return record
         return await self._poller.poll_now(record, source="refresh")
+
+    def watch(self, local_ids: Iterable[int]) -> None:
+        """The payouts a person is looking at now (selected in the history, open in details;
+        replaces the previous set): each is asked about every few seconds while watched."""
+        self._poller.watch(local_ids)
+
+    def checkin_caught(self, local_id: int) -> bool:
+        """The checkin page of ``local_id`` redirected back: ask every second for a while, first
+        now. False if the payout is not being followed (final, or not created)."""
+        if local_id not in self._poller.following:
+            return False
+        self._poller.caught(local_id)
+        return True
+
+    def poll_times(self, local_id: int) -> PollTimes | None:
+        """When a followed payout was last asked about and when it will be next (None if it is
+        not followed: final, or not created at the provider)."""
+        return self._poller.times(local_id)
 
     @property
     def following(self) -> frozenset[int]:
