@@ -26,83 +26,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import heapq
 import itertools
 import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
+
+from payout_desk.services.schedule_types import Cadence, Lane, Limiter, Outcome, PollResult, ScheduleInfo
 
 __all__ = ["Cadence", "Lane", "Limiter", "Outcome", "PollResult", "PollScheduler", "ScheduleInfo"]
 
 log = logging.getLogger("payout_desk.services.scheduler")
 
 K = TypeVar("K", bound=Hashable)
-
-
-class Limiter(Protocol):
-    """The request-rate cap (``services.poll.RateLimiter`` has this shape)."""
-
-    async def acquire(self, urgent: bool = False) -> None: ...
-
-
-class Lane(enum.IntEnum):
-    """Why a payout is polled; lower goes first."""
-
-    REFRESH = 0
-    CAUGHT = 1
-    WATCHED = 2
-    RECENT = 3
-    BACKGROUND = 4
-
-
-class Outcome(enum.Enum):
-    """What one poll found."""
-
-    CHANGED = "changed"  # a new status: the cadence starts again
-    UNCHANGED = "unchanged"  # same status: back off
-    FAILED = "failed"  # no answer (network, provider error): back off
-    DONE = "done"  # final, or no longer followed: forget the key
-
-
-@dataclass(frozen=True)
-class PollResult:
-    """One poll's outcome; ``retry_after`` (seconds, the provider's 429) pauses every poll."""
-
-    outcome: Outcome
-    retry_after: float | None = None
-
-
-@dataclass(frozen=True)
-class Cadence:
-    """The numbers (seconds)."""
-
-    initial_interval: float = 1.0
-    max_interval: float = 60.0
-    multiplier: float = 2.0
-    burst_interval: float = 1.0
-    burst_duration: float = 120.0
-    watch_interval: float = 5.0
-    recent_window: float = 600.0
-
-    def __post_init__(self) -> None:
-        if self.initial_interval <= 0 or self.max_interval < self.initial_interval or self.multiplier < 1:
-            raise ValueError("intervals must be positive, max >= initial, multiplier >= 1")
-        if min(self.burst_interval, self.watch_interval) <= 0 or min(self.burst_duration, self.recent_window) < 0:
-            raise ValueError("burst and watch intervals must be positive, durations not negative")
-
-
-@dataclass(frozen=True)
-class ScheduleInfo:
-    """Where one key stands, in the scheduler's clock: ``last_checked`` None = not yet;
-    ``next_due`` None = being asked now."""
-
-    lane: Lane
-    last_checked: float | None
-    next_due: float | None
 
 
 class _Entry(Generic[K]):
@@ -134,7 +72,7 @@ class PollScheduler(Generic[K]):
         *,
         limiter: Limiter,
         max_concurrent: int,
-        cadence: Cadence = Cadence(),
+        cadence: Cadence = Cadence(),  # noqa: B008 - frozen dataclass
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -166,9 +104,6 @@ class PollScheduler(Generic[K]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
-
-    def keys(self) -> frozenset[K]:
-        return frozenset(self._entries)
 
     def add(self, key: K, *, age: float = math.inf) -> bool:
         """Follow ``key`` (created ``age`` seconds ago; recent ones get the RECENT lane); first
