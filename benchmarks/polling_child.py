@@ -5,7 +5,8 @@
 1. A sandbox on loopback — its own process by default (like a remote provider: the figure is the
    app's, not the emulator's), or ``--embedded`` in this process as ``--sandbox`` runs it.
 2. N payouts created through the real ``PayoutsClient`` and journaled through the real
-   ``AsyncJournal`` (``record_confirmed`` → create → ``record_created``): N pending rows.
+   ``AsyncJournal`` (``record_confirmed`` → create → ``record_created``): N pending rows. That runs
+   in a process of its own (``benchmarks.polling_setup``), so this process holds what the desk holds.
 3. A ``PayoutDesk`` with the app's configured ``PollPolicy`` (``AppSettings().poll_policy()``), its
    client on a counting wrapper around the real httpx transport (time and path of every request),
    and a real ``HistoryModel`` receiving every change (``apply_change``), as the window wires it.
@@ -34,13 +35,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from benchmarks.harness import emit, max_in_window, median, percentile
+from benchmarks.polling_setup import payout_request
 from benchmarks.qtchild import run_once, start_qt, wait_for
 
 PROBE_MS = 5
@@ -79,28 +80,15 @@ def _start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     return proc, url_file.read_text().strip()
 
 
-def _request(rng: random.Random, i: int) -> Any:
-    from payout_desk.domain.payout import PayoutDraft, validate_draft
-    from payout_desk.provider.urls import CHECKIN_RETURN_URL
-
-    draft = PayoutDraft(
-        amount=f"{rng.randint(1, 5000)}.{rng.randint(0, 99):02d}",
-        currency="EUR",
-        description=f"Benchmark payout {i}",
-        external_id=f"BENCH-{i}",
-        redirect_url=str(CHECKIN_RETURN_URL),
-    )
-    request = validate_draft(draft)
-    if isinstance(request, list):
-        raise ValueError(f"invalid benchmark draft: {request}")
-    return request
-
-
-def _rss_mib() -> float:
+def _memory_mib() -> dict[str, float]:
+    """VmRSS and its parts (RssAnon: the process's own heap and stacks; RssFile: mapped files —
+    shared libraries and the journal, which SQLite reads through mmap), in MiB."""
+    found = {}
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+            found[key] = int(value.split()[0]) / 1024
+    return found
 
 
 def _cycles(counting: CountingTransport, background: set[str], since: float) -> tuple[list[float], float]:
@@ -121,38 +109,10 @@ def _cycles(counting: CountingTransport, background: set[str], since: float) -> 
     return gaps, inside / (span_end - span_start) if span_end > span_start else 0.0
 
 
-async def _create_pending(journal: Any, base_url: str, token: str, count: int) -> list[Any]:
-    from payout_desk.provider.client import PayoutsClient
-
-    client = PayoutsClient(base_url, token)
-    gate = asyncio.Semaphore(8)
-    rng = random.Random(11)
-
-    async def one(i: int) -> Any:
-        request = _request(rng, i)
-        async with gate:
-            record = await journal.record_confirmed(
-                request, idempotency_key=str(uuid.uuid4()), environment="sandbox", profile="Benchmark", actor="bench"
-            )
-            created = await client.create_payout(request.body_json(), record.idempotency_key)
-            return await journal.record_created(
-                record.local_id,
-                payment_id=created.payment.id,
-                checkin_url=created.payment.url,
-                status=created.payment.status,
-                actor="bench",
-            )
-
-    try:
-        return list(await asyncio.gather(*(one(i) for i in range(count))))
-    finally:
-        await client.aclose()
-
-
 async def scenario(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from PySide6.QtCore import Qt, QTimer
 
-    from payout_desk.journal import AsyncJournal
+    from payout_desk.journal import AsyncJournal, HistoryQuery
     from payout_desk.provider.client import PayoutsClient
     from payout_desk.sandbox.client import SandboxControl
     from payout_desk.services.desk import PayoutDesk
@@ -174,10 +134,11 @@ async def scenario(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     try:
         control = SandboxControl(base_url)
         token = control.mint_token(payouts=True)
-        journal = await AsyncJournal.open(tmp / "journal.sqlite3")
         began = time.perf_counter()
-        records = await _create_pending(journal, base_url, token, args.payouts)
+        setup = [sys.executable, "-m", "benchmarks.polling_setup", str(tmp / "journal.sqlite3"), base_url, token]
+        await asyncio.to_thread(subprocess.run, [*setup, str(args.payouts)], check=True)  # not in this process
         setup_s = time.perf_counter() - began
+        journal = await AsyncJournal.open(tmp / "journal.sqlite3")
 
         policy = AppSettings().poll_policy()
         counting = CountingTransport(httpx.AsyncHTTPTransport())
@@ -214,8 +175,9 @@ async def scenario(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         await asyncio.sleep(args.warmup)
         watched: dict[int, float] = {}
+        watched_ids: set[str] = set()
         for i in range(args.watched):
-            record = await desk.submit(_request(rng, args.payouts + i))
+            record = await desk.submit(payout_request(rng, args.payouts + i))
             if record.payment_id is None:
                 continue
             desk.watch([record.local_id])  # selected in the history, open in details
@@ -223,6 +185,7 @@ async def scenario(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             await asyncio.sleep(rng.uniform(0.3, 1.5))
             await loop.run_in_executor(None, control.complete, record.payment_id, "succeeded")
             watched[record.local_id] = time.monotonic()
+            watched_ids.add(record.payment_id)
             await wait_for(lambda lid=record.local_id: lid in seen, 30.0, step=0.01)
             desk.watch([])
         rest = args.duration - (time.monotonic() - start)
@@ -231,14 +194,17 @@ async def scenario(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         end = time.monotonic()
         probe.stop()
         gc.collect()
-        rss = _rss_mib()
+        memory = _memory_mib()
         window = [t for t in counting.sent if t >= start]
         delays = [(seen[i] - watched[i]) * 1000 for i in watched if i in seen]
-        background = {r.payment_id for r in records}
+        background = {r.payment_id for r in await journal.to_poll()} | {
+            r.payment_id for r in await journal.page(HistoryQuery(statuses=frozenset({"succeeded"})), 0, args.payouts)
+        }  # read after the RSS: the pending ones and any completed meanwhile, watched ones aside below
+        background -= watched_ids
         gaps, bg_rate = _cycles(counting, background, start + args.warmup)
         sent = {lane.name.lower(): n for lane, n in desk._poller.scheduler.sent.items()}
         return {
-            "payouts": len(records),
+            "payouts": args.payouts,
             "setup_s": setup_s,
             "duration_s": end - start,
             "cap_rps": policy.max_requests_per_second,
@@ -258,7 +224,9 @@ async def scenario(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             "cycle_count": len(gaps),
             "background_rps": bg_rate,
             "sent_by_lane": sent,
-            "rss_mib": rss,
+            "rss_mib": memory["VmRSS"],
+            "anon_mib": memory["RssAnon"],
+            "file_mib": memory["RssFile"],
             "embedded": bool(args.embedded),
         }
     finally:

@@ -195,8 +195,6 @@ class Poller:
         self._actor = actor
         self._notify = notify
         self._clock = clock
-        #: local id -> (provider id, last status seen) of every followed payout
-        self._targets: dict[int, tuple[str, str]] = {}
         self.scheduler: PollScheduler[int] = PollScheduler(
             self._poll_one,
             limiter=limiter,
@@ -210,16 +208,14 @@ class Poller:
     @property
     def following(self) -> frozenset[int]:
         """Local ids being followed now."""
-        return frozenset(self._targets)
+        return self.scheduler.keys()
 
     def follow(self, record: PayoutRecord, *, restart: bool = False) -> bool:
         """Start following ``record`` (needs a provider id, not final); True if it is followed.
         ``restart`` begins the cadence again for a payout already followed."""
         if self._stopped or record.payment_id is None or is_final(record.status):
             return False
-        known = record.local_id in self._targets
-        self._targets[record.local_id] = (record.payment_id, record.status)
-        if not known:
+        if record.local_id not in self.scheduler:
             self.scheduler.add(record.local_id, age=_age_seconds(record.created_at))
         elif restart:
             self.scheduler.restart(record.local_id)
@@ -227,7 +223,6 @@ class Poller:
 
     def unfollow(self, local_id: int) -> None:
         """Stop following ``local_id`` (no-op if not followed)."""
-        self._targets.pop(local_id, None)
         self.scheduler.discard(local_id)
 
     def watch(self, local_ids: Iterable[int]) -> None:
@@ -254,14 +249,17 @@ class Poller:
         """Stop polling and wait for the requests in flight to end."""
         self._stopped = True
         await self.scheduler.stop()
-        self._targets.clear()
 
     async def _poll_one(self, local_id: int) -> PollResult:
         """Ask the provider about ``local_id`` once (the scheduler holds the slot and the token)."""
-        target = self._targets.get(local_id)
-        if target is None:
+        try:  # the journal's view now (provider id, last status): nothing per payout is kept in memory
+            record = await self._journal.get(local_id)
+        except Exception:
+            log.exception("reading payout %s from the journal failed", local_id)
+            return PollResult(Outcome.FAILED)
+        payment_id, last_status = record.payment_id, record.status
+        if payment_id is None or is_final(last_status):
             return PollResult(Outcome.DONE)
-        payment_id, last_status = target
         try:
             payment = await self._client.get_payout(payment_id, retry=_ONE_ATTEMPT)
         except RateLimitedError as exc:
@@ -275,12 +273,10 @@ class Poller:
         except Exception:  # the journal could not record it: ask again later
             log.exception("recording the status of payout %s failed", local_id)
             return PollResult(Outcome.FAILED)
-        if updated is not None and local_id in self._targets:
+        if updated is not None:
             last_status = updated.status
-            self._targets[local_id] = (payment_id, last_status)
         if is_final(last_status) or is_final(payment.status):
             log.info("payout %s (%s) is final: %s", local_id, payment_id, payment.status)
-            self._targets.pop(local_id, None)
             return PollResult(Outcome.DONE)
         return PollResult(Outcome.CHANGED if updated is not None else Outcome.UNCHANGED)
 

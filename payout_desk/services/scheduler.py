@@ -41,6 +41,7 @@ __all__ = ["Cadence", "Lane", "Limiter", "Outcome", "PollResult", "PollScheduler
 log = logging.getLogger("payout_desk.services.scheduler")
 
 K = TypeVar("K", bound=Hashable)
+_NEVER = -math.inf
 
 
 class _Entry(Generic[K]):
@@ -52,7 +53,7 @@ class _Entry(Generic[K]):
         self.interval = interval
         self.due = due
         self.recent_until = recent_until
-        self.burst_until = -math.inf
+        self.burst_until = _NEVER
         self.last_checked: float | None = None
         self.generation = 0
         self.flying = False
@@ -104,6 +105,9 @@ class PollScheduler(Generic[K]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
+
+    def keys(self) -> frozenset[K]:
+        return frozenset(self._entries)
 
     def add(self, key: K, *, age: float = math.inf) -> bool:
         """Follow ``key`` (created ``age`` seconds ago; recent ones get the RECENT lane); first
