@@ -95,7 +95,6 @@ def run_app(t0_ns: int, data_dir: Path, settle: float) -> dict[str, Any]:
     configure_logging(AppPaths.resolve(data_dir).log_dir)  # as main() does with --data-dir
     app = create_qt_application(sys.argv[:1])  # exactly main()'s Qt set-up
     import qasync
-
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     result: dict[str, Any] = {}

@@ -40,6 +40,7 @@ from payout_desk.ui.submit_flow import SubmitFlow, checkin_return_url
 log = logging.getLogger(__name__)
 
 
+
 def banner_text(connection: Connection) -> str:
     text = "LIVE — " + connection.profile if connection.environment == "live" else "SANDBOX"
     if connection.token_mismatch and connection.token_kind:

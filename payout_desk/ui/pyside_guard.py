@@ -51,6 +51,7 @@ def lighten_feature_import_hook() -> bool:
     return True
 
 
+
 def shiboken_leaks_none() -> bool:
     """True when void Qt calls drop a reference to None (the bug is present)."""
     if sys.version_info >= (3, 12) or not hasattr(sys, "getrefcount"):
