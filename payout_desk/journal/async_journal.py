@@ -134,9 +134,9 @@ class AsyncJournal:
         """See ``Journal.unsent``."""
         return await self._run(self._journal.unsent)
 
-    async def to_poll(self) -> list[PayoutRecord]:
+    async def to_poll(self, *, after: PayoutRecord | None = None, limit: int = -1) -> list[PayoutRecord]:
         """See ``Journal.to_poll``."""
-        return await self._run(self._journal.to_poll)
+        return await self._run(self._journal.to_poll, after=after, limit=limit)
 
     async def count(self, query: HistoryQuery) -> int:
         """See ``Journal.count``."""

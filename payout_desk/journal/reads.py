@@ -15,7 +15,7 @@ from payout_desk.journal.export_rows import SELECT as _SELECT
 from payout_desk.journal.export_rows import SELECT_P as _SELECT_P
 from payout_desk.journal.export_rows import iter_export_lines
 from payout_desk.journal.export_rows import record_from_row as _record
-from payout_desk.journal.history import HistoryReader, from_micros
+from payout_desk.journal.history import HistoryReader, from_micros, to_micros
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutNotFoundError, PayoutRecord
 
 __all__ = ["JournalReads"]
@@ -50,11 +50,17 @@ class JournalReads:
         ).fetchall()
         return [_record(r) for r in rows]
 
-    def to_poll(self) -> list[PayoutRecord]:
-        """Payouts with a provider id whose status is not final (pending or unknown), oldest first."""
+    def to_poll(self, *, after: PayoutRecord | None = None, limit: int = -1) -> list[PayoutRecord]:
+        """Payouts with a provider id whose status is not final (pending or unknown), oldest first.
+        ``limit`` (-1: all) and ``after`` (the last record of the previous page) read them a page at
+        a time, so the poller's recovery never holds all of them at once."""
+        page, params = "", [limit]
+        if after is not None:
+            page, params = " AND (created_at, local_id) > (?, ?)", [to_micros(after.created_at), after.local_id, limit]
         rows = self.conn.execute(
             f"SELECT {_SELECT} FROM payouts INDEXED BY payouts_open WHERE status NOT IN {schema.FINAL_SQL}"  # noqa: S608
-            " AND payment_id IS NOT NULL ORDER BY created_at, local_id"
+            f" AND payment_id IS NOT NULL{page} ORDER BY created_at, local_id LIMIT ?",
+            params,
         ).fetchall()
         return [_record(r) for r in rows]
 
