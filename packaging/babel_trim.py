@@ -97,9 +97,12 @@ def trim_and_verify(folder: Path) -> tuple[int, int]:
     localedata._cache.clear()
     try:
         trimmed = _outputs(locales)
-    finally:
+    finally:  # nothing in this process keeps the trimmed data: the app's Locale cache goes too
         localedata._dirname = original_dir
         localedata._cache.clear()
+        from payout_desk.domain import money
+
+        money._parsed_locale.cache_clear()
     differences = [key for key in reference if trimmed.get(key) != reference[key]]
     for key in differences[:20]:
         print(f"babel_trim: {key}: {reference[key]!r} became {trimmed.get(key)!r}", file=sys.stderr)
