@@ -2,7 +2,8 @@
 
 Runs each benchmark in fresh child processes, prints one table (Markdown) with every figure next to
 its baseline and target, and writes it as JSON to ``benchmarks/results/latest.json``
-(``latest-quick.json`` with ``--quick``). Benchmarks: commit, submit, startup, history, polling.
+(``latest-quick.json`` with ``--quick``). Benchmarks: commit, submit, startup, history, polling, package
+(the size of what ``make package`` built).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import history, journal_commit, polling, startup, submit_to_checkin
+from benchmarks import history, journal_commit, package_size, polling, startup, submit_to_checkin
 from benchmarks.harness import RESULTS_DIR, Figure, Options, format_table, machine_info, results_payload, write_json
 
 BENCHMARKS: dict[str, Callable[[Options], list[Figure]]] = {
@@ -22,6 +23,7 @@ BENCHMARKS: dict[str, Callable[[Options], list[Figure]]] = {
     "startup": startup.run,
     "history": history.run,
     "polling": polling.run,
+    "package": package_size.run,
 }
 
 

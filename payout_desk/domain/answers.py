@@ -28,6 +28,7 @@ __all__ = [
     "Expected",
     "answer_mismatches",
     "bounded",
+    "is_stale",
     "lifecycle_status",
 ]
 
@@ -88,6 +89,14 @@ def answer_mismatches(expected: Expected, answer: AnswerFields) -> list[str]:
 def lifecycle_status(provider_status: str) -> str:
     """The app's own status for a provider status (see the module notes)."""
     return provider_status if provider_status in _PROVIDER_STATES else CREATED
+
+
+def is_stale(current_status: str, provider_status: str) -> bool:
+    """True when applying ``provider_status`` would move a finished payout back to an open state
+    (``succeeded``/``failed`` → ``pending`` or an unknown status): such an answer was read before the
+    one already recorded (two requests in flight, a slow poll overtaken by a refresh) and changes
+    nothing. ``succeeded`` → ``failed`` (a bank return) and the reverse stay possible."""
+    return current_status in (SUCCEEDED, FAILED) and lifecycle_status(provider_status) not in (SUCCEEDED, FAILED)
 
 
 def bounded(text: str | None, limit: int) -> str | None:

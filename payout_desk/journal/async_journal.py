@@ -222,9 +222,11 @@ class AsyncJournal:
         """See ``Journal.unsent``: only ``connection_id``'s payouts."""
         return await self._run(self._journal.unsent, connection_id)
 
-    async def to_poll(self, connection_id: str) -> list[PayoutRecord]:
-        """See ``Journal.to_poll``: only ``connection_id``'s payouts."""
-        return await self._run(self._journal.to_poll, connection_id)
+    async def to_poll(
+        self, connection_id: str, *, after: PayoutRecord | None = None, limit: int = -1
+    ) -> list[PayoutRecord]:
+        """See ``Journal.to_poll``: only ``connection_id``'s payouts, a page at a time."""
+        return await self._run(self._journal.to_poll, connection_id, after=after, limit=limit)
 
     async def count(self, query: HistoryQuery) -> int:
         """See ``Journal.count``."""

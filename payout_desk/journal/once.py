@@ -23,6 +23,7 @@ from typing import Any
 from payout_desk.journal.export.rows import SELECT as _SELECT
 from payout_desk.journal.export.rows import record_from_row as _record
 from payout_desk.journal.models import PayoutRecord
+from payout_desk.journal.query import to_micros
 from payout_desk.journal.reads import JournalReads
 
 __all__ = ["MAX_ANSWER_CHARS", "OnceWrites", "WaitingConnection"]
@@ -169,12 +170,20 @@ class OnceWrites(JournalReads):
         ).fetchall()
         return [_record(r) for r in rows]
 
-    def to_poll(self, connection_id: str) -> list[PayoutRecord]:
-        """Payouts of ``connection_id`` the provider holds and has not finished (pending, created)."""
+    def to_poll(
+        self, connection_id: str, *, after: PayoutRecord | None = None, limit: int = -1
+    ) -> list[PayoutRecord]:
+        """Payouts of ``connection_id`` the provider holds and has not finished (pending, created),
+        oldest first. ``limit`` (-1: all) and ``after`` (the last record of the previous page) read
+        them a page at a time, so the poller's recovery never holds all of them at once."""
+        page, params = "", list[object]([connection_id])
+        if after is not None:
+            page = " AND (created_at, local_id) > (?, ?)"
+            params += [to_micros(after.created_at), after.local_id]
         rows = self.conn.execute(
             f"SELECT {_SELECT} FROM payouts WHERE connection_id = ? AND status IN {_POLL_STATUSES}"  # noqa: S608
-            " AND payment_id IS NOT NULL ORDER BY created_at, local_id",
-            (connection_id,),
+            f" AND payment_id IS NOT NULL{page} ORDER BY created_at, local_id LIMIT ?",
+            [*params, limit],
         ).fetchall()
         return [_record(r) for r in rows]
 

@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from payout_desk.journal import AsyncJournal, DuplicateReferenceError, HistoryQu
 from payout_desk.journal.once import WaitingConnection
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.services.export import export_csv
-from payout_desk.services.poll import Clock, Poller, PollPolicy, RateLimiter, Sleep
+from payout_desk.services.poll import Clock, Poller, PollPolicy, PollTimes, RateLimiter, Sleep
 from payout_desk.services.reconcile import OtherConnectionError, Reconciler, ReconcileRefusedError
 from payout_desk.services.recover import RecoveryReport, Resender, recover
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
@@ -312,6 +312,24 @@ class PayoutDesk:
             else:
                 self._poller.follow(record)
         return moved
+
+    def watch(self, local_ids: Iterable[int]) -> None:
+        """The payouts a person is looking at now (selected in the history, open in details;
+        replaces the previous set): each is asked about every few seconds while watched."""
+        self._poller.watch(local_ids)
+
+    def checkin_caught(self, local_id: int) -> bool:
+        """The checkin page of ``local_id`` redirected back: ask every second for a while, first
+        now. False if the payout is not being followed (final, or not created)."""
+        if local_id not in self._poller.following:
+            return False
+        self._poller.caught(local_id)
+        return True
+
+    def poll_times(self, local_id: int) -> PollTimes | None:
+        """When a followed payout was last asked about and when it will be next (None if it is
+        not followed: final, or not created at the provider)."""
+        return self._poller.times(local_id)
 
     @property
     def following(self) -> frozenset[int]:

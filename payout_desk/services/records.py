@@ -9,6 +9,7 @@ raises :class:`NotConnectedError` with words a person can act on. Nothing here i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from payout_desk.services.export import export_csv
 
 if TYPE_CHECKING:
     from payout_desk.services.desk import PayoutDesk
+    from payout_desk.services.poll import PollTimes
 
 __all__ = ["NotConnectedError", "Records"]
 
@@ -36,10 +38,24 @@ class Records:
     def __init__(self, journal: AsyncJournal) -> None:
         self.journal = journal
         self.desk: PayoutDesk | None = None
+        self._watched: tuple[int, ...] = ()
 
     def attach(self, desk: PayoutDesk | None) -> None:
-        """The desk now connected (None: none)."""
+        """The desk now connected (None: none); it is told which payouts a person is looking at."""
         self.desk = desk
+        if desk is not None:
+            desk.watch(self._watched)
+
+    def watch(self, local_ids: Iterable[int]) -> None:
+        """The payouts a person is looking at (selected, open in details): the connected desk asks
+        about them every few seconds; remembered for a desk that connects later."""
+        self._watched = tuple(local_ids)
+        if self.desk is not None:
+            self.desk.watch(self._watched)
+
+    def poll_times(self, local_id: int) -> PollTimes | None:
+        """When a followed payout was last and will next be checked (None: not followed, or not connected)."""
+        return self.desk.poll_times(local_id) if self.desk is not None else None
 
     @property
     def connection_id(self) -> str | None:

@@ -28,6 +28,9 @@ from payout_desk.services.submit import UNSENT_STATUSES, Submitter
 
 __all__ = ["RecoveryReport", "Resender", "recover"]
 
+#: Open payouts read per journal query when recovery follows them again.
+RECOVER_PAGE = 500
+
 log = logging.getLogger("payout_desk.services.recover")
 
 
@@ -155,9 +158,15 @@ async def recover(
     every resend has its outcome.
     """
     followed: list[int] = []
-    for record in await journal.to_poll(submitter.connection_id):
-        if poller.follow(record):
-            followed.append(record.local_id)
+    last: PayoutRecord | None = None
+    while True:  # a page at a time: 10,000 open payouts are never all in memory at once
+        page = await journal.to_poll(submitter.connection_id, after=last, limit=RECOVER_PAGE)
+        for record in page:
+            if poller.follow(record):
+                followed.append(record.local_id)
+        if len(page) < RECOVER_PAGE:
+            break
+        last = page[-1]
     unsent = await journal.unsent(submitter.connection_id)
     if unsent:
         log.info("recover: %d payout(s) were never definitively answered; resending them", len(unsent))

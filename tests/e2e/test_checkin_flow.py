@@ -17,6 +17,7 @@ from tests.e2e.helpers import (
     complete_checkin,
     fill_form,
     launch_connected,
+    reopen_checkin,
     row_status,
     submit_and_confirm,
     wait_status,
@@ -106,14 +107,7 @@ def test_close_early_then_reopen_from_history(qtbot: Any, qt_loop: Any, sandbox:
         panel.select_row(panel.model.row_of(local_id))
         status = panel.details.fields["status"]
         qtbot.waitUntil(lambda: status.text() == "Pending — waiting for the recipient's details", timeout=5000)
-        reopen = panel.findChild(QPushButton, "reopenCheckinButton")
-        qtbot.waitUntil(reopen.isEnabled, timeout=5000)
-        loads: list[bool] = []
-        with qtbot.waitSignal(window.flow.checkinOpened, timeout=5000) as blocker:
-            reopen.click()
-        again = blocker.args[0]
-        again.page.loadFinished.connect(loads.append)
-        qtbot.waitUntil(lambda: bool(loads), timeout=20000)
+        again = reopen_checkin(qtbot, window)
         complete_checkin(qtbot, again, "GB82WEST12345698765432")
         wait_status(qtbot, window, local_id, "succeeded")
     finally:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QFontMetrics
@@ -25,6 +25,9 @@ from payout_desk.domain.money import MAX_AMOUNT, UnknownCurrencyError, currency,
 from payout_desk.domain.status import shown_status
 from payout_desk.journal.models import PayoutRecord, SortKey
 from payout_desk.ui.style.status import status_style
+
+if TYPE_CHECKING:
+    from payout_desk.services.poll import PollTimes
 
 __all__ = [
     "COLUMNS",
@@ -39,6 +42,7 @@ __all__ = [
     "COL_UPDATED",
     "amount_widest",
     "default_column_widths",
+    "describe_checks",
     "format_local_time",
     "format_record_amount",
     "local_zone_name",
@@ -187,3 +191,27 @@ def record_tooltip(record: PayoutRecord, column: int, locale: str, active: str |
 def record_texts(record: PayoutRecord, locale: str, active: str | None = None) -> tuple[str, ...]:
     """Every column's text of one row, in column order (the model caches these per row)."""
     return tuple(record_text(record, column, locale, active) for column in range(len(COLUMNS)))
+
+
+_WHY: Final = {
+    "caught": ", every second for two minutes after the checkin",
+    "watched": ", at least every 5 s while selected",
+}
+
+
+def _clock_and_distance(moment: datetime, now: datetime) -> str:
+    seconds = round((moment - now).total_seconds())
+    distance = f"in {seconds} s" if seconds > 0 else "now" if seconds == 0 else f"{-seconds} s ago"
+    return f"{moment.astimezone().strftime('%H:%M:%S')} ({distance})"
+
+
+def describe_checks(times: PollTimes, now: datetime) -> str:
+    """When a polled payout was last checked and when it will be next, in plain words."""
+    last = "not checked yet" if times.last_checked is None else "last " + _clock_and_distance(times.last_checked, now)
+    if times.next_check is None:
+        following = "being checked now"
+    elif times.next_check <= now:
+        following = "next as soon as its turn comes"
+    else:
+        following = "next " + _clock_and_distance(times.next_check, now)
+    return f"{last.capitalize()}; {following}{_WHY.get(times.lane, '')}"

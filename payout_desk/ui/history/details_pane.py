@@ -8,6 +8,9 @@ Construct::
     pane.set_events(events)       # fill the timeline directly (show_record does it via events_source)
 
 Signals: ``eventsLoaded(int)`` (number of events shown), ``eventsFailed(str)``.
+For a payout being polled, ``detail_checks`` says when it was last checked and when it will be next
+(from ``events_source.poll_times(local_id)`` when the source has it, see :class:`PollSchedule`;
+refreshed every second while shown); the row is hidden otherwise.
 Object names: ``detailsPane``, ``detailsTitle``, ``detailsSplitter`` (fields | timeline, side by side
 so the pane suits a place under the history table), ``timelineList`` (a QListWidget; each item reads
 "what" then "when · who", with ``WhatRole`` / ``WhoRole`` / ``WhenRole`` data), and one
@@ -22,11 +25,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Mapping, Sequence
-from typing import Any, Final, Protocol
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QPalette, QResizeEvent, QTextOption, QWheelEvent
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -48,12 +52,16 @@ from payout_desk.domain.failures import failure_text
 from payout_desk.domain.money import currency
 from payout_desk.domain.status import PENDING, shown_status, status_label
 from payout_desk.journal.models import JournalEvent, PayoutRecord
-from payout_desk.ui.history.columns import format_local_time, format_record_amount
+from payout_desk.ui.history.columns import describe_checks, format_local_time, format_record_amount
 from payout_desk.ui.style.status import status_style
+
+if TYPE_CHECKING:
+    from payout_desk.services.poll import PollTimes
 
 __all__ = [
     "DetailsPane",
     "EventsSource",
+    "PollSchedule",
     "ValueText",
     "WhatRole",
     "WhenRole",
@@ -78,6 +86,7 @@ FIELDS: Final[tuple[tuple[str, str], ...]] = (
     ("failure", "Provider says"),
     ("created", "Created"),
     ("updated", "Last update"),
+    ("checks", "Status checks"),
     ("created_by", "Created by"),
     ("environment", "Environment"),
     ("checkin", "Checkin page"),
@@ -92,6 +101,14 @@ _STATUS_KINDS: Final = frozenset({"status", "created", "rejected", "outcome_unkn
 
 class EventsSource(Protocol):
     def events(self, local_id: int) -> Awaitable[list[JournalEvent]]: ...
+
+
+@runtime_checkable
+class PollSchedule(Protocol):
+    """The desk's polling hints (PayoutDesk has them; a plain history source may not)."""
+
+    def watch(self, local_ids: Iterable[int]) -> None: ...
+    def poll_times(self, local_id: int) -> PollTimes | None: ...
 
 
 class ValueText(QTextEdit):
@@ -226,6 +243,9 @@ class DetailsPane(QWidget):
         self._source = events_source
         self._record: PayoutRecord | None = None
         self._load: asyncio.Future[None] | None = None
+        self._checks_timer = QTimer(self)
+        self._checks_timer.setInterval(1000)
+        self._checks_timer.timeout.connect(self._show_checks)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -249,6 +269,7 @@ class DetailsPane(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setContentsMargins(0, 0, 4, 0)
         form.setVerticalSpacing(3)
+        self._form = form
         self.fields: dict[str, ValueText] = {}
         for key, label in FIELDS:
             value = ValueText(body)
@@ -323,8 +344,10 @@ class DetailsPane(QWidget):
                 value.setText("")
             self.status_icon.clear()
             self.timeline.clear()
+            self._show_checks()
             return
         self._fill(record)
+        self._show_checks()
         if self._source is not None:
             self._load = asyncio.ensure_future(self._load_events(record.local_id))
 
@@ -351,6 +374,21 @@ class DetailsPane(QWidget):
             self.timeline.addItem(item)
 
     # ---------------------------------------------------------------- internals
+    @Slot()
+    def _show_checks(self) -> None:
+        """The status-checks row for a polled payout, hidden otherwise; ticks while shown."""
+        source: object = self._source
+        times = None
+        if self._record is not None and isinstance(source, PollSchedule):
+            times = source.poll_times(self._record.local_id)
+        if times is not None:
+            self.fields["checks"].setText(describe_checks(times, datetime.now(UTC)))
+        self._form.setRowVisible(self.fields["checks"], times is not None)
+        if times is None:
+            self._checks_timer.stop()
+        elif not self._checks_timer.isActive():
+            self._checks_timer.start()
+
     async def _load_events(self, local_id: int) -> None:
         assert self._source is not None
         try:

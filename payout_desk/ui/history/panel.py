@@ -53,7 +53,7 @@ from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import default_column_widths
 from payout_desk.ui.history.csv_export import ask_export_path, export_summary
-from payout_desk.ui.history.details_pane import DetailsPane
+from payout_desk.ui.history.details_pane import DetailsPane, PollSchedule
 from payout_desk.ui.history.filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
 from payout_desk.ui.history.fit import narrow_filters
 from payout_desk.ui.history.focus import TabLeaves
@@ -290,6 +290,8 @@ class HistoryPanel(QWidget):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         record = self.model.data(current, RecordRole) if current.isValid() else None
         self._selected_id = record.local_id if record is not None else None
+        if isinstance(self._desk, PollSchedule):  # the selected payout is polled every few seconds
+            self._desk.watch([] if record is None else [record.local_id])
         self.details.show_record(record)
         self._update_actions()
 

@@ -249,9 +249,12 @@ class SubmitFlow(QObject):
         if dialog is None:
             return
         local_id = int(dialog.local_id)
+        completed = dialog.was_completed()
         dialog.deleteLater()
-        if self.window.context.desk is not None and not self.window.shutting_down:
-            self._spawn(self._refresh(local_id))  # ask now rather than at the next poll
+        desk = self.window.context.desk
+        # redirect caught: the poller asks now, then every second for a while; else ask once now
+        if desk is not None and not self.window.shutting_down and not (completed and desk.checkin_caught(local_id)):
+            self._spawn(self._refresh(local_id))
         self.checkinClosed.emit(local_id)
 
     async def _checkin_completed(self, local_id: int) -> None:

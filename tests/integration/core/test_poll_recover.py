@@ -137,3 +137,27 @@ async def test_rate_cap_with_many_pending_payouts(rig: Rig) -> None:
     # the cap is used, not starved: close to cap x elapsed (less the limiter's margin)
     assert len(stamps) >= int(cap) * (elapsed - 1.0) * 0.8
     assert FAST_POLL.max_requests_per_second > cap  # (the other tests run unthrottled)
+
+
+async def test_a_stale_pending_answer_never_reopens_a_finished_payout(rig: Rig) -> None:
+    """Two GETs in flight (a background poll overtaken by a refresh): the older "pending" answer,
+    applied after "succeeded" was recorded, changes nothing."""
+    desk, changes = rig.desk()
+    await desk.start()
+    record = await desk.submit(payout_request("7.00"))
+    assert record.payment_id
+    client = rig.client()
+    try:
+        stale = await client.get_payout(record.payment_id)  # read while still pending
+        assert stale.status == PENDING
+        await rig.control.complete(record.payment_id, "succeeded")
+        done = await desk.refresh(record.local_id)
+        assert done.status == SUCCEEDED
+        assert await desk._poller.apply(record.local_id, stale, source="poll", previous=PENDING) is None
+    finally:
+        await client.aclose()
+    assert (await desk.get(record.local_id)).status == SUCCEEDED
+    assert kinds(await desk.events(record.local_id)).count("status") == 1
+    assert not [c for c in changes.items if c.record.local_id == record.local_id and c.record.status == PENDING
+                and c.event == "status"]  # fmt: skip
+    await desk.stop()

@@ -13,6 +13,7 @@ from payout_desk.domain.answers import (
     Expected,
     answer_mismatches,
     bounded,
+    is_stale,
     lifecycle_status,
 )
 from payout_desk.domain.identity import ConnectionIdentity, describe_key, token_fingerprint
@@ -135,3 +136,20 @@ def test_bounded() -> None:
     assert bounded("abc", 5) == "abc"
     assert bounded("x" * 200, MAX_STATUS_CHARS) == "x" * 63 + "…"
     assert len(bounded("y" * 5_000_000, 1000) or "") == 1000
+
+
+@pytest.mark.parametrize(
+    ("current", "answer", "stale"),
+    [
+        ("succeeded", "pending", True),
+        ("failed", "pending", True),
+        ("succeeded", "on_hold", True),  # an unknown status is open, so it cannot follow a final one
+        ("succeeded", "failed", False),  # a bank return
+        ("failed", "succeeded", False),
+        ("pending", "pending", False),
+        ("created", "pending", False),
+        ("pending", "succeeded", False),
+    ],
+)
+def test_a_finished_payout_is_never_reopened_by_an_older_answer(current: str, answer: str, stale: bool) -> None:
+    assert is_stale(current, answer) is stale

@@ -207,6 +207,30 @@ def test_unsent_and_to_poll_selection(journal: Journal) -> None:
     assert [r.local_id for r in journal.unsent(CONNECTION)] == [a, b]
 
 
+def test_to_poll_a_page_at_a_time(tmp_path: Path) -> None:
+    """Recovery reads the open payouts in pages: together they are exactly the full list, in order,
+    even when every created_at ties (the local id breaks the tie) and a final payout sits in between."""
+    moment = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+    with Journal.open(tmp_path / "ties.sqlite3", clock=lambda: moment) as journal:
+        ids = []
+        for i in range(7):
+            lid = confirm(journal, f"p{i}").local_id
+            journal.record_created(lid, payment_id=f"pay_{i}", checkin_url=None, status="pending", actor=ACTOR)
+            ids.append(lid)
+        journal.record_status(ids[3], status="succeeded", failure_reason=None, source="poll", actor=ACTOR)
+        whole = [r.local_id for r in journal.to_poll(CONNECTION)]
+        assert whole == [lid for lid in ids if lid != ids[3]]
+        pages, last = [], None
+        while True:
+            page = journal.to_poll(CONNECTION, after=last, limit=2)
+            pages.append([r.local_id for r in page])
+            if len(page) < 2:
+                break
+            last = page[-1]
+        assert [lid for page in pages for lid in page] == whole
+        assert [len(page) for page in pages] == [2, 2, 2, 0]
+
+
 def test_idempotency_keys_are_unique(journal: Journal) -> None:
     confirm(journal, "same")
     with pytest.raises(DuplicateIdempotencyKeyError):

@@ -82,15 +82,15 @@ class JournalStandIn:
         self.record = _record()
         self.statuses: list[tuple[str, str]] = []
 
+    async def get(self, local_id: int) -> PayoutRecord:
+        return self.record
+
     async def record_status(self, local_id: int, *, status: str, failure_reason: str | None, source: str,
                             actor: str) -> PayoutRecord | None:  # fmt: skip
         if status == self.record.provider_status:
             return None
         self.statuses.append((self.record.status, status))
         self.record = replace(self.record, status=lifecycle_status(status), provider_status=status)
-        return self.record
-
-    async def get(self, local_id: int) -> PayoutRecord:
         return self.record
 
 
