@@ -5,7 +5,7 @@ setup:
 	bash scripts/bootstrap.sh
 
 run:
-	bash scripts/run.sh
+	bash scripts/run.sh $(ARGS)
 
 test:
 	bash scripts/test.sh
@@ -17,7 +17,7 @@ package:
 	bash scripts/bootstrap.sh --group package && bash packaging/build.sh
 
 screenshots:
-	bash scripts/bootstrap.sh && QT_QPA_PLATFORM=offscreen .venv/bin/python -m payout_desk.ui.screenshots docs/screenshots
+	bash scripts/bootstrap.sh && QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py docs/screenshots && QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots_reach.py docs/screenshots
 
 clean:
 	rm -rf .venv .tools build dist .mypy_cache .ruff_cache

@@ -37,7 +37,7 @@ async def open_panel(journal_path: Path) -> tuple[Any, Any, Any]:
     from payout_desk.journal import AsyncJournal
     from payout_desk.provider.client import PayoutsClient
     from payout_desk.services.desk import PayoutDesk
-    from payout_desk.ui.history_panel import HistoryPanel
+    from payout_desk.ui.history.panel import HistoryPanel
 
     journal = await AsyncJournal.open(journal_path)
     client = PayoutsClient("http://127.0.0.1:9", "tk_test_benchmarkbenchmark")  # never called
@@ -64,7 +64,7 @@ async def first_page_ms(panel: Any, action: Callable[[], Any], within: float = 6
 
     The paint is forced synchronously inside the ``modelReset`` slot (connected after the view's and
     the panel's own, so they have already reacted): no polling delay is counted."""
-    from payout_desk.ui.history_model import LoadedRole
+    from payout_desk.ui.history.model import LoadedRole
 
     model = panel.model
     marks: list[float] = []
@@ -92,7 +92,7 @@ async def reset_default(panel: Any) -> None:
     """Back to All, no text, newest first, scrolled to the top, page cache cleared (not timed)."""
     from PySide6.QtCore import Qt
 
-    from payout_desk.ui.history_model import COL_CREATED
+    from payout_desk.ui.history.model import COL_CREATED
 
     panel.search_edit.blockSignals(True)
     panel.search_edit.setText("")
@@ -150,7 +150,7 @@ async def jump_last_ms(panel: Any, within: float = 60.0) -> tuple[float, float]:
 async def ops(journal_path: Path, runs: int, export_runs: int, out_dir: Path) -> None:
     from PySide6.QtCore import Qt
 
-    from payout_desk.ui.history_model import COL_AMOUNT
+    from payout_desk.ui.history.model import COL_AMOUNT
 
     began = time.perf_counter()
     _window, panel, cleanup = await open_panel(journal_path)

@@ -21,7 +21,7 @@ from benchmarks.harness import RESULTS_DIR
 
 __all__ = ["JOURNAL_NAME", "cached_journal", "data_dir_with"]
 
-JOURNAL_NAME = "journal.sqlite3"  # what payout_desk.ui.app_context.AppPaths.journal expects
+JOURNAL_NAME = "journal.sqlite3"  # what payout_desk.app.context.AppPaths.journal expects
 
 
 def _schema_key() -> str:

@@ -89,8 +89,8 @@ def run_app(t0_ns: int, data_dir: Path, settle: float) -> dict[str, Any]:
     import asyncio
 
     from payout_desk.app import create_qt_application, launch
+    from payout_desk.app.context import AppPaths
     from payout_desk.logging_setup import configure_logging
-    from payout_desk.ui.app_context import AppPaths
 
     configure_logging(AppPaths.resolve(data_dir).log_dir)  # as main() does with --data-dir
     app = create_qt_application(sys.argv[:1])  # exactly main()'s Qt set-up

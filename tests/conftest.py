@@ -23,7 +23,7 @@ import keyring
 import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
 import qasync
 
-from payout_desk.ui.pyside_guard import lighten_feature_import_hook
+from payout_desk.app.pyside_guard import lighten_feature_import_hook
 from tests.fixtures.keyring_memory import MemoryKeyring
 
 lighten_feature_import_hook()  # as the app does: PySide's import hook no longer caches every module's source
@@ -66,11 +66,16 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def qt_session_loop(qapp: Any) -> qasync.QEventLoop:
+def qt_session_loop(qapp: Any) -> Iterator[qasync.QEventLoop]:
     """One qasync loop over the session's QApplication, driven by Qt's own event processing."""
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.events._set_running_loop(None)  # marked running only while a Qt test runs (see qt_loop)
-    return loop
+    yield loop
+    # A name lookup (asyncio's getaddrinfo) starts qasync's default executor, QThreads that run until shut
+    # down; PySide deletes its Python-owned QObjects at exit, and a running QThread deleted aborts the run.
+    executor = getattr(loop, "_QEventLoop__default_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True)
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ __all__ = [
     "format_amount",
     "format_amount_number",
     "parse_amount",
+    "parse_displayed_amount",
 ]
 
 MAX_AMOUNT: Decimal = Decimal("1000000000")
@@ -194,6 +195,11 @@ def _parse_text(text: str, minor_units: int | None, code: str, decimal_separator
         rule = _classify(char, seps)
         if rule is not None and (worst is None or _RANK[rule] < _RANK[worst]):
             worst = rule
+    if worst == "characters" and "," not in seps and _DECIMAL_COMMA.fullmatch(stripped):
+        raise AmountError(
+            "decimal_comma",
+            f"Amount: use a dot as the decimal separator — type {stripped.replace(',', '.')}.",
+        )
     if worst is not None:
         raise _error(worst)
     positions = [i for i, char in enumerate(stripped) if char in seps]
@@ -230,6 +236,37 @@ def _parse_text(text: str, minor_units: int | None, code: str, decimal_separator
             return value.quantize(Decimal(1).scaleb(-minor_units))
     return value
 
+
+_DISPLAYED_CACHE: dict[tuple[str, str], re.Pattern[str]] = {}
+
+
+def parse_displayed_amount(text: str, *, group: str = ",", decimal: str = ".") -> Decimal | None:
+    """An amount as the desk displays it in a locale (``"98,000"``, ``"1,250.00"`` with ``group`` ","
+    and ``decimal`` "."; or without grouping, ``"1250.00"``), or None when ``text`` is not one.
+    For searching: a person may type an amount as they see it. Grouping must be well formed (groups
+    of three digits), so ``"1,25"`` is not an amount where "," groups thousands."""
+    key = (group, decimal)
+    pattern = _DISPLAYED_CACHE.get(key)
+    if pattern is None:
+        g, d = re.escape(group), re.escape(decimal)
+        pattern = re.compile(rf"(?:[0-9]{{1,3}}(?:{g}[0-9]{{3}})+|[0-9]+)(?:{d}[0-9]+)?" if group else
+                             rf"[0-9]+(?:{d}[0-9]+)?")  # fmt: skip
+        _DISPLAYED_CACHE[key] = pattern
+    stripped = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
+    if group.isspace():
+        stripped = stripped.replace(" ", group)
+    if not stripped or pattern.fullmatch(stripped) is None:
+        return None
+    value = Decimal(stripped.replace(group, "").replace(decimal, ".") if group else stripped.replace(decimal, "."))
+    return value if 0 < value <= MAX_AMOUNT else None
+
+
+#: "1250,00" where only "." is a decimal separator: a decimal comma, not a thousands separator
+#: (which would group exactly three digits).
+_DECIMAL_COMMA = re.compile(r"[0-9]*,(?:[0-9]{1,2}|[0-9]{4,})")
+#: A currency code written against the number ("BHD310.500"): CLDR's currency spacing wants a space.
+_CODE_THEN_DIGIT = re.compile(r"(?<=[^\W\d_])(?=[0-9])")
+_DIGIT_THEN_CODE = re.compile(r"(?<=[0-9])(?=[^\W\d_])")
 
 _RANK = {"sign": 0, "digits": 1, "characters": 2}
 
@@ -321,7 +358,10 @@ def format_amount(amount: Decimal, currency: Currency, locale: str) -> str:
     loc = _locale(locale)
     pattern = copy.copy(loc.currency_formats["standard"])
     pattern.frac_prec = (currency.minor_units, shown)
-    return format_currency(value, currency.code, format=pattern, locale=loc, currency_digits=False)
+    text = format_currency(value, currency.code, format=pattern, locale=loc, currency_digits=False)
+    # A letter symbol (a code like BHD, CHF) is kept apart from the digits by a no-break space,
+    # as CLDR's currency spacing says; "€310.50" and "310,50 €" are left as they are.
+    return _DIGIT_THEN_CODE.sub("\xa0", _CODE_THEN_DIGIT.sub("\xa0", text))
 
 
 def format_amount_number(amount: Decimal, currency: Currency, locale: str) -> str:

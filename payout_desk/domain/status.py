@@ -1,8 +1,14 @@
-"""Payout statuses: the local lifecycle plus the provider's, one string as stored in the journal.
+"""Payout statuses: the app's own lifecycle (``payouts.status``). Pure.
 
-``confirmed`` (journaled, not answered yet) and ``outcome_unknown`` (sent, no definitive answer) are
-local; ``pending``, ``succeeded``, ``failed`` come from the provider; ``rejected`` is a definitive 4xx.
-A ``succeeded`` payout may later read ``failed`` (a bank return); callers record that too. Pure."""
+``confirmed`` (journaled, not answered yet), ``outcome_unknown`` (maybe sent, no definitive answer),
+``rejected`` (a definitive 4xx with no ambiguous attempt before it), ``mismatch`` (the provider
+answered with another amount, currency, reference or id: nothing more is done automatically) and
+``needs_reconciliation`` (past the key's retention with no usable reference: a person checks the
+provider and says whether it is there) are the app's alone. Once the provider holds the payout the
+status follows the provider's known statuses ``pending``, ``succeeded``, ``failed``; any other
+provider text is ``created`` (exists, not final, still followed) and the text itself is kept
+verbatim in ``provider_status`` (:func:`shown_status`). A ``succeeded`` payout may later read
+``failed`` (a bank return)."""
 
 from __future__ import annotations
 
@@ -11,16 +17,21 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "AUTOMATIC_STATUSES",
     "CONFIRMED",
+    "CREATED",
     "FAILED",
     "FINAL_STATUSES",
     "KNOWN_STATUSES",
+    "MISMATCH",
+    "NEEDS_RECONCILIATION",
     "OUTCOME_UNKNOWN",
     "PENDING",
     "REJECTED",
     "SUCCEEDED",
     "StatusTone",
     "is_final",
+    "shown_status",
     "status_label",
     "status_tone",
 ]
@@ -31,9 +42,16 @@ REJECTED: Final = "rejected"
 PENDING: Final = "pending"
 SUCCEEDED: Final = "succeeded"
 FAILED: Final = "failed"
+CREATED: Final = "created"
+MISMATCH: Final = "mismatch"
+NEEDS_RECONCILIATION: Final = "needs_reconciliation"
 
-KNOWN_STATUSES: Final[frozenset[str]] = frozenset({CONFIRMED, OUTCOME_UNKNOWN, REJECTED, PENDING, SUCCEEDED, FAILED})
+KNOWN_STATUSES: Final[frozenset[str]] = frozenset(
+    {CONFIRMED, OUTCOME_UNKNOWN, REJECTED, PENDING, SUCCEEDED, FAILED, CREATED, MISMATCH, NEEDS_RECONCILIATION}
+)
 FINAL_STATUSES: Final[frozenset[str]] = frozenset({REJECTED, SUCCEEDED, FAILED})
+#: Statuses the app acts on by itself (resend or poll); every other one waits for a person or is final.
+AUTOMATIC_STATUSES: Final[frozenset[str]] = frozenset({CONFIRMED, OUTCOME_UNKNOWN, PENDING, CREATED})
 
 
 class StatusTone(StrEnum):
@@ -59,6 +77,9 @@ _LABELS: Final[dict[str, str]] = {
     PENDING: "Pending",
     SUCCEEDED: "Succeeded",
     FAILED: "Failed",
+    CREATED: "Created at the provider",
+    MISMATCH: "Answer mismatch — check",
+    NEEDS_RECONCILIATION: "Needs reconciliation",
 }
 
 _TONES: Final[dict[str, StatusTone]] = {
@@ -68,7 +89,18 @@ _TONES: Final[dict[str, StatusTone]] = {
     PENDING: StatusTone.PROGRESS,
     SUCCEEDED: StatusTone.SUCCESS,
     FAILED: StatusTone.FAILURE,
+    CREATED: StatusTone.WARNING,
+    MISMATCH: StatusTone.FAILURE,
+    NEEDS_RECONCILIATION: StatusTone.FAILURE,
 }
+
+
+def shown_status(status: str, provider_status: str | None) -> str:
+    """What to show for a payout: the provider's own text for ``created`` (an unknown provider
+    status, verbatim), the app's status otherwise."""
+    if status == CREATED and provider_status:
+        return provider_status
+    return status
 
 
 def status_label(status: str) -> str:

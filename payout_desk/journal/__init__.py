@@ -1,7 +1,8 @@
 """The journal: every payout, every attempt and status change (the audit trail), versioned schema. No Qt.
 
-Services hold a ``PayoutJournal`` (protocol.py): ``AsyncJournal`` (SQLite, one desk) or, in team mode,
-``journal.postgres.async_pg.AsyncPgJournal`` (PostgreSQL; imported only where it is used)."""
+Services hold a ``PayoutJournal`` (protocol.py), today ``AsyncJournal`` (SQLite, one desk). In team mode
+``journal.postgres.async_pg.AsyncPgJournal`` (PostgreSQL; imported only where it is used) satisfies the
+``HistoryJournal`` part so far."""
 
 from payout_desk.journal.async_journal import AsyncJournal
 from payout_desk.journal.lock import JournalInUseError
@@ -9,15 +10,17 @@ from payout_desk.journal.models import (
     AttemptInfo,
     AttemptLike,
     DuplicateIdempotencyKeyError,
+    DuplicateReferenceError,
     HistoryQuery,
     JournalError,
     JournalEvent,
+    PaymentIdTakenError,
     PayoutNotFoundError,
     PayoutRecord,
     SchemaTooNewError,
     SortKey,
 )
-from payout_desk.journal.protocol import PayoutJournal
+from payout_desk.journal.protocol import HistoryJournal, PayoutJournal
 from payout_desk.journal.store import Journal
 
 __all__ = [
@@ -25,11 +28,14 @@ __all__ = [
     "AttemptInfo",
     "AttemptLike",
     "DuplicateIdempotencyKeyError",
+    "DuplicateReferenceError",
+    "HistoryJournal",
     "HistoryQuery",
     "Journal",
     "JournalError",
     "JournalEvent",
     "JournalInUseError",
+    "PaymentIdTakenError",
     "PayoutJournal",
     "PayoutNotFoundError",
     "PayoutRecord",

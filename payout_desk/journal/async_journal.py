@@ -10,18 +10,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection
+import sqlite3
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from payout_desk.journal.export_stream import export_rows
+from payout_desk.journal.export.stream import export_rows
+from payout_desk.journal.identity import corruption
 from payout_desk.journal.models import AttemptLike, HistoryQuery, JournalError, JournalEvent, PayoutRecord
+from payout_desk.journal.once import WaitingConnection
 from payout_desk.journal.store import Journal
 
 if TYPE_CHECKING:
+    from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
     from payout_desk.domain.payout import PayoutRequest
+    from payout_desk.domain.totals import CurrencyTotals
 
 __all__ = ["AsyncJournal"]
 
@@ -44,8 +49,11 @@ class AsyncJournal:
         loop = asyncio.get_running_loop()
         try:
             journal = await loop.run_in_executor(executor, functools.partial(Journal.open, Path(path), clock=clock))
-        except BaseException:
+        except BaseException as exc:
             executor.shutdown(wait=False)
+            damaged = corruption(Path(path), exc)
+            if damaged is not None:
+                raise damaged from exc
             raise
         return cls(executor, journal)
 
@@ -63,7 +71,13 @@ class AsyncJournal:
         if self._executor is None:
             raise JournalError("the journal is closed")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        try:
+            return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        except sqlite3.DatabaseError as exc:  # a damaged page: a journal error in plain words, not sqlite's
+            damaged = corruption(self._journal.path, exc)
+            if damaged is None:
+                raise
+            raise damaged from exc
 
     async def close(self) -> None:
         """Close the journal on its thread, then stop the thread (idempotent)."""
@@ -77,7 +91,15 @@ class AsyncJournal:
             executor.shutdown(wait=True)
 
     async def record_confirmed(
-        self, request: PayoutRequest, *, idempotency_key: str, environment: str, profile: str, actor: str
+        self,
+        request: PayoutRequest,
+        *,
+        idempotency_key: str,
+        environment: str,
+        profile: str,
+        actor: str,
+        connection_id: str | None = None,
+        duplicates_shown: Sequence[int] = (),
     ) -> PayoutRecord:
         """See ``Journal.record_confirmed``: durable before it returns."""
         return await self._run(
@@ -87,11 +109,77 @@ class AsyncJournal:
             environment=environment,
             profile=profile,
             actor=actor,
+            connection_id=connection_id,
+            duplicates_shown=duplicates_shown,
         )
 
-    async def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str) -> None:
+    async def record_checkin_completed(self, local_id: int, *, actor: str) -> None:
+        """See ``Journal.record_checkin_completed``."""
+        await self._run(self._journal.record_checkin_completed, local_id, actor=actor)
+
+    async def near_duplicates(self, probe: PayoutProbe) -> list[DuplicateMatch]:
+        """See ``Journal.near_duplicates``."""
+        return await self._run(self._journal.near_duplicates, probe)
+
+    async def record_attempt_started(
+        self, local_id: int, *, number: int, actor: str, keyed: bool = True
+    ) -> PayoutRecord:
+        """See ``Journal.record_attempt_started``: durable before the request goes out."""
+        return await self._run(self._journal.record_attempt_started, local_id, number=number, actor=actor, keyed=keyed)
+
+    async def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str, ambiguous: bool = False) -> None:
         """See ``Journal.record_attempt``."""
-        await self._run(self._journal.record_attempt, local_id, attempt, actor=actor)
+        await self._run(self._journal.record_attempt, local_id, attempt, actor=actor, ambiguous=ambiguous)
+
+    async def mark_ambiguous(self, local_id: int, *, reason: str, actor: str) -> PayoutRecord:
+        """See ``Journal.mark_ambiguous``."""
+        return await self._run(self._journal.mark_ambiguous, local_id, reason=reason, actor=actor)
+
+    async def record_mismatch(
+        self, local_id: int, *, problems: Sequence[str], answer: str, source: str, message: str, actor: str
+    ) -> PayoutRecord:
+        """See ``Journal.record_mismatch``."""
+        return await self._run(
+            self._journal.record_mismatch,
+            local_id,
+            problems=problems,
+            answer=answer,
+            source=source,
+            message=message,
+            actor=actor,
+        )
+
+    async def rebind(self, old_connection: str | None, new_connection: str, *, reason: str, actor: str) -> list[int]:
+        """See ``Journal.rebind``."""
+        return await self._run(self._journal.rebind, old_connection, new_connection, reason=reason, actor=actor)
+
+    async def payment_owner(self, payment_id: str) -> int | None:
+        """See ``Journal.payment_owner``."""
+        return await self._run(self._journal.payment_owner, payment_id)
+
+    async def reference_owner(self, connection_id: str, external_id: str) -> int | None:
+        """See ``Journal.reference_owner``."""
+        return await self._run(self._journal.reference_owner, connection_id, external_id)
+
+    async def record_reconciled(
+        self, local_id: int, *, decision: str, reason: str, actor: str, back_to: str
+    ) -> PayoutRecord:
+        """See ``Journal.record_reconciled``."""
+        return await self._run(
+            self._journal.record_reconciled, local_id, decision=decision, reason=reason, actor=actor, back_to=back_to
+        )
+
+    async def record_needs_reconciliation(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
+        """See ``Journal.record_needs_reconciliation``."""
+        return await self._run(self._journal.record_needs_reconciliation, local_id, message=message, actor=actor)
+
+    async def fingerprint_key(self) -> bytes:
+        """See ``Journal.fingerprint_key``."""
+        return await self._run(self._journal.fingerprint_key)
+
+    async def waiting(self, connection_id: str) -> list[WaitingConnection]:
+        """See ``Journal.waiting``."""
+        return await self._run(self._journal.waiting, connection_id)
 
     async def record_created(
         self, local_id: int, *, payment_id: str, checkin_url: str | None, status: str, actor: str
@@ -131,17 +219,23 @@ class AsyncJournal:
         """See ``Journal.get``."""
         return await self._run(self._journal.get, local_id)
 
-    async def unsent(self) -> list[PayoutRecord]:
-        """See ``Journal.unsent``."""
-        return await self._run(self._journal.unsent)
+    async def unsent(self, connection_id: str) -> list[PayoutRecord]:
+        """See ``Journal.unsent``: only ``connection_id``'s payouts."""
+        return await self._run(self._journal.unsent, connection_id)
 
-    async def to_poll(self) -> list[PayoutRecord]:
-        """See ``Journal.to_poll``."""
-        return await self._run(self._journal.to_poll)
+    async def to_poll(
+        self, connection_id: str, *, after: PayoutRecord | None = None, limit: int = -1
+    ) -> list[PayoutRecord]:
+        """See ``Journal.to_poll``: only ``connection_id``'s payouts, a page at a time."""
+        return await self._run(self._journal.to_poll, connection_id, after=after, limit=limit)
 
     async def count(self, query: HistoryQuery) -> int:
         """See ``Journal.count``."""
         return await self._run(self._journal.count, query)
+
+    async def totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """See ``Journal.totals``."""
+        return await self._run(self._journal.totals, query)
 
     async def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         """See ``Journal.page``."""
@@ -205,7 +299,7 @@ class AsyncJournal:
     async def write_export(
         self, query: HistoryQuery, sink: Callable[[bytes], object], *, defuse: Collection[str] = (), batch: int = 2000
     ) -> int:
-        """See ``PayoutJournal.write_export``: two threads of ``export_stream`` read one snapshot through
+        """See ``PayoutJournal.write_export``: two threads of ``export.stream`` read one snapshot through
         their own connection to the journal file."""
         await self._run(lambda: self._journal.conn)  # JournalError once the journal is closed
         return await export_rows(self._journal.path, query, sink, defuse=defuse, batch=batch)

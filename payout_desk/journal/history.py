@@ -24,12 +24,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from payout_desk.journal.history_first import FIRST_MAX, first_ids
 from payout_desk.journal.models import HistoryQuery, SortKey
+from payout_desk.journal.query import (
+    CompiledQuery,
+    compile_query,
+    from_micros,
+    fts_expression,
+    like_pattern,
+    to_micros,
+)
 
 __all__ = [
     "CompiledQuery",
@@ -41,8 +47,6 @@ __all__ = [
     "to_micros",
 ]
 
-EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO: Final = timedelta(microseconds=1)
 #: Results up to this size are sorted once and cached as an ordered id list.
 SMALL: Final = 50_000
 #: (SQL expression sorted on, the index that serves it): must match schema.py's indexes.
@@ -59,81 +63,6 @@ SORTS: Final[dict[SortKey, tuple[str, str]]] = {
 }
 #: Sort keys that are immutable and never NULL: exports walk them in keyset batches.
 KEYSET_SORTS: Final = frozenset({SortKey.CREATED_AT, SortKey.AMOUNT, SortKey.CURRENCY})
-#: The columns text search looks in (the FTS5 columns).
-TEXT_COLUMNS: Final = ("description", "recipient_name", "recipient_id", "external_id", "payment_id", "amount")
-#: Terms shorter than this cannot use the trigram index.
-MIN_FTS_TERM: Final = 3
-
-
-def to_micros(moment: datetime) -> int:
-    """UTC epoch microseconds of an aware datetime (exact, no float)."""
-    if moment.utcoffset() is None:
-        raise ValueError("naive datetime: the journal needs timezone-aware datetimes")
-    return (moment - EPOCH) // _MICRO
-
-
-def from_micros(value: int) -> datetime:
-    """The aware UTC datetime of epoch microseconds (exact)."""
-    return EPOCH + timedelta(0, 0, value)
-
-
-def fts_expression(terms: list[str]) -> str:
-    """An FTS5 MATCH expression requiring every term as a literal phrase."""
-    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
-
-
-def like_pattern(term: str) -> str:
-    """``%term%`` with LIKE's wildcards and the escape character escaped (ESCAPE '\\')."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-@dataclass(frozen=True)
-class CompiledQuery:
-    """The filter part of a query: plain filters over ``payouts p`` (status, dates), short-term LIKE
-    filters, and the FTS5 expression; each as SQL with its parameters."""
-
-    filters: tuple[str, ...] = ()
-    filter_params: tuple[object, ...] = ()
-    likes: tuple[str, ...] = ()
-    like_params: tuple[object, ...] = ()
-    fts: str | None = None
-    statuses: tuple[str, ...] | None = None
-    empty: bool = False
-    key: tuple[object, ...] = field(default=())
-
-    @property
-    def has_text(self) -> bool:
-        """Whether the query searches text."""
-        return self.fts is not None or bool(self.likes)
-
-
-def compile_query(query: HistoryQuery) -> CompiledQuery:
-    """Compile the filters of ``query`` (its order is applied by HistoryReader)."""
-    filters: list[str] = []
-    params: list[object] = []
-    statuses = None if query.statuses is None else tuple(sorted(query.statuses))
-    if statuses:
-        filters.append(f"p.status IN ({', '.join('?' * len(statuses))})")
-        params.extend(statuses)
-    if query.created_from is not None:
-        filters.append("p.created_at >= ?")
-        params.append(to_micros(query.created_from))
-    if query.created_to is not None:
-        filters.append("p.created_at < ?")
-        params.append(to_micros(query.created_to))
-    terms = query.text.split()
-    likes: list[str] = []
-    like_params: list[object] = []
-    for term in (t for t in terms if len(t) < MIN_FTS_TERM):
-        likes.append("(" + " OR ".join(f"p.{c} LIKE ? ESCAPE '\\'" for c in TEXT_COLUMNS) + ")")
-        like_params.extend([like_pattern(term)] * len(TEXT_COLUMNS))
-    long_terms = [t for t in terms if len(t) >= MIN_FTS_TERM]
-    fts = fts_expression(long_terms) if long_terms else None
-    key = (tuple(filters), tuple(params), tuple(likes), tuple(like_params), fts)
-    return CompiledQuery(
-        tuple(filters), tuple(params), tuple(likes), tuple(like_params), fts, statuses, statuses == (), key
-    )
 
 
 def _where(clauses: list[str] | tuple[str, ...]) -> str:
@@ -204,6 +133,10 @@ class HistoryReader:
                 where = _where(compiled.likes)
                 sql = f"{drop} NOT EXISTS (SELECT 1 FROM payouts p WHERE p.local_id = journal_hits.id AND {where})"  # noqa: S608
                 count -= conn.execute(sql, compiled.like_params).rowcount
+        if compiled.amount is not None:  # beside the text matches: exactly this amount (its index)
+            where = _where(["p.amount_scaled = ?", *compiled.filters])
+            sql = f"INSERT OR IGNORE INTO temp.journal_hits (id) SELECT p.local_id FROM payouts p INDEXED BY payouts_amount WHERE {where}"  # noqa: E501, S608
+            count += conn.execute(sql, (compiled.amount, *compiled.filter_params)).rowcount
         self._hits_key, self._hits_count = compiled.key, count
         return count
 
@@ -228,6 +161,21 @@ class HistoryReader:
         self._counts[compiled.key] = int(total)
         return int(total)
 
+    def totals(self, query: HistoryQuery, version: object) -> list[tuple[str, str, int, int]]:
+        """(currency, status, count, sum of ``amount_scaled``) of the matching payouts: exact integers."""
+        self._sync(version)
+        compiled = compile_query(query)
+        if compiled.empty:
+            return []
+        params: tuple[object, ...] = ()
+        if compiled.has_text:
+            self._hits(compiled)
+            source = "FROM temp.journal_hits h CROSS JOIN payouts p ON p.local_id = h.id"
+        else:
+            source, params = f"FROM payouts p WHERE {_where(compiled.filters)}", compiled.filter_params
+        sql = f"SELECT p.currency, p.status, count(*), sum(p.amount_scaled) {source} GROUP BY p.currency, p.status"
+        return [(str(c), str(s), int(n), int(total)) for c, s, n, total in self._conn.execute(sql, params)]
+
     def _source(self, compiled: CompiledQuery, index: str) -> tuple[str, tuple[object, ...]]:
         """FROM … WHERE … walking ``index`` (the text filter probes the hits table)."""
         if compiled.has_text:
@@ -251,7 +199,9 @@ class HistoryReader:
         self._sync(version)
         compiled = compile_query(query)
         key = (compiled.key, query.sort, query.descending)
-        if compiled.fts is None or compiled.empty or key in self._ordered or key in self._unproven:
+        if compiled.fts is None or compiled.amount is not None or compiled.empty:
+            return None
+        if key in self._ordered or key in self._unproven:
             return None
         found = first_ids(self._conn, compiled, query.descending, offset + limit)
         if found is None:

@@ -27,7 +27,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from payout_desk.journal.history import CompiledQuery
+    from payout_desk.journal.query import CompiledQuery
 
 __all__ = ["CHECK_SPAN", "FIRST_MAX", "READ_MAX", "first_ids"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from payout_desk.journal.models import JournalError
 
-__all__ = ["JournalInUseError", "JournalLock"]
+__all__ = ["JournalInUseError", "JournalLinkedError", "JournalLock", "real_journal_path"]
 
 
 class JournalInUseError(JournalError):
@@ -31,6 +31,32 @@ class JournalInUseError(JournalError):
         self.holder = holder
 
 
+class JournalLinkedError(JournalError):
+    """The journal file has more than one hard link (more than one name on disk)."""
+
+    def __init__(self, path: Path, links: int) -> None:
+        super().__init__(
+            f"The payout journal {path} has {links} names on disk (hard links). Payout Desk opens a "
+            "journal under one name only, so that two windows can never write to it at once. "
+            "Remove the extra names (keep this one), then start Payout Desk again."
+        )
+        self.path = path
+        self.links = links
+
+
+def real_journal_path(path: Path) -> Path:
+    """The journal's real file: symlinks resolved (the lock, the WAL and the backups follow it);
+    JournalLinkedError when that file has more than one hard link."""
+    real = Path(os.path.realpath(path))
+    try:
+        links = real.stat().st_nlink
+    except FileNotFoundError:
+        return real
+    if links > 1:
+        raise JournalLinkedError(real, links)
+    return real
+
+
 class JournalLock:
     """An exclusive, non-blocking lock on ``<journal>.lock``; raise JournalInUseError when taken."""
 
@@ -43,6 +69,8 @@ class JournalLock:
         if self._fd is not None:
             return
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # also when an older lock file was made looser
         try:
             _lock(fd)
         except OSError:

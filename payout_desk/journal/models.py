@@ -15,9 +15,11 @@ __all__ = [
     "AttemptInfo",
     "AttemptLike",
     "DuplicateIdempotencyKeyError",
+    "DuplicateReferenceError",
     "HistoryQuery",
     "JournalError",
     "JournalEvent",
+    "PaymentIdTakenError",
     "PayoutNotFoundError",
     "PayoutRecord",
     "SchemaTooNewError",
@@ -26,7 +28,20 @@ __all__ = [
 
 #: Every ``JournalEvent.kind`` the journal writes.
 EVENT_KINDS: Final[frozenset[str]] = frozenset(
-    {"confirmed", "attempt", "created", "status", "rejected", "outcome_unknown", "note"}
+    {
+        "confirmed",
+        "attempt_started",
+        "attempt",
+        "created",
+        "status",
+        "rejected",
+        "outcome_unknown",
+        "mismatch",
+        "rebound",
+        "needs_reconciliation",
+        "reconciled",
+        "note",
+    }
 )
 #: Where a status change came from (``record_status(source=...)``).
 STATUS_SOURCES: Final[frozenset[str]] = frozenset({"create", "poll", "refresh", "webhook", "recover"})
@@ -55,6 +70,24 @@ class DuplicateIdempotencyKeyError(JournalError):
     def __init__(self, key: str) -> None:
         super().__init__(f"A payout with Idempotency-Key {key} is already in the journal")
         self.key = key
+
+
+class DuplicateReferenceError(JournalError):
+    """The reference (``externalId``) is already used by another payout of this connection."""
+
+    def __init__(self, external_id: str, owner: int) -> None:
+        super().__init__(f"Reference {external_id!r} is already used by payout {owner} on this connection")
+        self.external_id = external_id
+        self.owner = owner
+
+
+class PaymentIdTakenError(JournalError):
+    """The provider's payment id already belongs to another journaled payout; nothing was written."""
+
+    def __init__(self, payment_id: str, owner: int) -> None:
+        super().__init__(f"Payment {payment_id} already belongs to payout {owner}")
+        self.payment_id = payment_id
+        self.owner = owner
 
 
 class PayoutNotFoundError(JournalError, LookupError):
@@ -95,6 +128,19 @@ class PayoutRecord:
     profile: str
     created_by: str
     redirect_url: str | None = None
+    #: The provider's own status text, verbatim (at most 64 characters); None before any answer.
+    provider_status: str | None = None
+    #: ``domain.identity.ConnectionIdentity.key`` of the connection it was confirmed for (None:
+    #: confirmed before schema 3; such a payout waits for an audited re-bind).
+    connection_id: str | None = None
+    #: 1 once any attempt may have reached the provider without a definitive answer; never cleared.
+    ambiguous: int = 0
+    #: 1 between an ``attempt_started`` and its outcome (a crash in between: ambiguous at the next).
+    attempt_open: int = 0
+    #: UTC epoch microseconds of the first ``attempt_started`` (the key's retention runs from it).
+    first_attempt_at: int | None = None
+    #: A provider answer that was refused (``mismatch``), raw.
+    answer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +156,11 @@ class JournalEvent:
     - ``status``: old, new, source (create/poll/refresh/webhook/recover), failure_reason
     - ``rejected``: code, message, old, new
     - ``outcome_unknown``: message, old, new
+    - ``attempt_started``: number, key (None: sent without it, past the retention); committed before the request
+    - ``mismatch``: problems (sentences), source (create/poll/refresh), old, new
+    - ``rebound``: old_connection, new_connection, reason (an audited re-bind by a person)
+    - ``needs_reconciliation``: message, old, new
+    - ``reconciled``: decision ("found" with payment_id, or "not_found"), reason, old, new
     - ``note``: free-form (e.g. a failure reason that appeared without a status change)
     """
 
@@ -171,6 +222,9 @@ class HistoryQuery:
     - ``text``: whitespace-separated terms; a row matches when every term occurs, case-insensitively,
       as literal text (quotes, ``%``, ``_``, ``*``, ``AND`` … have no special meaning) in its
       description, recipient name or id, external id, payment id or amount text.
+    - ``amount``: when the text is an amount as displayed (the UI reads it in its locale), rows whose
+      amount is exactly this one match too, and the amount column is no longer searched as text
+      ("1250.00" never finds 11250.00).
     - ``created_from`` (inclusive) / ``created_to`` (exclusive): timezone-aware datetimes; naive
       ones raise ValueError here rather than being guessed at.
     - ``sort`` / ``descending``: the order; text sorts (description, recipient, external id) are
@@ -183,6 +237,7 @@ class HistoryQuery:
     created_to: datetime | None = None
     sort: SortKey = SortKey.CREATED_AT
     descending: bool = True
+    amount: Decimal | None = None
 
     def __post_init__(self) -> None:
         for name in ("created_from", "created_to"):

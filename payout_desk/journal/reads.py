@@ -9,14 +9,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Generator, Iterator
+from decimal import Decimal
 
-from payout_desk.journal import schema
-from payout_desk.journal.export_rows import SELECT as _SELECT
-from payout_desk.journal.export_rows import SELECT_P as _SELECT_P
-from payout_desk.journal.export_rows import iter_export_lines
-from payout_desk.journal.export_rows import record_from_row as _record
+from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
+from payout_desk.domain.totals import CurrencyTotals, group_totals
+from payout_desk.journal.duplicates import near_duplicates as _near_duplicates
+from payout_desk.journal.export.rows import SELECT as _SELECT
+from payout_desk.journal.export.rows import SELECT_P as _SELECT_P
+from payout_desk.journal.export.rows import iter_export_lines
+from payout_desk.journal.export.rows import record_from_row as _record
 from payout_desk.journal.history import HistoryReader, from_micros
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutNotFoundError, PayoutRecord
+from payout_desk.journal.query import AMOUNT_SCALE
 
 __all__ = ["JournalReads"]
 
@@ -41,23 +45,6 @@ class JournalReads:
             raise PayoutNotFoundError(local_id)
         return _record(row)
 
-    def unsent(self) -> list[PayoutRecord]:
-        """Payouts to (re)send with their stored key and body: ``confirmed`` and
-        ``outcome_unknown``, oldest first."""
-        rows = self.conn.execute(
-            f"SELECT {_SELECT} FROM payouts INDEXED BY payouts_open WHERE status NOT IN {schema.FINAL_SQL}"  # noqa: S608
-            " AND status IN ('confirmed', 'outcome_unknown') ORDER BY created_at, local_id"
-        ).fetchall()
-        return [_record(r) for r in rows]
-
-    def to_poll(self) -> list[PayoutRecord]:
-        """Payouts with a provider id whose status is not final (pending or unknown), oldest first."""
-        rows = self.conn.execute(
-            f"SELECT {_SELECT} FROM payouts INDEXED BY payouts_open WHERE status NOT IN {schema.FINAL_SQL}"  # noqa: S608
-            " AND payment_id IS NOT NULL ORDER BY created_at, local_id"
-        ).fetchall()
-        return [_record(r) for r in rows]
-
     def events(self, local_id: int) -> list[JournalEvent]:
         """The payout's audit events, oldest first (empty for an unknown id)."""
         rows = self.conn.execute(
@@ -68,6 +55,11 @@ class JournalReads:
             JournalEvent(e, lid, from_micros(at), kind, actor, json.loads(d)) for e, lid, at, kind, actor, d in rows
         ]
 
+    def near_duplicates(self, probe: PayoutProbe) -> list[DuplicateMatch]:
+        """Journaled payouts ``probe`` nearly duplicates (``domain.duplicates``), newest first;
+        one index range (``journal.duplicates``), never a scan."""
+        return _near_duplicates(self.conn, probe)
+
     # -- history ----------------------------------------------------------------------------------
 
     def _version(self) -> tuple[int, int]:
@@ -77,6 +69,11 @@ class JournalReads:
     def count(self, query: HistoryQuery) -> int:
         """How many payouts match the query (exact; cached until the journal changes)."""
         return self._history.count(query, self._version())
+
+    def totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """Per currency, the matching payouts' count and exact sum by status (``domain.totals``)."""
+        rows = self._history.totals(query, self._version())
+        return group_totals((c, s, n, Decimal(total) / AMOUNT_SCALE) for c, s, n, total in rows)
 
     def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         """Rows ``offset`` … ``offset + limit - 1`` of the query's order (fewer at the end).

@@ -32,6 +32,7 @@ from urllib.parse import quote
 import httpx
 import truststore
 
+from payout_desk.domain.answers import MAX_BODY_BYTES
 from payout_desk.provider.errors import (
     IdempotencyKeyReusedError,
     OutcomeUnknownError,
@@ -87,6 +88,24 @@ def validate_idempotency_key(key: str) -> str:
     if parsed.version != 4 or str(parsed) != key:
         raise ValueError("the Idempotency-Key must be a bare lower-case UUID v4")
     return key
+
+
+async def _read_limited(response: httpx.Response, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The decoded body, or ProviderProtocolError as soon as it passes ``limit`` bytes."""
+    declared = response.headers.get("Content-Length", "")
+    too_large = ProviderProtocolError(
+        f"HTTP {response.status_code} with an answer over {limit:,} bytes; not read", status=response.status_code
+    )
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _check_token(token: str) -> None:
@@ -181,9 +200,17 @@ class PayoutsClient:
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        """One HTTP exchange under the per-attempt deadline; raises httpx/Timeout errors."""
+        """One HTTP exchange under the per-attempt deadline; raises httpx/Timeout errors, and
+        ProviderProtocolError for an answer over ``MAX_BODY_BYTES`` (read with a limit, never whole)."""
         async with asyncio.timeout(self.timeouts.deadline):
-            return await self._http.request(method, path, content=content, headers=headers)
+            request = self._http.build_request(method, path, content=content, headers=headers)
+            response = await self._http.send(request, stream=True)
+            try:
+                body = await _read_limited(response)
+            finally:
+                await response.aclose()
+        headers_out = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
+        return httpx.Response(response.status_code, headers=headers_out, content=body, request=request)
 
     def _transport_error(self, exc: BaseException) -> ProviderError:
         if isinstance(exc, TimeoutError | httpx.TimeoutException):
@@ -242,14 +269,20 @@ class PayoutsClient:
                 await before_attempt()
             started = loop.time()
             response: httpx.Response | None = None
+            status_code: int | None = None
+            kind: str | None = None
             try:
                 response = await self._once(method, path, content=content, headers=headers)
+                status_code = response.status_code
                 outcome = self._classify(response)
+            except ProviderProtocolError as exc:  # an answer too large to read
+                outcome, status_code = exc, exc.status
             except (TimeoutError, httpx.TransportError, httpx.DecodingError) as exc:
-                outcome = self._transport_error(exc)
+                outcome, kind = self._transport_error(exc), type(exc).__name__
             duration_ms = (loop.time() - started) * 1000.0
-            status_code = response.status_code if response is not None else None
             error = outcome if isinstance(outcome, ProviderError) else None
+            if error is not None and kind is None:
+                kind = type(error).__name__
             attempt = Attempt(
                 number=number,
                 status_code=status_code,
@@ -257,6 +290,7 @@ class PayoutsClient:
                 duration_ms=round(duration_ms, 1),
                 idempotency_key=idempotency_key,
                 error_code=error.code if error is not None else None,
+                error_kind=kind,
             )
             attempts.append(attempt)
             if error is None:
@@ -278,7 +312,7 @@ class PayoutsClient:
     async def create_payout(
         self,
         body_json: str,
-        idempotency_key: str,
+        idempotency_key: str | None,
         on_attempt: AttemptCallback | None = None,
         *,
         before_attempt: BeforeAttempt | None = None,
@@ -289,12 +323,15 @@ class PayoutsClient:
         subclass for a definitive refusal (never resend) and :class:`OutcomeUnknownError` when
         retries ran out without a definitive answer (resend later, same key and body).
         ``on_attempt`` is awaited after every attempt (the journal's audit trail);
-        ``before_attempt`` before every attempt (a rate limiter).
+        ``before_attempt`` before every attempt (a rate limiter; it may raise to stop the sends).
+        ``idempotency_key`` None sends no key: only for a body with an ``externalId``, whose
+        no-key replay (SPEC) makes the retries safe — past the key's retention.
         """
-        validate_idempotency_key(idempotency_key)
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = validate_idempotency_key(idempotency_key)
         content = body_json.encode("utf-8")
-        headers = {"Idempotency-Key": idempotency_key, "Content-Type": "application/json"}
-        label = f"create key={idempotency_key}"
+        label = f"create key={idempotency_key}" if idempotency_key is not None else "create without key"
         try:
             response, payment, attempts = await self._request(
                 "POST",
@@ -305,7 +342,7 @@ class PayoutsClient:
                 label=label,
                 on_attempt=on_attempt,
                 before_attempt=before_attempt,
-                idempotency_key=idempotency_key,
+                idempotency_key=idempotency_key or "",
             )
         except IdempotencyKeyReusedError:
             log.error(

@@ -90,6 +90,9 @@ class Attempt:
     duration_ms: float
     idempotency_key: str = ""
     error_code: str | None = None
+    #: What went wrong, by kind: an httpx exception name (``ConnectError``, ``ReadTimeout`` …) or a
+    #: provider error class (``ProviderProtocolError`` …); None for a clean answer.
+    error_kind: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from payout_desk.provider.models import ConnectionCheck, ConnectionStatus
 
 if TYPE_CHECKING:
-    from payout_desk.provider.client import PayoutsClient
+    import httpx
 
-__all__ = ["PROBE_BODY", "run_connection_check"]
+__all__ = ["PROBE_BODY", "ProbingClient", "run_connection_check"]
 
 log = logging.getLogger("payout_desk.provider")
 
@@ -51,6 +51,25 @@ _MESSAGES = {
 }
 
 
+class ProbingClient(Protocol):
+    """What the check needs from :class:`~payout_desk.provider.client.PayoutsClient` (which calls it):
+    its address, its token's kind, and one attempt without retries."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def token_kind(self) -> str | None: ...
+
+    async def probe(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[httpx.Response | None, BaseException | None, bool]: ...
+
+
 def verdict(status: ConnectionStatus, detail: str, token_kind: str | None, duration_ms: float) -> ConnectionCheck:
     """A :class:`ConnectionCheck` with the standard message for ``status``."""
     return ConnectionCheck(
@@ -62,7 +81,7 @@ def verdict(status: ConnectionStatus, detail: str, token_kind: str | None, durat
     )
 
 
-async def run_connection_check(client: PayoutsClient) -> ConnectionCheck:
+async def run_connection_check(client: ProbingClient) -> ConnectionCheck:
     """Run the two probes with ``client`` and return the verdict (never raises for faults)."""
     loop = asyncio.get_running_loop()
     started = loop.time()

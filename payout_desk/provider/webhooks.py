@@ -20,12 +20,14 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 __all__ = [
     "DEFAULT_TOLERANCE_SECONDS",
@@ -41,6 +43,8 @@ __all__ = [
     "verify",
 ]
 
+#: ``webhook-timestamp``: Unix seconds as ASCII digits only (no sign, underscore, space or other script).
+_TIMESTAMP_RE: Final = re.compile(r"[0-9]{1,20}", re.ASCII)
 #: A timestamp further than this from "now" (either way) is rejected.
 DEFAULT_TOLERANCE_SECONDS = 5 * 60
 
@@ -132,10 +136,9 @@ def verify(
     webhook_id = _header(headers, "webhook-id")
     raw_timestamp = _header(headers, "webhook-timestamp")
     signatures = _header(headers, "webhook-signature")
-    try:
-        timestamp = int(raw_timestamp)
-    except ValueError as exc:
-        raise MissingHeadersError("webhook-timestamp is not an integer") from exc
+    if not _TIMESTAMP_RE.fullmatch(raw_timestamp):  # int() would take "+1", "1_733", non-ASCII digits
+        raise MissingHeadersError("webhook-timestamp is not ASCII digits")
+    timestamp = int(raw_timestamp)
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance_seconds:
         raise TimestampOutOfToleranceError(

@@ -1,7 +1,8 @@
 """``payout-desk-sandbox``: run the provider sandbox from the command line.
 
     payout-desk-sandbox [--host 127.0.0.1] [--port 8765] [--state FILE] [--processing-seconds S]
-                        [--checkin-expiry-seconds S] [--webhook-url URL] [--log-level LEVEL]
+                        [--checkin-expiry-seconds S] [--idempotency-ttl-seconds S]
+                        [--webhook-url URL] [--log-level LEVEL]
 
 Prints the base URL and a fresh test token with the Payout permission once it accepts
 connections (``--port 0`` picks a free port). The token belongs to the sandbox's default
@@ -73,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--checkin-expiry-seconds", type=_non_negative, default=1800.0, metavar="S",
         help="an unfinished checkin fails with 'expired' after this (default 1800)",
     )  # fmt: skip
+    parser.add_argument(
+        "--idempotency-ttl-seconds", type=_non_negative, default=86400.0, metavar="S",
+        help="how long an Idempotency-Key is remembered (default 86400, the SPEC's 24 hours)",
+    )  # fmt: skip
     parser.add_argument("--webhook-url", type=_webhook_url, metavar="URL", help="the merchant's default webhook URL")
     parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
@@ -107,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         processing_seconds=args.processing_seconds,
         checkin_expiry_seconds=args.checkin_expiry_seconds,
         webhook_url=args.webhook_url,
+        idempotency_ttl_seconds=args.idempotency_ttl_seconds,
     )
     try:
         sock = _bind(args.host, args.port)

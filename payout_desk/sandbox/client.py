@@ -85,6 +85,11 @@ class SandboxControl:
         """Revoke a token; it then gets 401."""
         return bool(self._call("POST", "/_sandbox/tokens/revoke", {"token": token})["revoked"])
 
+    def info(self) -> dict[str, Any]:
+        """``GET /_sandbox/``: ``idempotencyTtlSeconds`` and the routes."""
+        result: dict[str, Any] = self._call("GET", "/_sandbox/")
+        return result
+
     def payments(self) -> list[dict[str, Any]]:
         """Every payment held, with ``idempotencyKey``, ``customer``, ``redirectUrl``, ``webhookUrl``."""
         result: list[dict[str, Any]] = self._call("GET", "/_sandbox/payments")["payments"]
@@ -148,6 +153,11 @@ class AsyncSandboxControl:
     async def revoke_token(self, token: str) -> bool:
         """Revoke a token; it then gets 401."""
         return bool((await self._call("POST", "/_sandbox/tokens/revoke", {"token": token}))["revoked"])
+
+    async def info(self) -> dict[str, Any]:
+        """``GET /_sandbox/``: ``idempotencyTtlSeconds`` and the routes."""
+        result: dict[str, Any] = await self._call("GET", "/_sandbox/")
+        return result
 
     async def payments(self) -> list[dict[str, Any]]:
         """Every payment held, with ``idempotencyKey``, ``customer``, ``redirectUrl``, ``webhookUrl``."""

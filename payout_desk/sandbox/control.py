@@ -13,6 +13,7 @@ header is a loopback origin (no cross-site requests from a browser page).
 | ``POST /_sandbox/payments/{id}/complete`` ``{"outcome", "reason"?}`` | the payment; 409 if not allowed |
 | ``GET /_sandbox/webhooks`` | ``{"deliveries": [{url, status, attempt, headers, body, …}]}`` |
 | ``POST /_sandbox/faults`` / ``GET`` / ``DELETE`` | queue a fault (201) / list them / clear them (204) |
+| ``GET /_sandbox/`` | ``{"idempotencyTtlSeconds": …, "routes": [...]}``: how long keys are kept, and the routes |
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ async def index(request: Request) -> Response:
     require_loopback(request)
     return JSONResponse(
         {
+            "idempotencyTtlSeconds": _engine(request).config.idempotency_ttl_seconds,
             "routes": [
                 "POST /_sandbox/tokens",
                 "POST /_sandbox/tokens/revoke",

@@ -12,6 +12,10 @@ Control routes (``/_sandbox/…``) are never faulted. The kinds:
 - ``malformed_json``: process normally, then send the real status with a truncated, non-JSON body.
 - ``drop_after_commit``: process normally (a create is committed), then close the TCP
   connection without sending any HTTP response.
+- ``rewrite``: process normally, then answer the real status with the JSON object's ``fields``
+  replaced (or added): a provider echoing another amount, currency, id or status.
+- ``huge_body``: process normally, then answer the real status with the JSON object's ``field``
+  (default ``padding``) set to a string of ``bytes`` characters (default 50 MB), streamed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import json
 import logging
 import threading
 from dataclasses import asdict, dataclass
@@ -28,10 +33,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payout_desk.sandbox.errors import ApiError, code_for_status, error_response
 
-FAULT_KINDS = ("status", "delay", "rate_limit", "malformed_json", "drop_after_commit")
+FAULT_KINDS = ("status", "delay", "rate_limit", "malformed_json", "drop_after_commit", "rewrite", "huge_body")
 DELAY_SCOPE_KEY = "payout_desk.sandbox.delay"
 CREATE_PATH = "/api/payments"
 MAX_DELAY_SECONDS = 600.0
+MAX_HUGE_BYTES = 200_000_000
+_CHUNK = 1 << 20
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +54,9 @@ class Fault:
     status: int = 503
     seconds: float = 3.0
     retryAfter: int = 1  # the SPEC's JSON name
+    fields: dict[str, Any] | None = None  # rewrite: replaced/added answer fields
+    field: str = "padding"  # huge_body: the field that carries the padding
+    bytes: int = 50_000_000  # huge_body: how many characters of padding
 
     def matches(self, method: str, path: str) -> bool:
         """Whether a request with this method and path is hit by the fault."""
@@ -80,8 +90,15 @@ def parse_fault(body: dict[str, Any]) -> Fault:
     status = _number(body, "status", 503, 400, 599)
     seconds = _number(body, "seconds", 3.0, 0, MAX_DELAY_SECONDS)
     retry_after = _number(body, "retryAfter", 1, 0, 86400)
-    if not (times.is_integer() and status.is_integer() and retry_after.is_integer()):
-        raise ApiError(422, "validation_error", "times, status and retryAfter must be integers.", None)
+    size = _number(body, "bytes", 50_000_000, 0, MAX_HUGE_BYTES)
+    if not (times.is_integer() and status.is_integer() and retry_after.is_integer() and size.is_integer()):
+        raise ApiError(422, "validation_error", "times, status, retryAfter and bytes must be integers.", None)
+    fields = body.get("fields")
+    if kind == "rewrite" and (not isinstance(fields, dict) or not fields):
+        raise ApiError(422, "validation_error", "fields must be a non-empty JSON object for a rewrite.", "fields")
+    field_name = body.get("field", "padding")
+    if not isinstance(field_name, str) or not field_name:
+        raise ApiError(422, "validation_error", "field must be a non-empty string.", "field")
     return Fault(
         method=method.upper(),
         path=path,
@@ -90,6 +107,9 @@ def parse_fault(body: dict[str, Any]) -> Fault:
         status=int(status),
         seconds=seconds,
         retryAfter=int(retry_after),
+        fields=dict(fields) if isinstance(fields, dict) else None,
+        field=field_name,
+        bytes=int(size),
     )
 
 
@@ -159,10 +179,13 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
         elif fault.fault == "malformed_json":
             await self._malformed(scope, receive, send)
+        elif fault.fault in ("rewrite", "huge_body"):
+            await self._reshape(fault, scope, receive, send)
         else:
             await self._drop(scope, receive, send)
 
-    async def _malformed(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _captured(self, scope: Scope, receive: Receive) -> tuple[Message | None, bytes]:
+        """Run the app, keeping its answer: (the response start message, the whole body)."""
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -174,14 +197,42 @@ class FaultMiddleware:
                 chunks.append(message.get("body", b""))
 
         await self.app(scope, receive, capture)
+        return start, b"".join(chunks)
+
+    @staticmethod
+    async def _answer(send: Send, start: Message, parts: list[bytes], size: int) -> None:
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(size).encode()))
+        await send({"type": "http.response.start", "status": start["status"], "headers": headers})
+        for number, part in enumerate(parts, start=1):
+            await send({"type": "http.response.body", "body": part, "more_body": number < len(parts)})
+
+    async def _malformed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start, body = await self._captured(scope, receive)
         if start is None:
             return
-        body = b"".join(chunks)
         garbled = body[: len(body) // 2] if len(body) > 1 else b"<html>"
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(garbled)).encode()))
-        await send({"type": "http.response.start", "status": start["status"], "headers": headers})
-        await send({"type": "http.response.body", "body": garbled, "more_body": False})
+        await self._answer(send, start, [garbled], len(garbled))
+
+    async def _reshape(self, fault: Fault, scope: Scope, receive: Receive, send: Send) -> None:
+        start, body = await self._captured(scope, receive)
+        if start is None:
+            return
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            data = {}
+        if fault.fault == "rewrite":
+            data.update(fault.fields or {})
+            out = json.dumps(data).encode()
+            await self._answer(send, start, [out], len(out))
+            return
+        data.pop(fault.field, None)
+        head = json.dumps(data)[:-1].encode() + (b"," if data else b"") + json.dumps(fault.field).encode() + b':"'
+        pad = [b"x" * min(_CHUNK, fault.bytes - offset) for offset in range(0, fault.bytes, _CHUNK)]
+        await self._answer(send, start, [head, *pad, b'"}'], len(head) + fault.bytes + 2)
 
     async def _drop(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def swallow(message: Message) -> None:

@@ -164,9 +164,11 @@ class Store:
         self.path = path
         self.idempotency_ttl_seconds = idempotency_ttl_seconds
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            elif os.name == "posix" and path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)  # owner only, also for a state file written looser before
         self._conn = sqlite3.connect(
             ":memory:" if path is None else str(path), check_same_thread=False, isolation_level=None
         )

@@ -190,6 +190,8 @@ def _check_currency(value: Any) -> str:
         raise invalid("currency", "currency must be three capital letters.")
     if value not in MINOR_UNITS:
         raise invalid("currency", f"{value} is not an active ISO 4217 currency code.")
+    if MINOR_UNITS[value] is None:
+        raise invalid("currency", f"{value} has no minor unit in ISO 4217 (metals, funds, test codes): not payable.")
     return value
 
 

@@ -16,9 +16,10 @@ from payout_desk.provider.client import PayoutsClient, Timeouts
 from payout_desk.provider.errors import InsecureBaseUrlError
 from payout_desk.provider.models import ConnectionCheck, ConnectionStatus, token_kind
 from payout_desk.provider.probe import verdict
+from payout_desk.services.availability import NOT_CONNECTED_ACTIONS, NotConnected
 from payout_desk.services.settings import Profile
 
-__all__ = ["run_connection_test"]
+__all__ = ["NOT_CONNECTED_ACTIONS", "NotConnected", "run_connection_test"]
 
 log = logging.getLogger("payout_desk.services.connection")
 

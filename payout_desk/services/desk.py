@@ -16,22 +16,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
+from payout_desk.domain.identity import ConnectionIdentity, describe_key
 from payout_desk.domain.payout import PayoutRequest
-from payout_desk.domain.status import is_final
-from payout_desk.journal import HistoryQuery, JournalEvent, PayoutJournal, PayoutRecord
+from payout_desk.domain.retention import DEFAULT_RETENTION_SECONDS
+from payout_desk.domain.status import MISMATCH, NEEDS_RECONCILIATION, is_final
+from payout_desk.domain.totals import CurrencyTotals
+from payout_desk.journal import DuplicateReferenceError, HistoryQuery, JournalEvent, PayoutJournal, PayoutRecord
+from payout_desk.journal.once import WaitingConnection
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.services.export import export_csv
-from payout_desk.services.poll import Clock, Poller, PollPolicy, RateLimiter, Sleep
+from payout_desk.services.poll import Clock, Poller, PollPolicy, PollTimes, RateLimiter, Sleep
+from payout_desk.services.reconcile import OtherConnectionError, Reconciler, ReconcileRefusedError
 from payout_desk.services.recover import RecoveryReport, Resender, recover
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
 
-__all__ = ["PayoutChange", "PayoutDesk"]
+__all__ = [
+    "OtherConnectionError",
+    "PayoutChange",
+    "PayoutDesk",
+    "ReconcileRefusedError",
+    "ReferenceInUseError",
+    "new_reference",
+]
 
 log = logging.getLogger("payout_desk.services.desk")
 
@@ -44,8 +60,10 @@ class PayoutChange:
 
     ``previous_status`` is the status before the change (None for a new payout; equal to
     ``record.status`` for an attempt). ``became_final`` is True when the change put the payout
-    into a final status it did not have before — including ``succeeded`` → ``failed``.
-    ``event`` is what happened: confirmed, attempt, created, rejected, outcome_unknown, status.
+    into a final status it did not have before — including ``succeeded`` → ``failed`` — or into
+    ``mismatch`` (nothing more happens by itself: a person must look; the UI notifies).
+    ``event`` is what happened: confirmed, attempt, created, rejected, outcome_unknown, status,
+    mismatch.
     """
 
     record: PayoutRecord
@@ -54,8 +72,30 @@ class PayoutChange:
     event: str = "status"
 
 
+class ReferenceInUseError(ValueError):
+    """The reference (``externalId``) is already used on this connection, by payout ``owner``."""
+
+    def __init__(self, external_id: str, owner: int) -> None:
+        self.external_id = external_id
+        self.owner = owner
+        self.user_message = (
+            f"External ID: “{external_id}” is already the reference of payout #{owner} on this connection; "
+            "every payout needs its own. Open that payout, or use another reference."
+        )
+        super().__init__(self.user_message)
+
+
+def new_reference() -> str:
+    """A fresh reference (``externalId``) for a payout that has none: a UUID v4."""
+    return str(uuid.uuid4())
+
+
 class PayoutDesk:
-    """The services the UI uses, for one journal, one client, one environment and profile.
+    """The services the UI uses, for one journal, one client, one connection.
+
+    ``identity`` (``domain.identity``) is stored with every payout confirmed here; recover, resend
+    and poll touch only payouts with this identity. Without one (tests, tools) it is built from
+    the environment, profile and the client's base URL with an unverified account.
 
     The desk does not own the journal or the client: whoever opened them closes them after
     :meth:`stop`.
@@ -72,7 +112,12 @@ class PayoutDesk:
         poll: PollPolicy = PollPolicy(),  # noqa: B008 - frozen dataclass
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        identity: ConnectionIdentity | None = None,
+        retention: float | None = DEFAULT_RETENTION_SECONDS,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        self.identity = identity or ConnectionIdentity(environment, profile, client.base_url, "unverified")
+        self.connection_id = self.identity.key
         self._journal = journal
         self.client = client
         self.environment = environment
@@ -88,7 +133,10 @@ class PayoutDesk:
             profile=profile,
             actor=actor,
             notify=self._notify,
+            connection_id=self.connection_id,
             limiter=self.limiter,
+            retention=retention,
+            wall_clock=wall_clock,
         )
         self._poller = Poller(
             journal,
@@ -97,8 +145,12 @@ class PayoutDesk:
             limiter=self.limiter,
             actor=actor,
             notify=self._notify,
+            connection_id=self.connection_id,
             clock=clock,
             sleep=sleep,
+        )
+        self._reconciler = Reconciler(
+            journal, client, self._submitter, self._poller, limiter=self.limiter, actor=actor, notify=self._notify
         )
         self._resender = Resender(journal, self._submitter, self._poller, policy=poll, clock=clock, sleep=sleep)
         self._recovery: asyncio.Task[RecoveryReport] | None = None
@@ -120,7 +172,8 @@ class PayoutDesk:
         return unsubscribe
 
     def _notify(self, record: PayoutRecord, previous: str | None, event: str) -> None:
-        became_final = is_final(record.status) and previous != record.status
+        needs_person = record.status in (MISMATCH, NEEDS_RECONCILIATION)
+        became_final = (is_final(record.status) or needs_person) and previous != record.status
         change = PayoutChange(record=record, previous_status=previous, became_final=became_final, event=event)
         for listener in list(self._listeners):
             try:
@@ -166,17 +219,61 @@ class PayoutDesk:
 
     # -- payouts ---------------------------------------------------------------------------
 
-    async def submit(self, request: PayoutRequest) -> PayoutRecord:
+    async def near_duplicates(self, request: PayoutRequest) -> list[DuplicateMatch]:
+        """Journaled payouts ``request`` nearly duplicates (``domain.duplicates``), newest first."""
+        probe = PayoutProbe(
+            amount=request.amount,
+            currency=request.currency.code,
+            recipient_id=request.recipient_id,
+            recipient_name=request.recipient_name,
+            description=request.description,
+            at=datetime.now(UTC),
+        )
+        return await self._journal.near_duplicates(probe)
+
+    async def submit(self, request: PayoutRequest, *, duplicates_shown: Sequence[int] = ()) -> PayoutRecord:
         """Journal ``request`` (committed before any network traffic), send it, return the record.
 
         Never raises for provider faults: the record's status says what happened (pending,
         rejected with the provider's message, outcome_unknown — then resent automatically with
-        the same key). Journal failures do raise: then nothing was sent.
+        the same key). Journal failures do raise: then nothing was sent. ``duplicates_shown``:
+        the near-duplicates the confirmation warned about and the person sent anyway (journaled
+        with the payout as a ``duplicate_warning`` event).
         """
-        record = await self._submitter.confirm(request)
+        if request.external_id is None:  # every request carries a reference (its no-key replay)
+            request = dataclasses.replace(request, external_id=new_reference())
+        owner = await self.reference_owner(request.external_id or "")
+        if owner is not None:
+            raise ReferenceInUseError(request.external_id or "", owner)
+        try:
+            record = await self._submitter.confirm(request, duplicates_shown=duplicates_shown)
+        except DuplicateReferenceError as exc:  # taken between the check and the commit
+            raise ReferenceInUseError(exc.external_id, exc.owner) from exc
         result = await self._submitter.send(record)
         self._resender.route(result)
         return result
+
+    async def reference_owner(self, external_id: str) -> int | None:
+        """The payout of this connection that already uses the reference ``external_id``, if any."""
+        return await self._journal.reference_owner(self.connection_id, external_id)
+
+    async def reconcile_found(self, local_id: int, payment_id: str) -> PayoutRecord:
+        """See :meth:`Reconciler.found`: verified by a GET, recorded (audited), then followed."""
+        return await self._reconciler.found(local_id, payment_id)
+
+    async def reconcile_not_found(self, local_id: int, *, reason: str) -> PayoutRecord:
+        """See :meth:`Reconciler.not_found`: recorded (audited), then sent without a key."""
+        result = await self._reconciler.not_found(local_id, reason=reason)
+        self._resender.route(result)
+        return result
+
+    async def checkin_completed(self, local_id: int) -> PayoutRecord:
+        """The checkin page redirected back: journaled (a ``checkin_completed`` event) and told to
+        listeners (event ``checkin_completed``); the poller goes on following the payout."""
+        await self._journal.record_checkin_completed(local_id, actor=self.actor)
+        record = await self._journal.get(local_id)
+        self._notify(record, record.status, "checkin_completed")
+        return record
 
     async def refresh(self, local_id: int) -> PayoutRecord:
         """Ask the provider now, for any payout (final ones too: a bank return turns
@@ -184,13 +281,55 @@ class PayoutDesk:
         Raises :class:`~payout_desk.provider.errors.ProviderError` (``user_message`` for the
         person) when the provider cannot be asked; the journal keeps what it had."""
         record = await self._journal.get(local_id)
-        if record.payment_id is None:
-            if record.status in UNSENT_STATUSES:
-                result = await self._submitter.send(record)
-                self._resender.route(result)
-                return result
-            return record
+        if record.payment_id is None and record.status not in UNSENT_STATUSES:
+            return record  # nothing to ask: rejected, or an answer that was refused (mismatch)
+        if record.connection_id != self.connection_id:
+            where = describe_key(record.connection_id)
+            raise OtherConnectionError(
+                f"payout {local_id} is bound to {record.connection_id!r}, not {self.connection_id!r}",
+                user_message=f"This payout belongs to {where}. Switch to that profile to check or resend it.",
+            )
+        if record.payment_id is None:  # unsent: resent now with its original key
+            result = await self._submitter.send(record)
+            self._resender.route(result)
+            return result
         return await self._poller.poll_now(record, source="refresh")
+
+    async def waiting(self) -> list[WaitingConnection]:
+        """Other connections with open payouts: each waits for its profile to be active."""
+        return await self._journal.waiting(self.connection_id)
+
+    async def rebind(self, old_connection: str | None, *, reason: str) -> list[int]:
+        """A person's audited decision: the open payouts of ``old_connection`` (None: from before
+        connections were recorded) belong to this connection — a renamed or edited profile, or a
+        new Live token a person confirmed is the same merchant account. They are then resent
+        (same key and body) or followed here. Returns the local ids re-bound."""
+        moved = await self._journal.rebind(old_connection, self.connection_id, reason=reason, actor=self.actor)
+        for local_id in moved:
+            record = await self._journal.get(local_id)
+            if record.status in UNSENT_STATUSES:
+                self._resender.schedule(local_id)
+            else:
+                self._poller.follow(record)
+        return moved
+
+    def watch(self, local_ids: Iterable[int]) -> None:
+        """The payouts a person is looking at now (selected in the history, open in details;
+        replaces the previous set): each is asked about every few seconds while watched."""
+        self._poller.watch(local_ids)
+
+    def checkin_caught(self, local_id: int) -> bool:
+        """The checkin page of ``local_id`` redirected back: ask every second for a while, first
+        now. False if the payout is not being followed (final, or not created)."""
+        if local_id not in self._poller.following:
+            return False
+        self._poller.caught(local_id)
+        return True
+
+    def poll_times(self, local_id: int) -> PollTimes | None:
+        """When a followed payout was last asked about and when it will be next (None if it is
+        not followed: final, or not created at the provider)."""
+        return self._poller.times(local_id)
 
     @property
     def following(self) -> frozenset[int]:
@@ -215,6 +354,10 @@ class PayoutDesk:
     async def history_page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         """One page of matching payouts, in the query's order."""
         return await self._journal.page(query, offset, limit)
+
+    async def history_totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """Per currency, the count and exact sum by status of the payouts matching ``query``."""
+        return await self._journal.totals(query)
 
     async def events(self, local_id: int) -> list[JournalEvent]:
         """The audit trail of one payout, oldest first."""

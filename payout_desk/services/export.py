@@ -11,11 +11,13 @@ Decisions:
 * Written with the ``csv`` module (RFC 4180 quoting, ``\\r\\n`` line ends) to a temporary file in
   the target directory, then ``os.replace``: a failed export never leaves half a file.
 * The file is owner-only (0600), like the journal: it lists payouts and recipients.
-* Amounts are the exact wire text (``10.00``), never floats; times are ISO 8601 UTC.
+* Amounts are the exact wire text (``10.00``), never floats; times are ISO 8601 UTC to the second
+  (``2026-12-06T02:34:09Z``). The checkin link and the failure reason's words (beside its code)
+  come last; the column names stay as they are for scripts.
 * Fast at a million rows: no PayoutRecord is built. The journal writes the lines (``write_export``):
-  SQLite formats and defuses the cells and the journal's export quotes them (``journal.export_sql`` /
-  ``export_render``), on two worker threads reading one consistent snapshot through their own
-  connection (``journal.export_stream``); PostgreSQL streams ``COPY … TO STDOUT`` from one snapshot
+  SQLite formats and defuses the cells and the journal's export quotes them (``journal.export.sql`` /
+  ``export.render``), on two worker threads reading one consistent snapshot through their own
+  connection (``journal.export.stream``); PostgreSQL streams ``COPY … TO STDOUT`` from one snapshot
   (``journal.postgres.export``). The event loop only awaits. The bytes are exactly those of ``csv.writer`` writing
   ``record_row(record)`` for every record of ``iter_matching`` (the reference;
   ``tests/unit/services/test_export_fast.py`` compares the two).
@@ -35,8 +37,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
+from payout_desk.domain.failures import failure_words
 from payout_desk.journal import HistoryQuery, PayoutJournal, PayoutRecord
-from payout_desk.journal.export_sql import EXPORT_COLUMNS
+from payout_desk.journal.export.sql import EXPORT_COLUMNS, iso_utc_seconds
 
 __all__ = ["CSV_COLUMNS", "FORMULA_PREFIXES", "defuse_cell", "export_csv", "record_row"]
 
@@ -61,8 +64,8 @@ def record_row(record: PayoutRecord) -> list[str]:
         metadata = json.dumps(dict(record.metadata), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     values: Sequence[object | None] = (
         record.local_id,
-        record.created_at.isoformat(),
-        record.updated_at.isoformat(),
+        iso_utc_seconds(record.created_at),
+        iso_utc_seconds(record.updated_at),
         record.status,
         format(record.amount, "f"),
         record.currency,
@@ -78,6 +81,8 @@ def record_row(record: PayoutRecord) -> list[str]:
         record.profile,
         record.created_by,
         record.idempotency_key,
+        record.checkin_url,
+        failure_words(record.failure_reason),
     )
     return [defuse_cell("" if value is None else str(value)) for value in values]
 

@@ -4,8 +4,11 @@
   capped at ``max_interval`` (60 s); the cadence restarts from 1 s whenever the status changes;
   at most ``max_concurrent`` requests at once and never more than ``max_requests_per_second``.
 * :class:`RateLimiter` — the request-rate cap, shared by everything the desk sends.
-* :class:`Poller` — one asyncio task per followed payout; records every status change in the
-  journal and stops at a final status.
+* :class:`Poller` — follows payouts through one :class:`~payout_desk.services.scheduler.PollScheduler`
+  (which payout to ask about next, and when), only payouts of its connection; checks every answer
+  against the journal (a different id, amount, currency or reference: ``mismatch``, no more polling)
+  and records every status change (:meth:`Poller.apply`, the one place an answer is applied); stops
+  when the journal's status is no longer pending.
 
 All timing goes through an injectable ``clock``/``sleep`` pair (asyncio by default); no threads.
 """
@@ -14,21 +17,23 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
-import functools
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from payout_desk.domain.status import is_final
+from payout_desk.domain.answers import is_stale
+from payout_desk.domain.status import MISMATCH
 from payout_desk.journal import PayoutJournal, PayoutRecord
 from payout_desk.provider.client import PayoutsClient, RetryPolicy
 from payout_desk.provider.errors import ProviderError, RateLimitedError
 from payout_desk.provider.models import Payment
+from payout_desk.services.answer_check import check_payment, mismatch_message, raw_answer
+from payout_desk.services.scheduler import Cadence, Lane, Outcome, PollResult, PollScheduler
 
-__all__ = ["Clock", "Notify", "PollPolicy", "Poller", "RateLimiter", "Sleep", "next_interval"]
+__all__ = ["Clock", "Notify", "PollPolicy", "PollTimes", "Poller", "RateLimiter", "Sleep", "next_interval"]
 
 log = logging.getLogger("payout_desk.services.poll")
 
@@ -52,6 +57,13 @@ class PollPolicy:
     #: Unsent (outcome unknown) payouts are resent after 5 s, 10 s, … capped at 300 s.
     resend_initial_interval: float = 5.0
     resend_max_interval: float = 300.0
+    #: After the checkin redirect is caught: every ``burst_interval`` for ``burst_duration``.
+    burst_interval: float = 1.0
+    burst_duration: float = 120.0
+    #: A payout selected in the history or open in details: every ``watch_interval``.
+    watch_interval: float = 5.0
+    #: Payouts created less than this long ago go ahead of the older ones.
+    recent_window: float = 600.0
 
     def __post_init__(self) -> None:
         if self.initial_interval <= 0 or self.max_interval < self.initial_interval:
@@ -60,6 +72,19 @@ class PollPolicy:
             raise ValueError("multiplier >= 1, max_concurrent >= 1, max_requests_per_second > 0")
         if self.resend_initial_interval <= 0 or self.resend_max_interval < self.resend_initial_interval:
             raise ValueError("resend intervals must be positive and max >= initial")
+        self.cadence()  # checks the scheduler's numbers
+
+    def cadence(self) -> Cadence:
+        """The scheduler's numbers."""
+        return Cadence(
+            initial_interval=self.initial_interval,
+            max_interval=self.max_interval,
+            multiplier=self.multiplier,
+            burst_interval=self.burst_interval,
+            burst_duration=self.burst_duration,
+            watch_interval=self.watch_interval,
+            recent_window=self.recent_window,
+        )
 
 
 def next_interval(current: float, policy: PollPolicy, *, changed: bool) -> float:
@@ -134,13 +159,34 @@ class RateLimiter:
             await self._sleep(wait if wait > 0 else 0.005)
 
 
+@dataclass(frozen=True)
+class PollTimes:
+    """When a followed payout was last asked about and when it will be next (None: not yet /
+    being asked now), and why it is polled (``lane``: refresh, caught, watched, recent, background)."""
+
+    last_checked: datetime | None
+    next_check: datetime | None
+    lane: str
+
+
+def _followable_status(status: str) -> bool:
+    return status in ("pending", "created")
+
+
+def _followable(record: PayoutRecord) -> bool:
+    """The provider holds it and has not finished it (a mismatch is never followed)."""
+    return _followable_status(record.status)
+
+
 class Poller:
     """Follows every non-final payout with a provider id until its status is final.
 
-    One task per payout: wait, then (holding a slot of the concurrency semaphore and a token of
-    the rate limiter) GET it once; record a change and restart the cadence, or back off. A 429
-    pauses every poll for the provider's ``Retry-After``. Errors never stop the following; a
-    final status does. ``refresh`` (a person's "check now") is :meth:`poll_now`.
+    One :class:`PollScheduler` decides when and which payout to ask about (a slot of the
+    concurrency bound and a token of the rate limiter per request, no task per payout);
+    :meth:`_poll_one` asks and classifies the answer; :meth:`apply` records it. A 429 pauses
+    every poll for the provider's ``Retry-After``. Errors never stop the following; a final
+    status does. ``refresh`` (a person's "check now") is :meth:`poll_now`; :meth:`watch` and
+    :meth:`caught` are the hints that put a payout ahead of the rest.
     """
 
     def __init__(
@@ -152,6 +198,7 @@ class Poller:
         limiter: RateLimiter,
         actor: str,
         notify: Notify,
+        connection_id: str,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -161,102 +208,119 @@ class Poller:
         self._limiter = limiter
         self._actor = actor
         self._notify = notify
+        self.connection_id = connection_id
         self._clock = clock
-        self._sleep = sleep
-        self._semaphore = asyncio.Semaphore(policy.max_concurrent)
-        self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._pause_until = 0.0
+        self.scheduler: PollScheduler[int] = PollScheduler(
+            self._poll_one,
+            limiter=limiter,
+            max_concurrent=policy.max_concurrent,
+            cadence=policy.cadence(),
+            clock=clock,
+            sleep=sleep,
+        )
         self._stopped = False
 
     @property
     def following(self) -> frozenset[int]:
         """Local ids being followed now."""
-        return frozenset(self._tasks)
+        return self.scheduler.keys()
 
     def follow(self, record: PayoutRecord, *, restart: bool = False) -> bool:
-        """Start following ``record`` (needs a provider id, not final); True if a task runs.
-        ``restart`` begins the cadence again for a payout already followed."""
-        if self._stopped or record.payment_id is None or is_final(record.status):
+        """Start following ``record`` (needs a provider id, pending or created, this connection's);
+        True if it is followed. ``restart`` begins the cadence again for a payout already followed."""
+        if self._stopped or record.payment_id is None or not _followable(record):
             return False
-        existing = self._tasks.get(record.local_id)
-        if existing is not None and not existing.done():
-            if not restart:
-                return True
-            existing.cancel()
-        task = asyncio.get_running_loop().create_task(
-            self._follow(record.local_id, record.payment_id, record.status), name=f"poll-{record.local_id}"
-        )
-        self._tasks[record.local_id] = task
-        task.add_done_callback(functools.partial(self._forget, record.local_id))
+        if record.connection_id != self.connection_id:
+            return False
+        if record.local_id not in self.scheduler:
+            self.scheduler.add(record.local_id, age=_age_seconds(record.created_at))
+        elif restart:
+            self.scheduler.restart(record.local_id)
         return True
-
-    def _forget(self, local_id: int, task: asyncio.Task[None]) -> None:
-        if self._tasks.get(local_id) is task:
-            del self._tasks[local_id]
-        if not task.cancelled() and task.exception() is not None:
-            log.error("poller for payout %s crashed", local_id, exc_info=task.exception())
 
     def unfollow(self, local_id: int) -> None:
         """Stop following ``local_id`` (no-op if not followed)."""
-        task = self._tasks.pop(local_id, None)
-        if task is not None:
-            task.cancel()
+        self.scheduler.discard(local_id)
+
+    def watch(self, local_ids: Iterable[int]) -> None:
+        """The payouts a person is looking at (selected, open in details): every few seconds."""
+        self.scheduler.watch(local_ids)
+
+    def caught(self, local_id: int) -> None:
+        """The checkin redirect of ``local_id`` was just caught: ask every second for a while."""
+        self.scheduler.caught(local_id)
+
+    def times(self, local_id: int) -> PollTimes | None:
+        """When ``local_id`` was last asked about and when it will be next (None: not followed)."""
+        info = self.scheduler.info(local_id)
+        if info is None:
+            return None
+        now, wall = self._clock(), datetime.now(UTC)
+
+        def at(moment: float | None) -> datetime | None:
+            return None if moment is None else wall + timedelta(seconds=moment - now)
+
+        return PollTimes(at(info.last_checked), at(info.next_due), Lane(info.lane).name.lower())
 
     async def stop(self) -> None:
-        """Cancel every follow task and wait for them to end."""
+        """Stop polling and wait for the requests in flight to end."""
         self._stopped = True
-        tasks = list(self._tasks.values())
-        self._tasks.clear()
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.scheduler.stop()
 
-    async def _wait_pause(self) -> None:
-        while (remaining := self._pause_until - self._clock()) > 0:
-            await self._sleep(remaining)
-
-    async def _follow(self, local_id: int, payment_id: str, status: str) -> None:
-        interval = self.policy.initial_interval
-        last_status = status
-        while True:
-            await self._sleep(interval)
-            try:
-                async with self._semaphore:
-                    await self._wait_pause()
-                    payment = await self._client.get_payout(
-                        payment_id, retry=_ONE_ATTEMPT, before_attempt=self._limiter.acquire
-                    )
-            except RateLimitedError as exc:
-                pause = exc.retry_after if exc.retry_after is not None else interval
-                self._pause_until = max(self._pause_until, self._clock() + pause)
-                interval = next_interval(interval, self.policy, changed=False)
-                continue
-            except ProviderError as exc:
-                log.warning("poll of payout %s (%s) failed: %s", local_id, payment_id, exc.detail)
-                interval = next_interval(interval, self.policy, changed=False)
-                continue
-            except Exception:  # a bug must not end the following for good
-                log.exception("poll of payout %s (%s) failed unexpectedly", local_id, payment_id)
-                interval = next_interval(interval, self.policy, changed=False)
-                continue
-            try:
-                updated = await self.apply(local_id, payment, source="poll", previous=last_status)
-            except Exception:  # the journal could not record it: ask again later
-                log.exception("recording the status of payout %s failed", local_id)
-                interval = next_interval(interval, self.policy, changed=False)
-                continue
-            if updated is not None:
-                last_status = updated.status
-            if is_final(last_status) or is_final(payment.status):
-                log.info("payout %s (%s) is final: %s", local_id, payment_id, payment.status)
-                return
-            interval = next_interval(interval, self.policy, changed=updated is not None)
+    async def _poll_one(self, local_id: int) -> PollResult:
+        """Ask the provider about ``local_id`` once (the scheduler holds the slot and the token)."""
+        try:  # the journal's view now (provider id, last status): nothing per payout is kept in memory
+            record = await self._journal.get(local_id)
+        except Exception:
+            log.exception("reading payout %s from the journal failed", local_id)
+            return PollResult(Outcome.FAILED)
+        payment_id, last_status = record.payment_id, record.status
+        if payment_id is None or not _followable_status(last_status) or record.connection_id != self.connection_id:
+            return PollResult(Outcome.DONE)
+        try:
+            payment = await self._client.get_payout(payment_id, retry=_ONE_ATTEMPT)
+        except RateLimitedError as exc:
+            pause = exc.retry_after if exc.retry_after is not None else self.policy.initial_interval
+            return PollResult(Outcome.FAILED, retry_after=pause)
+        except ProviderError as exc:
+            log.warning("poll of payout %s (%s) failed: %s", local_id, payment_id, exc.detail)
+            return PollResult(Outcome.FAILED)
+        try:
+            updated = await self.apply(local_id, payment, source="poll", previous=last_status)
+        except Exception:  # the journal could not record it: ask again later
+            log.exception("recording the status of payout %s failed", local_id)
+            return PollResult(Outcome.FAILED)
+        if updated is not None:
+            last_status = updated.status
+        if not _followable_status(last_status):
+            log.info("payout %s (%s) is no longer followed: %s", local_id, payment_id, last_status)
+            return PollResult(Outcome.DONE)
+        return PollResult(Outcome.CHANGED if updated is not None else Outcome.UNCHANGED)
 
     async def apply(self, local_id: int, payment: Payment, *, source: str, previous: str | None) -> PayoutRecord | None:
-        """Record ``payment``'s status for ``local_id``; notify and return the record if it
-        changed, None if the journal already had it."""
+        """Record ``payment``'s status for ``local_id`` once it is checked against the journal;
+        notify and return the record if it changed, None if the journal already had it. An answer
+        for another id, amount, currency or reference is never applied: the payout is ``mismatch``."""
+        record = await self._journal.get(local_id)
+        problems = check_payment(record, payment)
+        if problems:
+            if record.status == MISMATCH:
+                return None
+            log.error("payout %s: the provider's answer does not match the journal: %s", local_id, problems)
+            refused = await self._journal.record_mismatch(
+                local_id,
+                problems=problems,
+                answer=raw_answer(payment),
+                source=source,
+                message=mismatch_message(problems),
+                actor=self._actor,
+            )
+            self._notify(refused, previous, "mismatch")
+            return refused
+        if is_stale(record.status, payment.status):  # overtaken by an answer already recorded
+            log.info("payout %s: ignoring a stale %r answer (%s); the journal has %s",
+                     local_id, payment.status, source, record.status)  # fmt: skip
+            return None
         updated = await self._journal.record_status(
             local_id, status=payment.status, failure_reason=payment.failure_reason, source=source, actor=self._actor
         )
@@ -274,8 +338,15 @@ class Poller:
         payment = await self._client.get_payout(record.payment_id, before_attempt=self._limiter.acquire_urgent)
         updated = await self.apply(record.local_id, payment, source=source, previous=record.status)
         current = updated or record
-        if is_final(current.status):
+        if not _followable(current):
             self.unfollow(record.local_id)
         else:
             self.follow(current, restart=updated is not None)
         return current
+
+
+def _age_seconds(created_at: datetime) -> float:
+    """How long ago ``created_at`` was (a naive time is taken as UTC)."""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - created_at).total_seconds())

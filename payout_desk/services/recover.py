@@ -1,5 +1,8 @@
 """Never lost: resending unanswered payouts, at start and on a backoff while the app runs.
 
+Only payouts bound to the submitter's connection (``domain.identity``) are touched; payouts of
+other connections wait, visible, until their connection is active again (or a person re-binds them).
+
 * :func:`recover` (run at start): every journaled payout the provider never definitively answered
   (``confirmed`` — the app died before or during the request — and ``outcome_unknown``) is sent
   again with its *original* key and *stored* body; the provider creates it or replays the
@@ -19,12 +22,14 @@ import logging
 import time
 from dataclasses import dataclass
 
-from payout_desk.domain.status import is_final
 from payout_desk.journal import PayoutJournal, PayoutRecord
 from payout_desk.services.poll import Clock, Poller, PollPolicy, Sleep
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
 
 __all__ = ["RecoveryReport", "Resender", "recover"]
+
+#: Open payouts read per journal query when recovery follows them again.
+RECOVER_PAGE = 500
 
 log = logging.getLogger("payout_desk.services.recover")
 
@@ -69,8 +74,8 @@ class Resender:
         """After a send: follow a created payout, schedule an unsent one for a resend."""
         if record.status in UNSENT_STATUSES:
             self.schedule(record.local_id)
-        elif record.payment_id is not None and not is_final(record.status):
-            self._poller.follow(record)
+        elif record.payment_id is not None:
+            self._poller.follow(record)  # it refuses what is final, a mismatch or another connection's
 
     def schedule(self, local_id: int) -> None:
         """Resend ``local_id`` on the backoff (no-op if already scheduled)."""
@@ -95,6 +100,8 @@ class Resender:
             await self._sleep(interval)
             try:
                 record = await self._journal.get(local_id)
+                if record.connection_id != self._submitter.connection_id:
+                    return  # another connection's payout: it waits for that connection
                 if record.status in UNSENT_STATUSES:
                     log.info("resending payout %s with its original key %s", local_id, record.idempotency_key)
                     record = await self._submitter.send(record, urgent=False)
@@ -115,7 +122,7 @@ class Resender:
         while True:
             await self._sleep(self.policy.resend_max_interval)
             try:
-                for record in await self._journal.unsent():
+                for record in await self._journal.unsent(self._submitter.connection_id):
                     if not self._submitter.is_in_flight(record.local_id):
                         self.schedule(record.local_id)
             except Exception:
@@ -151,10 +158,16 @@ async def recover(
     every resend has its outcome.
     """
     followed: list[int] = []
-    for record in await journal.to_poll():
-        if poller.follow(record):
-            followed.append(record.local_id)
-    unsent = await journal.unsent()
+    last: PayoutRecord | None = None
+    while True:  # a page at a time: 10,000 open payouts are never all in memory at once
+        page = await journal.to_poll(submitter.connection_id, after=last, limit=RECOVER_PAGE)
+        for record in page:
+            if poller.follow(record):
+                followed.append(record.local_id)
+        if len(page) < RECOVER_PAGE:
+            break
+        last = page[-1]
+    unsent = await journal.unsent(submitter.connection_id)
     if unsent:
         log.info("recover: %d payout(s) were never definitively answered; resending them", len(unsent))
     gate = asyncio.Semaphore(max_concurrent)

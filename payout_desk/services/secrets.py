@@ -82,6 +82,11 @@ class TokenStore:
         return self._acceptable and not self._write_failed and not self._read_failed
 
     @property
+    def read_failed(self) -> bool:
+        """True when a real keychain refused the last read (it is locked): unlock it and try again."""
+        return self._acceptable and self._read_failed
+
+    @property
     def backend_description(self) -> str:
         """A sentence for the settings dialog: where tokens are kept."""
         name = _describe(self._backend)

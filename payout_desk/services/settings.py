@@ -25,11 +25,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
+from payout_desk.domain.thresholds import default_retype_thresholds, retype_threshold
 from payout_desk.provider.client import Timeouts
 from payout_desk.provider.urls import normalize_base_url
 from payout_desk.services.poll import PollPolicy
 
 __all__ = [
+    "BUILTIN_PROFILE",
     "MAX_RECENT_CURRENCIES",
     "SETTINGS_VERSION",
     "AppSettings",
@@ -42,9 +44,13 @@ __all__ = [
 
 log = logging.getLogger("payout_desk.services.settings")
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 MAX_RECENT_CURRENCIES = 8
-ProfileKind = Literal["sandbox", "live"]
+ProfileKind = Literal["embedded", "sandbox", "live"]
+#: The default profile: the sandbox built into the app (started on any free port at each start).
+BUILTIN_PROFILE = "Built-in sandbox"
+#: What version 1 wrote as its default profile (never chosen by anyone: see ``from_json``).
+_V1_DEFAULT = ("Sandbox", "http://127.0.0.1:8765")
 _TOKEN_SHAPE = re.compile(r"tk_(?:test|live)_[A-Za-z0-9]|bearer\s+\S", re.IGNORECASE)
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -53,19 +59,29 @@ _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 class Profile:
     """A provider connection: a name (also the keychain user name for its token), its kind and
     base URL. A live profile must use https; a sandbox one may use http on loopback. An empty
-    base URL means "not configured yet". There is deliberately no token field."""
+    base URL means "not configured yet". The ``embedded`` kind is the built-in sandbox: no URL
+    (its port is picked at each start), a token minted at each start. There is deliberately no
+    token field."""
 
     name: str
     kind: ProfileKind
     base_url: str
+    #: How long the provider keeps Idempotency-Keys (SPEC: at least 24 h). A desk on a sandbox
+    #: reads the sandbox's own value instead; see ``domain.retention``.
+    retention_hours: float = 24.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.retention_hours, bool) or not 0 < float(self.retention_hours) <= 24 * 365:
+            raise ValueError("the key retention must be a number of hours above 0")
+        self.retention_hours = float(self.retention_hours)
         self.name = self.name.strip()
         if not self.name:
             raise ValueError("a profile needs a name")
-        if self.kind not in ("sandbox", "live"):
+        if self.kind not in ("embedded", "sandbox", "live"):
             raise ValueError(f"unknown profile kind {self.kind!r}")
-        if self.base_url.strip():
+        if self.kind == "embedded":
+            self.base_url = ""
+        elif self.base_url.strip():
             self.base_url = normalize_base_url(self.base_url)  # InsecureBaseUrlError (ValueError)
             if self.kind == "live" and not self.base_url.startswith("https://"):
                 raise ValueError("a live profile must use an https:// address")
@@ -74,19 +90,30 @@ class Profile:
 
     @property
     def is_configured(self) -> bool:
-        """True when the profile has a base URL."""
-        return bool(self.base_url)
+        """True when the profile can connect: the built-in sandbox, or a base URL."""
+        return self.kind == "embedded" or bool(self.base_url)
 
-    def to_json(self) -> dict[str, str]:
+    @property
+    def environment(self) -> str:
+        """``live`` or ``sandbox`` (the built-in one is a sandbox)."""
+        return "live" if self.kind == "live" else "sandbox"
+
+    def to_json(self) -> dict[str, str | float]:
         """The JSON object written to the settings file."""
-        return {"name": self.name, "kind": self.kind, "base_url": self.base_url}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "base_url": self.base_url,
+            "retention_hours": self.retention_hours,
+        }
 
 
 def default_profiles() -> list[Profile]:
-    """A Sandbox profile on the local emulator's default port and an unconfigured Live one."""
+    """The built-in sandbox (the default) and a Sandbox profile on the local emulator's default port.
+    No empty Live profile: Settings' "Add Live profile" makes one when it is needed."""
     return [
+        Profile(BUILTIN_PROFILE, "embedded", ""),
         Profile("Sandbox", "sandbox", "http://127.0.0.1:8765"),
-        Profile("Live", "live", ""),
     ]
 
 
@@ -95,9 +122,10 @@ class AppSettings:
     """Every setting, typed, with its default. Mutate, then :func:`save_settings`."""
 
     profiles: list[Profile] = field(default_factory=default_profiles)
-    active_profile: str = "Sandbox"
-    #: Payouts at or above this amount must be confirmed by retyping the amount.
-    confirm_retype_threshold: Decimal = Decimal("10000")
+    active_profile: str = BUILTIN_PROFILE
+    #: Per currency: payouts at or above the amount are confirmed by retyping it; a currency
+    #: missing here always asks (``domain.thresholds``).
+    retype_thresholds: dict[str, Decimal] = field(default_factory=default_retype_thresholds)
     #: Most recent first, at most MAX_RECENT_CURRENCIES.
     recent_currencies: list[str] = field(default_factory=list)
     poll_initial_interval: float = 1.0
@@ -127,6 +155,10 @@ class AppSettings:
             return
         rest = [c for c in self.recent_currencies if c != code]
         self.recent_currencies = [code, *rest][:MAX_RECENT_CURRENCIES]
+
+    def retype_threshold(self, code: str) -> Decimal:
+        """The amount from which ``code`` payouts are typed twice (0: always)."""
+        return retype_threshold(self.retype_thresholds, code)
 
     def poll_policy(self) -> PollPolicy:
         """The poller's numbers as a :class:`PollPolicy`."""
@@ -166,6 +198,8 @@ class AppSettings:
                 value = str(value)
             elif isinstance(value, list):
                 value = list(value)
+            elif isinstance(value, dict):
+                value = {k: str(v) for k, v in sorted(value.items())}
             data[f.name] = value
         return data
 
@@ -187,9 +221,49 @@ class AppSettings:
                 log.warning("settings: ignoring an unusable %s (%s); using the default", name, exc)
         if not settings.profiles:
             settings.profiles = default_profiles()
+        _upgrade(settings, data.get("version"))
+        _upgrade_threshold(settings, data)
         if all(p.name != settings.active_profile for p in settings.profiles):
             settings.active_profile = settings.profiles[0].name
         return settings
+
+
+def _upgrade(settings: AppSettings, version: object) -> None:
+    """Every file gets a built-in sandbox profile. A version-1 file whose active profile is still
+    v1's untouched default ("Sandbox" at 127.0.0.1:8765) was written by that version on its own
+    (after the first payout) and made every later start without flags fail to connect: it goes
+    back to the built-in sandbox."""
+    if not any(p.kind == "embedded" for p in settings.profiles):
+        name = BUILTIN_PROFILE
+        while any(p.name == name for p in settings.profiles):
+            name += " (app)"
+        settings.profiles.insert(0, Profile(name, "embedded", ""))
+    if isinstance(version, int) and version >= 2:
+        return
+    active = next((p for p in settings.profiles if p.name == settings.active_profile), None)
+    if active is not None and (active.name, active.base_url) == _V1_DEFAULT:
+        builtin = next(p for p in settings.profiles if p.kind == "embedded")
+        log.info("settings: version 1's default profile was active; using the %s", builtin.name)
+        settings.active_profile = builtin.name
+
+
+_OLD_DEFAULT_THRESHOLD = Decimal("10000")
+
+
+def _upgrade_threshold(settings: AppSettings, data: dict[str, Any]) -> None:
+    """A file from before per-currency thresholds has one number for every currency. Each currency's
+    default is kept unless that number was stricter (lower): an upgrade never asks less often. The old
+    default (10000, untouched) gives way to the per-currency defaults: that was the issue's complaint."""
+    old = data.get("confirm_retype_threshold")
+    if "retype_thresholds" in data or not isinstance(old, str | int) or isinstance(old, bool):
+        return
+    try:
+        number = Decimal(str(old))
+    except InvalidOperation:
+        return
+    settings.extra.pop("confirm_retype_threshold", None)
+    if number.is_finite() and number > 0 and number != _OLD_DEFAULT_THRESHOLD:
+        settings.retype_thresholds = {code: min(v, number) for code, v in settings.retype_thresholds.items()}
 
 
 def _convert(name: str, value: object, default: object) -> object:
@@ -202,7 +276,10 @@ def _convert(name: str, value: object, default: object) -> object:
             try:
                 if not isinstance(item, dict):
                     raise TypeError("a profile must be an object")
-                profile = Profile(str(item["name"]), item["kind"], str(item.get("base_url", "")))
+                hours = item.get("retention_hours", 24.0)
+                if isinstance(hours, bool) or not isinstance(hours, int | float):
+                    raise TypeError("retention_hours must be a number")
+                profile = Profile(str(item["name"]), item["kind"], str(item.get("base_url", "")), float(hours))
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("settings: skipping an unusable profile (%s)", exc)
                 continue
@@ -219,6 +296,21 @@ def _convert(name: str, value: object, default: object) -> object:
             if isinstance(code, str) and _CURRENCY_CODE.match(code) and code not in codes:
                 codes.append(code)
         return codes[:MAX_RECENT_CURRENCIES]
+    if name == "retype_thresholds":
+        if not isinstance(value, dict):
+            raise TypeError("retype_thresholds must be an object of currency code to amount")
+        thresholds: dict[str, Decimal] = {}
+        for code, amount in value.items():
+            try:
+                number = Decimal(amount) if isinstance(amount, str) else None
+            except InvalidOperation:
+                number = None
+            usable = number is not None and number.is_finite() and number > 0
+            if not (isinstance(code, str) and _CURRENCY_CODE.match(code) and usable) or number is None:
+                log.warning("settings: skipping an unusable retype threshold %r: %r", code, amount)
+                continue
+            thresholds[code] = number
+        return thresholds
     if isinstance(default, Decimal):
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise TypeError(f"{name} must be a decimal string")

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
 from payout_desk.app import launch
-from payout_desk.ui.history_model import StatusRole
+from payout_desk.ui.history.model import StatusRole
 
 CONNECT_MS = 20000
 PAGE_MS = 20000
@@ -94,3 +94,16 @@ def row_status(window: Any, local_id: int) -> str | None:
 
 def wait_status(qtbot: Any, window: Any, local_id: int, status: str) -> None:
     qtbot.waitUntil(lambda: row_status(window, local_id) == status, timeout=FINAL_MS)
+
+
+def reopen_checkin(qtbot: Any, window: Any) -> Any:
+    """Press the history's "Reopen checkin…" (a pending row selected); the dialog, page loaded."""
+    reopen = window.history.findChild(QPushButton, "reopenCheckinButton")
+    qtbot.waitUntil(reopen.isEnabled, timeout=5000)
+    loads: list[bool] = []
+    with qtbot.waitSignal(window.flow.checkinOpened, timeout=5000) as blocker:
+        reopen.click()
+    dialog = blocker.args[0]
+    dialog.page.loadFinished.connect(loads.append)
+    qtbot.waitUntil(lambda: bool(loads), timeout=PAGE_MS)
+    return dialog

@@ -10,11 +10,14 @@ import pytest
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from payout_desk.sandbox.client import SandboxControl
+from payout_desk.ui.history.details_pane import WhatRole
+from payout_desk.ui.sending.submit_flow import CLOSED_EARLY_TEXT
 from tests.e2e.helpers import (
     close,
     complete_checkin,
     fill_form,
     launch_connected,
+    reopen_checkin,
     row_status,
     submit_and_confirm,
     wait_status,
@@ -23,7 +26,9 @@ from tests.e2e.helpers import (
 pytestmark = pytest.mark.e2e
 
 
-def test_payout_succeeds_through_the_checkin_page(qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path) -> None:
+def test_payout_succeeds_through_the_checkin_page(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path, run_async: Any
+) -> None:
     window = launch_connected(qtbot, sandbox.base_url, data_dir)
     try:
         notices: list[tuple[str, str]] = []
@@ -38,7 +43,11 @@ def test_payout_succeeds_through_the_checkin_page(qtbot: Any, qt_loop: Any, sand
         qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
         wait_status(qtbot, window, local_id, "succeeded")
         qtbot.waitUntil(lambda: bool(notices), timeout=5000)
-        assert notices[0] == ("Payout succeeded", "10.00 EUR to Ada Lovelace succeeded.")
+        assert notices[0] == ("Payout succeeded", "€10.00 to Ada Lovelace succeeded.")  # the locale's format
+        events = run_async(window.context.desk.events(local_id))
+        kinds = [e.kind for e in events]
+        assert "checkin_completed" in kinds  # the redirect was caught: the timeline says so
+        assert kinds.index("checkin_completed") < len(kinds) - 1  # before the final status
         payments = SandboxControl(sandbox.base_url).payments()
         assert len(payments) == 1
         assert payments[0]["amount"] == "10.00"
@@ -66,6 +75,17 @@ def test_failing_iban_and_decline_end_failed(
         wait_status(qtbot, window, local_id, "failed")
         record = window.history.model.record_at(window.history.model.row_of(local_id))
         assert record.failure_reason == reason
+        panel = window.history
+        panel.select_row(panel.model.row_of(local_id))
+        failure = panel.details.fields["failure"].text()
+        assert failure.endswith(f"({reason})")  # the code kept beside the words
+        assert failure.startswith("The recipient")
+        assert "new payout" in failure  # the next step
+        timeline = panel.details.timeline
+        qtbot.waitUntil(lambda: timeline.count() >= 4, timeout=5000)
+        texts = [timeline.item(i).data(WhatRole) for i in range(timeline.count())]
+        assert any(t.startswith("Checkin completed") for t in texts)
+        assert any(t.endswith(f"({reason})") and "Failed" in t for t in texts)
     finally:
         close(qtbot, window)
 
@@ -79,18 +99,15 @@ def test_close_early_then_reopen_from_history(qtbot: Any, qt_loop: Any, sandbox:
         with qtbot.waitSignal(dialog.closedEarly, timeout=3000):
             dialog.findChild(QPushButton, "checkinCloseButton").click()
         assert row_status(window, local_id) == "pending"
+        assert window.statusBar().currentMessage() == CLOSED_EARLY_TEXT  # what happens next
+        assert "stays pending" in CLOSED_EARLY_TEXT
         # reopen from the history: select the row and press "Reopen checkin…"
         panel = window.history
         qtbot.waitUntil(lambda: panel.model.row_of(local_id) is not None, timeout=5000)
         panel.select_row(panel.model.row_of(local_id))
-        reopen = panel.findChild(QPushButton, "reopenCheckinButton")
-        qtbot.waitUntil(reopen.isEnabled, timeout=5000)
-        loads: list[bool] = []
-        with qtbot.waitSignal(window.flow.checkinOpened, timeout=5000) as blocker:
-            reopen.click()
-        again = blocker.args[0]
-        again.page.loadFinished.connect(loads.append)
-        qtbot.waitUntil(lambda: bool(loads), timeout=20000)
+        status = panel.details.fields["status"]
+        qtbot.waitUntil(lambda: status.text() == "Pending — waiting for the recipient's details", timeout=5000)
+        again = reopen_checkin(qtbot, window)
         complete_checkin(qtbot, again, "GB82WEST12345698765432")
         wait_status(qtbot, window, local_id, "succeeded")
     finally:

@@ -20,7 +20,7 @@ app = create_qt_application(sys.argv[:1])
 print("webengine_before_window", "PySide6.QtWebEngineWidgets" in sys.modules, flush=True)
 
 from PySide6.QtCore import QTimer
-from payout_desk.ui.checkin_view import CHECKIN_RETURN_URL, CheckinDialog
+from payout_desk.ui.sending.checkin_view import CHECKIN_RETURN_URL, CheckinDialog
 
 dialog = CheckinDialog(sys.argv[1], provider_base_url=sys.argv[2], payment_id=sys.argv[3])
 dialog.page.loadFinished.connect(lambda ok: (print("loaded", ok, flush=True), app.quit()))
@@ -33,7 +33,7 @@ app.exec()
 def test_checkin_page_loads_with_webengine_imported_after_the_application(
     sandbox_server: Any, api_client: httpx.Client
 ) -> None:
-    from payout_desk.ui.checkin_view import CHECKIN_RETURN_URL
+    from payout_desk.ui.sending.checkin_view import CHECKIN_RETURN_URL
 
     body = {"amount": "10.00", "currency": "EUR", "type": "payout", "redirectUrl": CHECKIN_RETURN_URL}
     created = api_client.post("/api/payments", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})

@@ -13,7 +13,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QDialog
 
 from payout_desk.sandbox.embedded import EmbeddedSandbox
-from payout_desk.ui.checkin_view import CHECKIN_RETURN_URL, CheckinDialog, origin_of
+from payout_desk.ui.sending.checkin_view import CHECKIN_RETURN_URL, CheckinDialog, origin_of
 
 LOAD_MS = 20000
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QLocale, Qt
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QCheckBox, QDialog, QLabel, QLineEdit, QPushButton, QWidget
 
+from payout_desk.domain.duplicates import DuplicateMatch, PastPayout
 from payout_desk.domain.payout import PayoutDraft, PayoutRequest, validate_draft
-from payout_desk.ui.confirm_dialog import ConfirmDialog
-from payout_desk.ui.payout_form import PayoutForm
+from payout_desk.services.settings import AppSettings
+from payout_desk.ui.sending.confirm_dialog import ConfirmDialog
+from payout_desk.ui.sending.payout_form import PayoutForm
+from payout_desk.ui.sending.submit_flow import retype_threshold
 
 RETURN_URL = "https://checkin-return.payout-desk.invalid/done"
 
@@ -155,3 +159,76 @@ def test_cancel_keeps_everything_typed(qtbot: Any) -> None:
     assert form.metadata_editor.rows() == (("k", "v"),)
     assert form.external_id_edit.text() == reference
     assert form.submit_button.isEnabled()
+
+
+def past_payout(local_id: int, amount: str, status: str = "succeeded", **kw: Any) -> DuplicateMatch:
+    values: dict[str, Any] = {
+        "currency": "EUR", "recipient_id": "cus_77", "recipient_name": "Ada Lovelace",
+        "description": "Refund order 1042", "created_by": "jdoe",
+    }  # fmt: skip
+    values.update(kw)
+    past = PastPayout(local_id, datetime(2026, 12, 6, 2, 30, tzinfo=UTC), Decimal(amount), status=status, **values)
+    return DuplicateMatch(past, "recipient")
+
+
+def test_a_duplicate_warning_needs_the_send_anyway_tick(qtbot: Any) -> None:
+    matches = [past_payout(7, "1234.50"), past_payout(3, "1230.00", "pending")]
+    dialog = open_dialog(qtbot, request(), duplicates=matches)
+    confirm = dialog.findChild(QPushButton, "confirmButton")
+    warning = dialog.findChild(QWidget, "duplicateWarning")
+    assert warning is not None
+    assert warning.isVisible()
+    listed = label(dialog, "duplicateList")
+    assert "€1,234.50 to Ada Lovelace · Succeeded · sent by jdoe" in listed
+    assert "€1,230.00 to Ada Lovelace · Pending" in listed
+    assert "payout #7" in listed
+    assert "payout #3" in listed
+    assert "2 payouts already made in the last 90 days" in label(dialog, "duplicateWarningTitle")
+    tick = dialog.findChild(QCheckBox, "sendAnywayCheck")
+    assert not confirm.isEnabled()
+    qtbot.mouseClick(tick, Qt.MouseButton.LeftButton)
+    assert tick.isChecked()
+    assert confirm.isEnabled()
+    qtbot.mouseClick(tick, Qt.MouseButton.LeftButton)
+    assert not confirm.isEnabled()
+    tick.setChecked(True)
+    assert dialog.duplicates_shown == [7, 3]
+    with qtbot.waitSignal(dialog.accepted, timeout=1000):
+        qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
+
+
+def test_a_duplicate_and_a_retype_both_gate_confirm(qtbot: Any) -> None:
+    matches = [past_payout(1, "25000")]
+    dialog = open_dialog(qtbot, request("25000"), retype_threshold=Decimal("10000"), duplicates=matches)
+    confirm = dialog.findChild(QPushButton, "confirmButton")
+    dialog.findChild(QCheckBox, "sendAnywayCheck").setChecked(True)
+    assert not confirm.isEnabled()  # the retype is still missing
+    qtbot.keyClicks(dialog.findChild(QLineEdit, "retypeAmountEdit"), "25000")
+    assert confirm.isEnabled()
+    dialog.findChild(QCheckBox, "sendAnywayCheck").setChecked(False)
+    assert not confirm.isEnabled()
+    plain = open_dialog(qtbot, request())
+    assert plain.findChild(QWidget, "duplicateWarning") is None
+    assert plain.duplicates_shown == []
+
+
+@pytest.mark.parametrize(
+    ("amount", "code", "asks"),
+    [("98000", "JPY", False), ("9999.000", "BHD", True), ("3999.999", "BHD", False), ("10", "PEN", True)],
+)
+def test_retype_thresholds_are_per_currency(qtbot: Any, amount: str, code: str, asks: bool) -> None:
+    settings = AppSettings()
+    dialog = open_dialog(qtbot, request(amount, code), retype_threshold=retype_threshold(settings, code))
+    assert (dialog.findChild(QLineEdit, "retypeAmountEdit") is not None) is asks
+    assert dialog.findChild(QPushButton, "confirmButton").isEnabled() is not asks
+
+
+def test_the_retype_error_is_never_cut_off(qtbot: Any) -> None:
+    dialog = open_dialog(qtbot, request("25000"), retype_threshold=Decimal("10000"))
+    retype = dialog.findChild(QLineEdit, "retypeAmountEdit")
+    qtbot.keyClicks(retype, "25000,00")
+    error = dialog.findChild(QLabel, "retypeError")
+    assert error.text() == "Amount: use a dot as the decimal separator — type 25000.00."
+    assert error.wordWrap()
+    qtbot.waitUntil(lambda: error.height() >= error.heightForWidth(error.width()), timeout=1000)
+    assert error.width() <= dialog.width()  # wrapped inside the dialog, every word shown

@@ -15,7 +15,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from payout_desk.journal import AsyncJournal, HistoryQuery, PayoutRecord, SortKey
-from payout_desk.ui.history_model import (
+from payout_desk.ui.history.model import (
     COL_AMOUNT,
     COL_CREATED,
     COL_DESCRIPTION,
@@ -183,7 +183,7 @@ def test_amounts_use_the_currency_minor_units_right_aligned(model: HistoryModel,
         model.data(model.index(r, 0), RecordRole).currency: model.data(model.index(r, COL_AMOUNT), tip)
         for r in range(6)
     }
-    assert tips == {"JPY": "¥1,500", "BHD": "BHD1.500", "EUR": "€12.50"}  # the full format, on hover
+    assert tips == {"JPY": "¥1,500", "BHD": "BHD\xa01.500", "EUR": "€12.50"}  # the full format, on hover
     align = model.data(model.index(0, COL_AMOUNT), Qt.ItemDataRole.TextAlignmentRole)
     assert align & Qt.AlignmentFlag.AlignRight
     font = model.data(model.index(0, COL_AMOUNT), Qt.ItemDataRole.FontRole)
@@ -199,7 +199,7 @@ def test_status_style_colour_icon_and_text_with_accessible_contrast(qapp: Any) -
     from PySide6.QtGui import QColor, QPalette
 
     from payout_desk.domain.status import StatusTone
-    from payout_desk.ui.status_style import contrast_ratio, status_style, tone_color, tone_icon
+    from payout_desk.ui.style.status import contrast_ratio, status_style, tone_color, tone_icon
 
     light, dark = QPalette(QColor("#efefef")), QPalette(QColor("#2d2d2d"))
     light.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
@@ -227,7 +227,9 @@ def test_change_arriving_while_its_page_is_in_flight_wins(
     assert not model.is_loading()
     loaded = wait_loaded(qtbot, model, 1250)
     assert loaded.status == "failed"
-    assert model.data(model.index(1250, COL_STATUS), Qt.ItemDataRole.ToolTipRole) == "Failed: account_closed"
+    tip = model.data(model.index(1250, COL_STATUS), Qt.ItemDataRole.ToolTipRole)
+    closed = "The recipient's bank account is closed. Ask them for another account and send a new payout."
+    assert tip == f"Failed: {closed} (account_closed)"
 
 
 def test_fast_scrolling_fetches_newest_requests_first_and_forgets_old_ones(

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QLabel, QScrollArea
 
 from payout_desk.journal import HistoryQuery
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.services.desk import PayoutDesk
-from payout_desk.ui.details_pane import WhatRole, WhoRole
-from payout_desk.ui.history_model import RecordRole
-from payout_desk.ui.history_panel import SEARCH_DELAY_MS, HistoryPanel
+from payout_desk.ui.history.details_pane import WhatRole, WhoRole
+from payout_desk.ui.history.model import RecordRole
+from payout_desk.ui.history.panel import SEARCH_DELAY_MS, HistoryPanel
 from tests.gui.test_history_fixtures import ROWS, START, opened_copy
 
 
@@ -102,14 +103,15 @@ def test_details_show_fields_and_timeline(panel: HistoryPanel, qtbot: Any) -> No
     record = panel.current_record()
     assert record is not None
     assert panel.details.fields["payment_id"].text() == record.payment_id
-    assert panel.details.fields["failure"].text() == "account_closed"
+    closed = "The recipient's bank account is closed. Ask them for another account and send a new payout."
+    assert panel.details.fields["failure"].text() == f"{closed} (account_closed)"  # words, next step, code
     assert panel.details.fields["status"].text() == "Failed"
     lines = [panel.details.timeline.item(i).data(WhatRole) for i in range(3)]
     whos = [panel.details.timeline.item(i).data(WhoRole) for i in range(3)]
     assert panel.details.timeline.item(2).text().endswith(" · poller")
     assert lines[0].startswith("Confirmed and recorded")
     assert lines[1].startswith(f"Created at the provider as {record.payment_id}")
-    assert lines[2] == "Status Pending → Failed (from poll): account_closed"
+    assert lines[2] == f"Status Pending → Failed (from poll): {closed} (account_closed)"
     assert whos == ["alice", "alice", "poller"]
 
 
@@ -148,7 +150,7 @@ def test_export_writes_the_filtered_rows_defused(
         future = panel.export_to(target)
     assert run_async(future) == ROWS // 5
     assert done.args == [ROWS // 5, str(target)]
-    assert panel.message.text() == f"Exported {ROWS // 5:,} payouts to out.csv"
+    assert panel.message.text().split("\n")[0] == f"Exported {ROWS // 5:,} payouts to out.csv"
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == ROWS // 5
@@ -186,8 +188,8 @@ def test_refresh_now_asks_the_desk_and_reports(panel: HistoryPanel, qtbot: Any) 
 
 
 def test_layout_shows_created_to_recipient_without_scrolling(panel: HistoryPanel, qtbot: Any) -> None:
-    from payout_desk.ui.history_columns import amount_widest
-    from payout_desk.ui.history_model import COL_AMOUNT, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS
+    from payout_desk.ui.history.columns import amount_widest
+    from payout_desk.ui.history.model import COL_AMOUNT, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS
 
     assert panel.splitter.orientation() == Qt.Orientation.Vertical  # details below: the table gets the width
     assert panel.splitter.widget(1) is panel.details
@@ -217,7 +219,7 @@ def test_layout_shows_created_to_recipient_without_scrolling(panel: HistoryPanel
 def test_details_values_wrap_anywhere_and_copy_exactly(panel: HistoryPanel, qtbot: Any) -> None:
     from dataclasses import replace
 
-    from payout_desk.ui.details_pane import DetailsPane
+    from payout_desk.ui.history.details_pane import DetailsPane
 
     panel.select_row(0)
     long_id = "pay_" + "30c62ebe95f550002ad4504a" * 3
@@ -260,7 +262,7 @@ def test_status_icon_is_readable_on_the_selection(qapp: Any) -> None:
     from PySide6.QtGui import QColor, QIcon, QPalette
 
     from payout_desk.domain.status import StatusTone
-    from payout_desk.ui.status_style import contrast_ratio, tone_icon
+    from payout_desk.ui.style.status import contrast_ratio, tone_icon
 
     palette = QGuiApplication.palette()
     highlight = palette.color(QPalette.ColorRole.Highlight)
@@ -279,3 +281,58 @@ def test_status_icon_is_readable_on_the_selection(qapp: Any) -> None:
         for color in opaque:  # the shape is drawn in the selected text's colour
             assert color == palette.color(QPalette.ColorRole.HighlightedText), tone
         assert contrast_ratio(opaque[0], highlight) >= 3.0  # WCAG non-text contrast
+
+
+def test_search_finds_amounts_as_displayed(panel: HistoryPanel, qtbot: Any) -> None:
+    reset_after(qtbot, panel, lambda: panel.search_edit.setText("1,500"))  # as the JPY cells show it
+    assert panel.model.query().amount == 1500
+    qtbot.waitUntil(lambda: panel.model.total_known() and panel.model.total() == ROWS // 3, timeout=5000)
+    for row in range(100):  # the first page (the rest loads as it scrolls into view)
+        record = panel.model.data(panel.model.index(row, 0), RecordRole)
+        assert (record.amount, record.currency) == (1500, "JPY")  # exactly: not BHD 1.500
+    reset_after(qtbot, panel, lambda: panel.search_edit.setText("1.500"))
+    assert {panel.model.data(panel.model.index(r, 0), RecordRole).currency for r in range(50)} == {"BHD"}
+    reset_after(qtbot, panel, lambda: panel.search_edit.setText("Invoice"))
+    assert panel.model.query().amount is None  # words stay a text search
+
+
+def test_totals_equal_the_sum_of_the_exported_rows(
+    panel: HistoryPanel, qtbot: Any, tmp_path: Path, run_async: Any
+) -> None:
+    reset_after(qtbot, panel, lambda: panel.search_edit.setText("Invoice 0001"))  # a filtered subset
+    qtbot.waitUntil(lambda: bool(panel.totals.totals) and sum(t.count for t in panel.totals.totals)
+                    == panel.model.total(), timeout=5000)  # fmt: skip
+    target = tmp_path / "subset.csv"
+    rows_written = run_async(panel.export_to(target))
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == rows_written == panel.model.total() > 0
+    expected: dict[tuple[str, str], tuple[int, Decimal]] = {}
+    for row in rows:  # the exported rows, summed exactly per currency and status
+        count, amount = expected.get((row["currency"], row["status"]), (0, Decimal(0)))
+        expected[(row["currency"], row["status"])] = (count + 1, amount + Decimal(row["amount"]))
+    shown = {(t.currency, s.status): (s.count, s.amount) for t in panel.totals.totals for s in t.by_status}
+    assert shown == expected
+    label = panel.findChild(QLabel, "totalsLabel")
+    assert label.isVisible()
+    first = panel.totals.totals[0]
+    line = label.text().split("\n")[0]
+    if len(first.by_status) > 1:
+        assert line.startswith(f"{first.currency} · {first.count:,} payouts ")
+    else:
+        assert line.startswith(f"{first.currency} · {first.count:,} {first.by_status[0].status} ")
+    summary = panel.message.text().split("\n")
+    assert summary[0] == f"Exported {rows_written:,} payouts to subset.csv"
+    assert summary[1:] == list(panel.totals.toolTip().split("\n"))  # the same totals, every currency
+
+
+def test_times_name_their_zone(panel: HistoryPanel) -> None:
+    from payout_desk.ui.history.model import COL_CREATED, COL_UPDATED
+
+    for column in (COL_CREATED, COL_UPDATED):  # the table's minutes: the header says whose clock
+        tip = panel.model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+        assert tip == f"Local time ({datetime.now().astimezone().tzname()})"
+    record = panel.model.data(panel.model.index(0, 0), RecordRole)
+    panel.select_row(0)
+    zone = record.created_at.astimezone().tzname()
+    assert panel.details.fields["created"].text().endswith(f" {zone}")  # to the second, with the zone

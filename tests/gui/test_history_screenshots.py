@@ -16,9 +16,9 @@ from payout_desk.provider.client import PayoutsClient
 from payout_desk.sandbox.embedded import EmbeddedSandbox
 from payout_desk.services.desk import PayoutDesk
 from payout_desk.services.settings import AppSettings, Profile
-from payout_desk.ui.checkin_view import CheckinDialog
-from payout_desk.ui.history_panel import HistoryPanel
-from payout_desk.ui.settings_dialog import SettingsDialog
+from payout_desk.ui.history.panel import HistoryPanel
+from payout_desk.ui.sending.checkin_view import CheckinDialog
+from payout_desk.ui.settings.dialog import SettingsDialog
 from tests.gui.test_checkin_dialog import create_payout, open_dialog
 from tests.gui.test_history_fixtures import copy_of, template
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
 
 from payout_desk.app import launch
 
@@ -87,8 +88,10 @@ def test_live_profile_without_token_is_not_connected(qtbot: Any, qt_loop: Any, d
             pass
         assert "has no token" in blocker.args[0]
         assert not window.findChild(QPushButton, "submitButton").isEnabled()
-        assert window.findChild(QLabel, "environmentBanner").text() == "NOT CONNECTED"
-        assert "Settings" in window.findChild(QLabel, "errorBannerText").text()
+        assert window.findChild(QLabel, "environmentBanner").text() == "NOT CONNECTED — Acme Live"
+        assert "has no token" in window.findChild(QLabel, "connectionBannerText").text()
+        assert window.findChild(QPushButton, "connectionBannerAction").text() == "Open Settings…"
+        assert window.history is not None  # the history opens from the journal all the same
     finally:
         _close(qtbot, window)
 
@@ -163,13 +166,104 @@ def test_a_second_window_on_the_same_data_folder_is_refused(
         with qtbot.waitSignal(first.connected, timeout=20000):
             pass
         second = launch(["--sandbox-url", sandbox.base_url, "--data-dir", str(data_dir)])
-        try:
-            with qtbot.waitSignal(second.connectFailed, timeout=20000) as failed:
-                pass
-            assert "already open in another Payout Desk" in failed.args[0]
-            assert not second.findChild(QPushButton, "submitButton").isEnabled()
-        finally:
-            _close(qtbot, second)
+        with qtbot.waitSignal(second.connector.secondInstance, timeout=20000) as shown:
+            pass
+        box = shown.args[0]
+        assert box.objectName() == "secondInstanceDialog"
+        assert f"process {os.getpid()}" in box.text()  # names the running instance
+        assert "already running" in box.text()
+        assert not second.form.isEnabled()  # nothing half alive behind the dialog
+        assert second.context.connection is None
+        assert second.history is None
+        with qtbot.waitSignal(second.shutdownFinished, timeout=15000):
+            box.button(QMessageBox.StandardButton.Close).click()  # the one choice: this instance quits
         assert first.context.desk is not None  # the first window keeps working
     finally:
         _close(qtbot, first)
+
+
+def test_starting_twice_without_flags_works(qtbot: Any, qt_loop: Any, run_async: Any, isolated_home: Path) -> None:
+    """After the first payout the settings file exists (recent currencies); the second start
+    without flags must still connect — to the built-in sandbox — and follow that payout."""
+    from payout_desk.domain.payout import PayoutDraft, validate_draft
+
+    request = validate_draft(PayoutDraft(amount="12.00", currency="EUR", description="first run"))
+    first = launch([])
+    try:
+        qtbot.waitUntil(lambda: first.context.connection is not None, timeout=20000)
+        record = run_async(first.context.desk.submit(request))
+        assert record.status == "pending"
+        run_async(first.flow._remember_currency("EUR"))  # what a submit through the form does
+        settings_file = first.context.paths.settings
+        assert settings_file.exists()
+        identity = first.context.connection.identity
+        assert identity.startswith("sandbox|embedded|merchant:")  # never the port
+        assert record.connection_id == identity
+    finally:
+        _close(qtbot, first)
+    second = launch([])
+    try:
+        with qtbot.waitSignal(second.connected, timeout=20000) as blocker:
+            pass
+        connection = blocker.args[0]
+        assert connection.embedded
+        assert connection.profile == "Built-in sandbox"
+        assert connection.identity == identity
+        assert connection.retention == 86400.0  # read from the built-in sandbox's GET /_sandbox/
+        assert second.findChild(QLabel, "environmentBanner").text() == "SANDBOX"
+        assert not second.findChild(QLabel, "errorBannerText").text()
+        desk = second.context.desk
+        qtbot.waitUntil(lambda: record.local_id in desk.following, timeout=10000)  # the first run's payout
+        assert run_async(desk.waiting()) == []
+        assert second.context.settings.recent_currencies == ["EUR"]
+    finally:
+        _close(qtbot, second)
+
+
+def test_payouts_of_another_connection_wait_visibly_until_a_person_moves_them(
+    qtbot: Any, qt_loop: Any, run_async: Any, data_dir: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from payout_desk.domain.payout import PayoutDraft, validate_draft
+    from payout_desk.journal import Journal
+    from payout_desk.ui.history.columns import COL_STATUS
+
+    other = "sandbox|http://127.0.0.1:9|merchant:mer_old|Old sandbox"
+    request = validate_draft(PayoutDraft(amount="7.00", currency="EUR", description="confirmed elsewhere"))
+    with Journal.open(data_dir / "journal.sqlite3") as journal:
+        record = journal.record_confirmed(
+            request, idempotency_key="2f1d3c58-6a55-4c38-9d0b-3f5c3f7a2b10", environment="sandbox",
+            profile="Old sandbox", actor="tester", connection_id=other,
+        )  # fmt: skip
+    window = launch(["--sandbox", "--data-dir", str(data_dir)])
+    try:
+        qtbot.waitUntil(lambda: window.context.connection is not None, timeout=20000)
+        banner = window.waiting_banner
+        qtbot.waitUntil(banner.isVisible, timeout=10000)
+        label = window.findChild(QLabel, "waitingLabel").text()
+        assert "1 open payout waits for profile “Old sandbox” (sandbox, http://127.0.0.1:9)" in label
+        model = window.history.model
+        qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=10000)
+        # the history opened from the journal before the connection; it follows the active one once made
+        expected = "Waiting for profile Old sandbox"
+        qtbot.waitUntil(lambda: model.data(model.index(0, COL_STATUS), Qt.ItemDataRole.DisplayRole) == expected,
+                        timeout=10000)  # fmt: skip
+        tip = model.data(model.index(0, COL_STATUS), Qt.ItemDataRole.ToolTipRole)
+        assert tip.startswith("Sending… — waiting for profile Old sandbox")
+        desk = window.context.desk
+        assert record.local_id not in desk.resend_scheduled
+        assert run_async(desk.get(record.local_id)).status == "confirmed"
+
+        asked: list[str] = []
+        banner._confirm = lambda question: asked.append(question) or True
+        qtbot.mouseClick(window.findChild(QPushButton, "rebindButton"), Qt.MouseButton.LeftButton)
+        assert asked
+        assert "This decision is recorded" in asked[0]
+        qtbot.waitUntil(lambda: banner.task is not None and banner.task.done(), timeout=10000)
+        assert not banner.isVisible()
+        qtbot.waitUntil(lambda: run_async(desk.get(record.local_id)).status == "pending", timeout=15000)
+        events = run_async(desk.events(record.local_id))
+        assert [e.kind for e in events if e.kind == "rebound"] == ["rebound"]
+    finally:
+        _close(qtbot, window)

@@ -8,12 +8,12 @@ from types import SimpleNamespace
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 
 from payout_desk.app import launch
+from payout_desk.app.context import Connection
 from payout_desk.sandbox.client import SandboxControl
-from payout_desk.ui.app_context import Connection
-from payout_desk.ui.main_window import banner_text
+from payout_desk.ui.frame.window_context import banner_text
 
 
 def launch_connected(qtbot: Any, base_url: str, data_dir: Path) -> Any:
@@ -81,8 +81,8 @@ def test_banner_environments_and_token_mismatch(qtbot: Any, data_dir: Path) -> N
     assert "tk_test_" in warning
     assert "⚠" in warning
     assert "tk_live_" in banner_text(Connection("sandbox", "Sandbox", "http://127.0.0.1:1", "live"))
-    from payout_desk.ui.app_context import AppContext, AppPaths, LaunchOptions
-    from payout_desk.ui.main_window import MainWindow
+    from payout_desk.app.context import AppContext, AppPaths, LaunchOptions
+    from payout_desk.ui.frame.main_window import MainWindow
 
     window = MainWindow(AppContext(LaunchOptions(data_dir=data_dir), AppPaths.resolve(data_dir)))
     qtbot.addWidget(window)
@@ -96,8 +96,8 @@ def test_banner_environments_and_token_mismatch(qtbot: Any, data_dir: Path) -> N
 
 
 def test_final_status_notifies(qtbot: Any, data_dir: Path) -> None:
-    from payout_desk.ui.app_context import AppContext, AppPaths, LaunchOptions
-    from payout_desk.ui.main_window import MainWindow
+    from payout_desk.app.context import AppContext, AppPaths, LaunchOptions
+    from payout_desk.ui.frame.main_window import MainWindow
 
     window = MainWindow(AppContext(LaunchOptions(data_dir=data_dir), AppPaths.resolve(data_dir)))
     qtbot.addWidget(window)
@@ -115,10 +115,14 @@ def test_final_status_notifies(qtbot: Any, data_dir: Path) -> None:
     window.bridge.attach(SimpleNamespace(subscribe=lambda fn: listeners.append(fn) or (lambda: None)))
     with qtbot.waitSignal(window.notifier.notified, timeout=1000) as blocker:
         listeners[0](change)
-    assert blocker.args == ["Payout failed", "7.50 EUR failed (account_closed)."]
+    said = (
+        "€7.50 failed. The recipient's bank account is closed. Ask them for another account and send a new"
+        " payout. (account_closed)"
+    )
+    assert blocker.args == ["Payout failed", said]
     if not window.notifier.uses_tray:
-        assert window.findChild(QLabel, "notificationToast").text() == "7.50 EUR failed (account_closed)."
-    assert window.statusBar().currentMessage() == "7.50 EUR failed (account_closed)."
+        assert window.findChild(QLabel, "notificationToast").text() == said
+    assert window.statusBar().currentMessage() == said
     with qtbot.assertNotEmitted(window.notifier.notified):
         listeners[0](SimpleNamespace(record=record, became_final=False, previous_status="failed"))
 
@@ -139,6 +143,8 @@ def test_keyboard_shortcuts(qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Pa
         dialog = blocker.args[0]
         with qtbot.waitSignal(dialog.rejected, timeout=2000):
             qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)  # the window's again
+        qtbot.waitUntil(lambda: not window.history.model.is_loading(), timeout=5000)  # F5 starts a new load
         with qtbot.waitSignal(window.history.model.loadingChanged, timeout=3000):
             qtbot.keyClick(window, Qt.Key.Key_F5)
         window.open_settings()
@@ -147,4 +153,29 @@ def test_keyboard_shortcuts(qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Pa
         window.flow.settings_dialog.reject()
         qtbot.waitUntil(lambda: window.flow.settings_dialog is None, timeout=3000)
     finally:
+        close(qtbot, window)
+
+
+def test_the_error_line_goes_once_its_outage_recovered(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path
+) -> None:
+    (data_dir / "settings.json").write_text('{"resend_initial_interval": 0.2, "resend_max_interval": 0.5}')
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        SandboxControl(sandbox.base_url).add_fault(method="POST", path="/api/payments", fault="status", times=5)
+        qtbot.keyClicks(window.form.amount_edit, "42.00")
+        with qtbot.waitSignal(window.flow.confirmOpened, timeout=5000) as blocker:
+            qtbot.mouseClick(window.form.submit_button, Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(window.flow.submitted, timeout=30000) as sent:
+            qtbot.mouseClick(blocker.args[0].findChild(QPushButton, "confirmButton"), Qt.MouseButton.LeftButton)
+        assert sent.args[0].status == "outcome_unknown"
+        banner = window.findChild(QLabel, "errorBannerText")
+        assert window.shown_error().startswith("No answer from the provider yet.")
+        qtbot.waitUntil(lambda: window.shown_error() == "", timeout=20000)  # resent by itself: the cause is gone
+        assert not banner.isVisible()
+        assert window.statusBar().currentMessage() == "The provider answered: the payout was sent once."
+        assert len(SandboxControl(sandbox.base_url).payments()) == 1
+    finally:
+        if window.flow.checkin_dialog is not None:
+            window.flow.checkin_dialog.reject()
         close(qtbot, window)

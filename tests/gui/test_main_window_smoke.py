@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QPushButton
 
-from payout_desk.ui.app_context import AppContext, AppPaths, LaunchOptions
-from payout_desk.ui.main_window import MainWindow
+from payout_desk.app.context import AppContext, AppPaths, LaunchOptions
+from payout_desk.ui.frame.main_window import MainWindow
 
 
 def test_main_window_opens_shows_the_banner_and_closes(qtbot: Any, data_dir: Path) -> None:

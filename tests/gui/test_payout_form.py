@@ -10,7 +10,7 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPushButton
 
 from payout_desk.domain.payout import PayoutRequest
-from payout_desk.ui.payout_form import PayoutForm
+from payout_desk.ui.sending.payout_form import PayoutForm
 
 RETURN_URL = "https://checkin-return.payout-desk.invalid/done"
 
@@ -255,3 +255,38 @@ def test_tab_order_follows_the_form(qtbot: Any, form: PayoutForm) -> None:
         "recipientNameEdit",
         "externalIdEdit",
     ]
+
+
+def test_fields_do_not_move_while_errors_come_and_go(qtbot: Any, form: PayoutForm) -> None:
+    watched = ["descriptionEdit", "recipientIdEdit", "recipientNameEdit", "externalIdEdit", "submitButton"]
+
+    def places() -> dict[str, int]:
+        for _ in range(3):  # the layout settles in steps (a wrapped label's height for its width)
+            QApplication.processEvents()
+        found = {name: form.findChild(QLineEdit, name) or form.findChild(QPushButton, name) for name in watched}
+        return {name: w.mapTo(form, w.rect().topLeft()).y() for name, w in found.items()}
+
+    before = places()
+    type_amount(qtbot, form, "10.505")  # an error line under the amount
+    assert form.shown_errors()["amount"]
+    assert places() == before
+    edit(form, "recipientIdEdit").setText("x" * 300)  # and one under a field further down
+    form.attempt_submit()
+    assert places() == before
+    type_amount(qtbot, form, "10.50")
+    edit(form, "recipientIdEdit").setText("cus_1")
+    form.attempt_submit()
+    assert "amount" not in form.shown_errors()
+    assert places() == before
+
+
+@pytest.mark.parametrize(
+    ("locale", "example", "placeholder"), [("en_US", "1234.56", "0.00"), ("de_DE", "1234,56", "0,00")]
+)
+def test_the_amount_hint_follows_the_locales_decimal_mark(
+    qtbot: Any, locale: str, example: str, placeholder: str
+) -> None:
+    widget = PayoutForm(redirect_url=RETURN_URL, recent_currencies=["EUR"], locale=QLocale(locale))
+    qtbot.addWidget(widget)
+    assert widget.amount_hint.text().endswith(f"e.g. {example}")
+    assert widget.amount_edit.placeholderText() == placeholder

@@ -93,3 +93,22 @@ def test_payload_round_trips_through_json(tmp_path: Path) -> None:
     assert data["figures"][0]["value"] == 3.5
     assert data["figures"][0]["ok"] is None
     assert data["table"] == format_table(figures)
+
+
+def test_package_size_counts_files_not_links_and_says_when_there_is_no_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import package_size
+    from benchmarks.harness import Options
+
+    monkeypatch.setenv("PAYOUT_DESK_DIST", str(tmp_path))
+    opts = Options(quick=True, rows=10, runs=1, verbose=False)
+    assert [f.value for f in package_size.run(opts)] == [None, None]
+    folder = tmp_path / "payout-desk" / "_internal"
+    folder.mkdir(parents=True)
+    (folder / "lib.so").write_bytes(b"x" * 3000)
+    (folder / "link.so").symlink_to(folder / "lib.so")
+    (tmp_path / "payout-desk-0.1.0-linux-x86_64.tar.xz").write_bytes(b"y" * 1000)
+    folder_figure, download = package_size.run(opts)
+    assert folder_figure.value == 3000 / 1e6
+    assert download.value == 1000 / 1e6

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from payout_desk.ui.pyside_guard import lighten_feature_import_hook
+from payout_desk.app.pyside_guard import lighten_feature_import_hook
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ PROBE = """
 import sys
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QLabel
-from payout_desk.ui.pyside_guard import shiboken_leaks_none
+from payout_desk.app.pyside_guard import shiboken_leaks_none
 
 app = QApplication([])
 label = QLabel()

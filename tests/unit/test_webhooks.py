@@ -110,6 +110,18 @@ def test_non_numeric_timestamp_is_rejected() -> None:
         verify(TOKEN, headers, BODY, now=TIMESTAMP)
 
 
+ARABIC_INDIC = str(TIMESTAMP).translate({ord("0") + d: 0x660 + d for d in range(10)})
+
+
+@pytest.mark.parametrize("raw", [f"{TIMESTAMP:_}", f"+{TIMESTAMP}", f" +{TIMESTAMP}", f"0{TIMESTAMP}.", ARABIC_INDIC])
+def test_a_timestamp_that_is_not_ascii_digits_is_rejected(raw: str) -> None:
+    """The signature is made over the header's text; int() would read most of these as TIMESTAMP."""
+    headers = _headers()
+    headers["webhook-timestamp"] = raw
+    with pytest.raises(MissingHeadersError):
+        verify(TOKEN, headers, BODY, now=TIMESTAMP)
+
+
 def test_sign_headers_round_trip() -> None:
     headers = sign_headers(TOKEN, BODY)
     assert headers["webhook-id"].startswith("msg_")

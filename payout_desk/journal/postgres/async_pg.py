@@ -29,7 +29,8 @@ _T = TypeVar("_T")
 
 
 class AsyncPgJournal:
-    """Coroutine facade over PgJournal (satisfies ``journal.protocol.PayoutJournal``)."""
+    """Coroutine facade over PgJournal (satisfies ``journal.protocol.HistoryJournal``; the full
+    ``PayoutJournal`` once the team schema has the exactly-once, duplicate and totals parts)."""
 
     def __init__(self, executor: ThreadPoolExecutor, journal: PgJournal) -> None:
         """Use ``AsyncPgJournal.open``."""
@@ -192,6 +193,6 @@ class AsyncPgJournal:
 
 
 if TYPE_CHECKING:  # mypy proves it satisfies the interface services hold
-    from payout_desk.journal.protocol import PayoutJournal
+    from payout_desk.journal.protocol import HistoryJournal
 
-    _satisfies: type[PayoutJournal] = AsyncPgJournal
+    _satisfies: type[HistoryJournal] = AsyncPgJournal

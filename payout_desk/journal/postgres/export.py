@@ -6,15 +6,18 @@ compare the bytes) — so Python only undoes COPY's text escapes and ends lines 
 
 from __future__ import annotations
 
+import json
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Collection
 from typing import Final
 
 import psycopg
 from psycopg import sql
 
-from payout_desk.journal.export_sql import EXPORT_COLUMNS
+from payout_desk.domain.failures import KNOWN_REASONS
+from payout_desk.journal.export.sql import EXPORT_COLUMNS
 from payout_desk.journal.models import HistoryQuery, JournalError
 from payout_desk.journal.postgres.queries import compile_pg
 from payout_desk.journal.postgres.store import connect
@@ -32,9 +35,26 @@ class ExportCancelledError(JournalError):
 
 
 def _iso(column: str) -> str:
-    """``datetime.isoformat()`` of a UTC timestamp: microseconds only when there are some."""
-    pattern = 'YYYY-MM-DD"T"HH24:MI:SS.US'
-    return f"replace(to_char(p.{column} AT TIME ZONE 'UTC', '{pattern}'), '.000000', '') || '+00:00'"
+    """``export.sql.iso_utc_seconds`` of a timestamp: ISO 8601, UTC, to the second (the fraction dropped)."""
+    return f"""to_char(p.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+#: Python's ``str.isspace`` characters that are not control characters (those are replaced first).
+_SPACES: Final = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and unicodedata.category(c) != "Cc")
+_ALL_SPACES: Final = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+def _failure_words() -> sql.Composable:
+    """``domain.failures.failure_words(p.failure_reason)`` in SQL: the known codes' sentences from one
+    jsonb literal (looked up as ``code.strip().lower()``), an unknown code as it is with its control
+    characters shown as U+FFFD and the ends stripped."""
+    known = json.dumps({code: f"{what} {step}" for code, (what, step) in KNOWN_REASONS.items()})
+    visible = sql.SQL("btrim(regexp_replace(p.failure_reason, {}, {}, 'g'), {})").format(
+        sql.Literal(r"[\x01-\x1f\x7f-\x9f]"), sql.Literal("\ufffd"), sql.Literal(_SPACES)
+    )
+    return sql.SQL("coalesce({}::jsonb ->> lower(btrim(p.failure_reason, {})), {}, '')").format(
+        sql.Literal(known), sql.Literal(_ALL_SPACES), visible
+    )
 
 
 #: Cells that never need quoting, nor defusing when no prefix starts with a letter or digit.
@@ -72,9 +92,12 @@ def line_sql(defuse: Collection[str]) -> tuple[sql.Composable, sql.Composable]:
     defused: list[sql.Composable] = []
     cells: list[sql.Composable] = []
     for i, name in enumerate(EXPORT_COLUMNS):
-        text = (
-            sql.SQL(_iso(name)) if name in _TIMES else sql.SQL("coalesce(p.{}::text, '')").format(sql.Identifier(name))
-        )
+        if name in _TIMES:
+            text: sql.Composable = sql.SQL(_iso(name))
+        elif name == "failure_reason_text":
+            text = _failure_words()
+        else:
+            text = sql.SQL("coalesce(p.{}::text, '')").format(sql.Identifier(name))
         if name in _PLAIN and plain_safe:
             cells.append(text)
             continue

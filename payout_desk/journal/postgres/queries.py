@@ -16,7 +16,7 @@ from typing import Any, Final
 from psycopg import sql
 
 from payout_desk.domain.payout import FrozenMetadata
-from payout_desk.journal.export_rows import FIELDS
+from payout_desk.journal.export.rows import FIELDS
 from payout_desk.journal.history import like_pattern
 from payout_desk.journal.models import HistoryQuery, PayoutRecord, SortKey
 

@@ -18,9 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
+from payout_desk.domain.identity import ConnectionIdentity
 from payout_desk.domain.payout import PayoutDraft, PayoutRequest, validate_draft
 from payout_desk.journal import AsyncJournal, JournalEvent
 from payout_desk.provider.client import PayoutsClient, RetryPolicy, Timeouts
+from payout_desk.provider.urls import normalize_base_url
 from payout_desk.sandbox.client import AsyncSandboxControl
 from payout_desk.sandbox.embedded import EmbeddedSandbox
 from payout_desk.services.desk import PayoutChange, PayoutDesk
@@ -82,8 +84,14 @@ class Changes:
                 await self._event.wait()
 
 
-def kinds(events: list[JournalEvent]) -> list[str]:
-    return [e.kind for e in events]
+def kinds(events: list[JournalEvent], *, started: bool = False) -> list[str]:
+    """Event kinds in order; ``attempt_started`` (one before every attempt) only with ``started``."""
+    return [e.kind for e in events if started or e.kind != "attempt_started"]
+
+
+def first_attempt(events: list[JournalEvent]) -> JournalEvent:
+    """The first ``attempt`` event (its outcome)."""
+    return next(e for e in events if e.kind == "attempt")
 
 
 def attempt_codes(events: list[JournalEvent]) -> list[int | None]:
@@ -128,9 +136,31 @@ class Rig:
         self.closers.append(client.aclose)
         return client
 
-    def desk(self, client: PayoutsClient | None = None, *, poll: PollPolicy = FAST_POLL) -> tuple[PayoutDesk, Changes]:
+    @property
+    def connection(self) -> str:
+        """The connection id ``desk()`` binds payouts to (sandbox, profile "Sandbox", this server)."""
+        return ConnectionIdentity("sandbox", "Sandbox", normalize_base_url(self.server.base_url), "unverified").key
+
+    def desk(
+        self,
+        client: PayoutsClient | None = None,
+        *,
+        poll: PollPolicy = FAST_POLL,
+        identity: ConnectionIdentity | None = None,
+        **options: Any,
+    ) -> tuple[PayoutDesk, Changes]:
+        """A desk on this journal; by default bound to ``connection`` (``identity`` for another)."""
+        environment = identity.environment if identity is not None else "sandbox"
+        profile = identity.profile if identity is not None else "Sandbox"
         desk = PayoutDesk(
-            self.journal, client or self.client(), environment="sandbox", profile="Sandbox", actor="tester", poll=poll
+            self.journal,
+            client or self.client(),
+            environment=environment,
+            profile=profile,
+            actor="tester",
+            poll=poll,
+            identity=identity,
+            **options,
         )
         changes = Changes()
         desk.subscribe(changes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -87,6 +88,31 @@ async def test_export_csv_defuses_formulas(rig: Rig, tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["history.csv"]  # no temp file left
 
 
+async def test_export_csv_times_checkin_link_and_failure_words(rig: Rig, tmp_path: Path) -> None:
+    desk, changes = rig.desk()
+    failed = await desk.submit(payout_request("310.500", "BHD"))
+    pending = await desk.submit(payout_request("7.50"))
+    assert failed.payment_id
+    await rig.control.complete(failed.payment_id, "failed", "account_closed")
+    await desk.refresh(failed.local_id)  # or the poller, whichever asks first
+    await changes.wait_for(lambda c: c.record.local_id == failed.local_id and c.record.status == FAILED)
+    path = tmp_path / "history.csv"
+    assert await desk.export_csv(HistoryQuery(), path) == 2
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = {int(r["local_id"]): r for r in csv.DictReader(handle)}
+    for row in rows.values():  # ISO 8601 UTC to the second
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row["created_at"]), row["created_at"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row["updated_at"]), row["updated_at"]
+    assert rows[failed.local_id]["failure_reason"] == "account_closed"  # the code, as the provider sent it
+    assert rows[failed.local_id]["failure_reason_text"] == (
+        "The recipient's bank account is closed. Ask them for another account and send a new payout."
+    )
+    assert rows[pending.local_id]["failure_reason_text"] == ""
+    assert rows[pending.local_id]["checkin_url"] == pending.checkin_url
+    assert rows[pending.local_id]["checkin_url"].startswith("http")
+    assert rows[failed.local_id]["created_at"] == failed.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 async def test_bank_return_seen_by_refresh(rig: Rig) -> None:
     """``succeeded`` → ``failed`` on a later read. The sandbox refuses to complete a final payout
     twice, so the provider's later answer comes from httpx.MockTransport; the journal is real."""
@@ -97,7 +123,8 @@ async def test_bank_return_seen_by_refresh(rig: Rig) -> None:
     done = await desk.refresh(record.local_id)
     assert done.status == SUCCEEDED
 
-    returned = {"id": record.payment_id, "status": "failed", "failureReason": "bank_return"}
+    returned = {"id": record.payment_id, "status": "failed", "failureReason": "bank_return", "amount": "10.00"}
+    returned |= {"currency": "EUR", "externalId": record.external_id}  # the SPEC echoes them; else refused
     mock = httpx.MockTransport(lambda request: httpx.Response(200, content=json.dumps(returned).encode()))
     later, later_changes = rig.desk(rig.client(transport=mock))
     again = await later.refresh(record.local_id)

@@ -70,7 +70,10 @@ async def test_sigkill_after_commit_then_recover(rig: Rig, tmp_path: Path, mode:
         record = await journal.get(int(local_id_text))
         assert record.status == CONFIRMED
         assert record.idempotency_key == key
-        assert [r.local_id for r in await journal.unsent()] == [record.local_id]
+        assert record.connection_id is not None
+        assert [r.local_id for r in await journal.unsent(record.connection_id)] == [record.local_id]
+        # after_commit: blocked before its attempt; mid_request: its attempt_started is committed
+        assert record.attempt_open == (1 if mode == "mid_request" else 0)
         rig.sleep.cap = 0.3  # a 409 while the killed request is still held: wait like a real client
         client = rig.client(retry=RetryPolicy(max_attempts=12, base_delay=0.2, max_delay=0.3))
         rig.journal = journal
@@ -90,6 +93,8 @@ async def test_sigkill_after_commit_then_recover(rig: Rig, tmp_path: Path, mode:
         assert codes[-1] in (200, 201)
         if mode == "after_commit":
             assert codes == [201]
+        else:  # the attempt the kill interrupted may have reached the provider: ambiguous for good
+            assert (await journal.get(record.local_id)).ambiguous == 1
         await desk.stop()
     finally:
         await journal.close()

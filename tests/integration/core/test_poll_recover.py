@@ -43,6 +43,7 @@ async def test_poller_follows_to_succeeded_and_failed(rig: Rig) -> None:
     assert events[-1].detail == {
         "old": "pending",
         "new": "failed",
+        "provider_status": "failed",
         "source": "poll",
         "failure_reason": "account_closed",
     }
@@ -56,15 +57,18 @@ async def test_recover_on_start(rig: Rig) -> None:
     journal = rig.journal
     # 1. confirmed, never sent (the app died right after the commit)
     unsent = await journal.record_confirmed(payout_request("1.00"), idempotency_key=new_idempotency_key(),
-                                            environment="sandbox", profile="Sandbox", actor="tester")  # fmt: skip
+                                            environment="sandbox", profile="Sandbox", actor="tester",
+                                            connection_id=rig.connection)  # fmt: skip
     # 2. sent and created at the provider, but the answer was lost and the app died
     lost = await journal.record_confirmed(payout_request("2.00"), idempotency_key=new_idempotency_key(),
-                                          environment="sandbox", profile="Sandbox", actor="tester")  # fmt: skip
+                                          environment="sandbox", profile="Sandbox", actor="tester",
+                                            connection_id=rig.connection)  # fmt: skip
     await rig.client().create_payout(lost.request_body, lost.idempotency_key)
     await journal.record_outcome_unknown(lost.local_id, message="no answer", actor="tester")
     # 3. created and pending: polling resumes
     pending = await journal.record_confirmed(payout_request("3.00"), idempotency_key=new_idempotency_key(),
-                                             environment="sandbox", profile="Sandbox", actor="tester")  # fmt: skip
+                                             environment="sandbox", profile="Sandbox", actor="tester",
+                                            connection_id=rig.connection)  # fmt: skip
     created = await rig.client().create_payout(pending.request_body, pending.idempotency_key)
     await journal.record_created(pending.local_id, payment_id=created.payment.id, checkin_url=created.payment.url,
                                  status=created.payment.status, actor="tester")  # fmt: skip
@@ -113,7 +117,7 @@ async def test_rate_cap_with_many_pending_payouts(rig: Rig) -> None:
     for i in range(count):
         record = await rig.journal.record_confirmed(
             payout_request(f"{i + 1}.00"), idempotency_key=new_idempotency_key(), environment="sandbox",
-            profile="Sandbox", actor="tester",
+            profile="Sandbox", actor="tester", connection_id=rig.connection,
         )  # fmt: skip
         result = await client.create_payout(record.request_body, record.idempotency_key)
         await rig.journal.record_created(record.local_id, payment_id=result.payment.id,
@@ -133,3 +137,27 @@ async def test_rate_cap_with_many_pending_payouts(rig: Rig) -> None:
     # the cap is used, not starved: close to cap x elapsed (less the limiter's margin)
     assert len(stamps) >= int(cap) * (elapsed - 1.0) * 0.8
     assert FAST_POLL.max_requests_per_second > cap  # (the other tests run unthrottled)
+
+
+async def test_a_stale_pending_answer_never_reopens_a_finished_payout(rig: Rig) -> None:
+    """Two GETs in flight (a background poll overtaken by a refresh): the older "pending" answer,
+    applied after "succeeded" was recorded, changes nothing."""
+    desk, changes = rig.desk()
+    await desk.start()
+    record = await desk.submit(payout_request("7.00"))
+    assert record.payment_id
+    client = rig.client()
+    try:
+        stale = await client.get_payout(record.payment_id)  # read while still pending
+        assert stale.status == PENDING
+        await rig.control.complete(record.payment_id, "succeeded")
+        done = await desk.refresh(record.local_id)
+        assert done.status == SUCCEEDED
+        assert await desk._poller.apply(record.local_id, stale, source="poll", previous=PENDING) is None
+    finally:
+        await client.aclose()
+    assert (await desk.get(record.local_id)).status == SUCCEEDED
+    assert kinds(await desk.events(record.local_id)).count("status") == 1
+    assert not [c for c in changes.items if c.record.local_id == record.local_id and c.record.status == PENDING
+                and c.event == "status"]  # fmt: skip
+    await desk.stop()

@@ -38,7 +38,7 @@ async def test_no_token_anywhere_after_a_full_run(rig: Rig, tmp_path: Path, capl
     texts: list[str] = []
     try:
         settings_path = tmp_path / "config" / "settings.json"
-        settings = AppSettings(profiles=[Profile("Sandbox", "sandbox", rig.server.base_url)])
+        settings = AppSettings(profiles=[Profile("Sandbox", "sandbox", rig.server.base_url)], active_profile="Sandbox")
         save_settings(settings, settings_path)
         store = TokenStore(MemoryKeyring())
         store.set("Sandbox", rig.token)

@@ -17,6 +17,9 @@ the token and the keyring password come on stdin, never in argv (``ps`` would sh
 ``lookup``         the Secret Service items with attributes service=payout-desk, username=profile,
                    read with secretstorage directly (not through TokenStore).
 ``save_settings``  ``save_settings(AppSettings(), AppPaths.resolve(None).settings)``: the app's own file.
+``lock``           lock the default collection (as a screen lock does).
+``get_locked``     a new store's ``get`` on the locked keychain: result, ``read_failed`` and the reason the
+                   app's start-up gives for it (``provider_choice.missing_token_problem``).
 
 A ``get`` reports ``"match"``, ``"none"`` or ``"other"`` — the token itself never goes to stdout or
 stderr, so the parent can check that it appears in neither.
@@ -102,6 +105,19 @@ def lookup(profile: str, token: str | None) -> dict[str, Any]:
         conn.close()
 
 
+def lock_default_collection() -> bool:
+    """Lock the default collection, as the session does when the screen locks; True once locked."""
+    import secretstorage
+
+    conn = secretstorage.dbus_init()
+    try:
+        collection = secretstorage.get_default_collection(conn)
+        collection.lock()
+        return bool(collection.is_locked())
+    finally:
+        conn.close()
+
+
 def main() -> int:
     request = json.loads(sys.stdin.read())
     profile: str = request["profile"]
@@ -146,10 +162,19 @@ def main() -> int:
                 store.delete(profile)
             elif op == "lookup":
                 entry.update(lookup(profile, token))
+            elif op == "lock":
+                entry["locked"] = lock_default_collection()
+            elif op == "get_locked":
+                from payout_desk.app.provider_choice import missing_token_problem
+
+                fresh = TokenStore()
+                entry["result"] = _compare(fresh.get(profile), token)
+                entry["read_failed"] = fresh.read_failed
+                entry["reason"] = missing_token_problem(profile, fresh).reason
             elif op == "save_settings":
                 # imported here: settings pulls in httpx (~0.8 s), which the other runs do not need
+                from payout_desk.app.context import AppPaths
                 from payout_desk.services.settings import AppSettings, save_settings
-                from payout_desk.ui.app_context import AppPaths
 
                 path = AppPaths.resolve(None).settings
                 settings = AppSettings()

@@ -239,3 +239,14 @@ def test_locked_keyring_is_reported_after_a_read(locked_runs: LockedRuns) -> Non
     # The keychain is there but locked: the settings dialog should not say the token is stored in it.
     assert described["is_persistent"] is False
     assert "locked" in described["backend_description"]
+
+
+def test_a_locked_keychain_is_named_as_such(box: Box) -> None:
+    """A real gnome-keyring, its collection locked after the token was stored: the read fails without
+    a prompt loop, the store says the keychain refused the read, and start-up names a locked keychain."""
+    results = box.run(["start_keyring", "set", "lock", "get_locked"])
+    assert results[2]["locked"] is True
+    locked = results[3]
+    assert locked["result"] == "none"
+    assert locked["read_failed"] is True
+    assert locked["reason"] == "keychain_locked"

@@ -186,3 +186,37 @@ def test_add_fault_through_the_client_reports_errors(control: SandboxControl) ->
     with pytest.raises(SandboxControlError) as error:
         control.add_fault(method="POST", path="/api/payments", fault="nonsense")
     assert error.value.status_code == 422
+
+
+def test_rewrite_fault_answers_with_fields_replaced_after_processing(
+    control: SandboxControl, token: str, client: httpx.Client
+) -> None:
+    control.add_fault(
+        method="POST", path="/api/payments", fault="rewrite", fields={"amount": "1000.00", "currency": "JPY"}
+    )
+    key = new_key()
+    response = client.post("/api/payments", json=payout(), headers=auth(token, key))
+    assert response.status_code == 201
+    assert (response.json()["amount"], response.json()["currency"]) == ("1000.00", "JPY")
+    [held] = control.payments()  # the real payout is the one that was asked for
+    assert (held["amount"], held["currency"]) == (payout()["amount"], payout()["currency"])
+    assert response.json()["id"] == held["id"]
+
+
+def test_rewrite_fault_needs_fields(control: SandboxControl) -> None:
+    with pytest.raises(SandboxControlError) as caught:
+        control.add_fault(method="POST", path="/api/payments", fault="rewrite")
+    assert caught.value.status_code == 422
+
+
+def test_huge_body_fault_pads_a_field_to_the_size_asked(
+    control: SandboxControl, token: str, client: httpx.Client
+) -> None:
+    created = client.post("/api/payments", json=payout(), headers=auth(token)).json()
+    control.add_fault(method="GET", path="/api/payments/*", fault="huge_body", field="failureReason", bytes=3_000_000)
+    response = client.get(f"/api/payments/{created['id']}", headers=auth(token))
+    assert response.status_code == 200
+    assert len(response.content) > 3_000_000
+    body = response.json()
+    assert body["id"] == created["id"]
+    assert body["failureReason"] == "x" * 3_000_000

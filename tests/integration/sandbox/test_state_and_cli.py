@@ -34,8 +34,11 @@ def test_state_file_keeps_tokens_payouts_and_keys_across_restarts(
     control.complete(finished["id"], "failed", "account_closed")
     first.stop()
     assert stat.S_IMODE(os.stat(state).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(state.parent).st_mode) & 0o077 == 0
+    os.chmod(state, 0o644)  # as an older sandbox left it
 
     second = sandbox_factory(state_path=state)
+    assert stat.S_IMODE(os.stat(state).st_mode) == 0o600
     with httpx.Client(base_url=second.base_url, trust_env=False) as client:
         fetched = client.get(f"/api/payments/{created['id']}", headers=auth(token))
         assert fetched.status_code == 200
@@ -190,7 +193,40 @@ def test_cli_defaults_match_the_spec() -> None:
     args = build_parser().parse_args([])
     assert (args.host, args.port, args.state, args.processing_seconds) == ("127.0.0.1", 8765, None, 2.0)
     assert args.checkin_expiry_seconds == 1800.0
+    assert args.idempotency_ttl_seconds == 86400.0  # the SPEC's "at least 24 hours"
     assert args.webhook_url is None
+    assert build_parser().parse_args(["--idempotency-ttl-seconds", "3"]).idempotency_ttl_seconds == 3.0
+
+
+def test_control_index_says_how_long_keys_are_kept(sandbox_factory: Callable[..., EmbeddedSandbox]) -> None:
+    short = sandbox_factory(idempotency_ttl_seconds=3)
+    info = SandboxControl(short.base_url).info()
+    assert info["idempotencyTtlSeconds"] == 3
+    assert "GET /_sandbox/payments" in info["routes"]
+
+
+async def test_a_key_past_its_ttl_is_forgotten_and_an_external_id_replays_without_a_key(
+    sandbox_factory: Callable[..., EmbeddedSandbox],
+) -> None:
+    """What the desk's retention rule guards against, and what it relies on (SPEC idempotency)."""
+    short = sandbox_factory(idempotency_ttl_seconds=0.3)
+    control = AsyncSandboxControl(short.base_url)
+    token = await control.mint_token()
+    body = payout(externalId="REF-1")
+    async with httpx.AsyncClient(base_url=short.base_url, trust_env=False, timeout=10) as client:
+        key = new_key()
+        first = (await client.post("/api/payments", json=body, headers=auth(token, key))).json()
+
+        async def forgotten() -> bool:  # the same key with another body is new, not "key reused"
+            other = payout(externalId=f"REF-{new_key()}")
+            return (await client.post("/api/payments", json=other, headers=auth(token, key))).status_code == 201
+
+        await eventually(forgotten, within=5)
+        replay = await client.post("/api/payments", json=body, headers=auth(token))  # no key: the reference replays
+        assert replay.status_code == 200
+        assert replay.json()["id"] == first["id"]
+        other = await client.post("/api/payments", json=payout(amount="99.00", externalId="REF-1"), headers=auth(token))
+        assert_error(other, 422, "validation_error", "externalId")
 
 
 def test_console_script_is_installed() -> None:

@@ -110,7 +110,24 @@ def test_parse_accepts(text: str, cur: Currency, seps: str, expected: str) -> No
 def test_parse_default_separator_is_dot_only() -> None:
     with pytest.raises(AmountError) as info:
         parse_amount("10,00", EUR)
-    assert info.value.rule == "characters"
+    assert info.value.rule == "decimal_comma"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1250,00", "Amount: use a dot as the decimal separator — type 1250.00."),
+        ("0,5", "Amount: use a dot as the decimal separator — type 0.5."),
+        (",5", "Amount: use a dot as the decimal separator — type .5."),
+    ],
+)
+def test_a_decimal_comma_in_an_english_locale_says_use_a_dot(text: str, message: str) -> None:
+    with pytest.raises(AmountError) as info:
+        parse_amount(text, EUR)
+    assert str(info.value) == message
+    with pytest.raises(AmountError) as grouped:
+        parse_amount("1,250", EUR)  # three digits: a thousands separator, refused as one
+    assert grouped.value.rule == "characters"
 
 
 # --- parse_amount: rejected, with the rule and the sentence ---------------------------------------------
@@ -293,14 +310,14 @@ NBSP, NNBSP = "\u00a0", "\u202f"
         ("1234", JPY, "de_DE", f"1.234{NBSP}¥"),
         ("1234", JPY, "ja_JP", "￥1,234"),
         ("1234", JPY, "fr_CH", f"1{NNBSP}234{NBSP}JPY"),
-        ("1.5", BHD, "en_US", "BHD1.500"),
+        ("1.5", BHD, "en_US", f"BHD{NBSP}1.500"),
         ("1234.5", BHD, "de_DE", f"1.234,500{NBSP}BHD"),
         ("1234.5", BHD, "fr_CH", f"1{NNBSP}234,500{NBSP}BHD"),
-        ("1234.5", BHD, "ja_JP", "BHD1,234.500"),
+        ("1234.5", BHD, "ja_JP", f"BHD{NBSP}1,234.500"),
         # Babel's own digits would give IQD 0 / RSD 0: ISO 4217 digits are shown.
-        ("1234", IQD, "en_US", "IQD1,234.000"),
+        ("1234", IQD, "en_US", f"IQD{NBSP}1,234.000"),
         ("1234.125", IQD, "de_DE", f"1.234,125{NBSP}IQD"),
-        ("1234.5", RSD, "en_US", "RSD1,234.50"),
+        ("1234.5", RSD, "en_US", f"RSD{NBSP}1,234.50"),
         ("1E+3", EUR, "en_US", "€1,000.00"),
         ("1000000000", EUR, "de_DE", f"1.000.000.000,00{NBSP}€"),
         ("1234.5", EUR, "de-DE", f"1.234,50{NBSP}€"),

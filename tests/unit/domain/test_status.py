@@ -8,7 +8,17 @@ from payout_desk.domain import status as st
 
 
 def test_constants_match_the_architecture_table() -> None:
-    assert {"confirmed", "outcome_unknown", "rejected", "pending", "succeeded", "failed"} == st.KNOWN_STATUSES
+    assert {
+        "confirmed",
+        "outcome_unknown",
+        "rejected",
+        "pending",
+        "succeeded",
+        "failed",
+        "created",
+        "mismatch",
+        "needs_reconciliation",
+    } == st.KNOWN_STATUSES
     assert {"rejected", "succeeded", "failed"} == st.FINAL_STATUSES
     assert st.FINAL_STATUSES <= st.KNOWN_STATUSES
 
@@ -56,5 +66,5 @@ def test_label_and_tone(status: str, label: str, tone: st.StatusTone) -> None:
 def test_every_known_status_has_a_label_and_tone() -> None:
     for status in st.KNOWN_STATUSES:
         assert st.status_label(status) != status
-        assert st.status_tone(status) is not st.StatusTone.WARNING or status == st.OUTCOME_UNKNOWN
+        assert st.status_tone(status) is not st.StatusTone.WARNING or status in (st.OUTCOME_UNKNOWN, st.CREATED)
     assert {t.value for t in st.StatusTone} == {"neutral", "progress", "success", "failure", "warning"}

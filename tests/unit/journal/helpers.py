@@ -38,13 +38,44 @@ def request(
     )
 
 
+#: The connection ``confirm`` binds payouts to.
+CONNECTION = "sandbox|embedded|merchant:test|Sandbox"
+
+
 def confirm(journal: Journal | PgJournal, key: str, req: PayoutRequest | None = None, **kw: str) -> PayoutRecord:
     """record_confirmed with test defaults."""
+    if req is None and "external_id" not in kw:
+        kw["external_id"] = f"ORD-1-{key}"  # a reference is unique per connection
+    if isinstance(journal, PgJournal):  # the team schema has no connection identity yet (issue 11/12 parity)
+        return journal.record_confirmed(
+            req or request(**kw), idempotency_key=key, environment="sandbox", profile="Sandbox", actor=ACTOR
+        )
     return journal.record_confirmed(
-        req or request(**kw), idempotency_key=key, environment="sandbox", profile="Sandbox", actor=ACTOR
+        req or request(**kw),
+        idempotency_key=key,
+        environment="sandbox",
+        profile="Sandbox",
+        actor=ACTOR,
+        connection_id=CONNECTION,
     )
 
 
 def open_journal(path: Path) -> Journal:
     """Journal.open (typed helper)."""
     return Journal.open(path)
+
+
+def scribble_page(path: Path, name: str) -> None:
+    """Overwrite the root page of table or index ``name`` with garbage: a damaged page, as a failing disk
+    or a torn copy leaves it (the file stays a readable SQLite database otherwise)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
+    finally:
+        conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek((root - 1) * page_size)
+        handle.write(b"\xa5" * page_size)

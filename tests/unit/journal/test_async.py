@@ -22,19 +22,20 @@ async def test_all_calls_run_on_one_non_main_thread(tmp_path: Path) -> None:
 
         seen.add(await journal.run(where))
         rec = await journal.record_confirmed(
-            request(), idempotency_key="k1", environment="sandbox", profile="Sandbox", actor=ACTOR
+            request(), idempotency_key="k1", environment="sandbox", profile="Sandbox", actor=ACTOR, connection_id="c1"
         )
         await journal.record_attempt(rec.local_id, AttemptInfo(1, 201, None, 12.5), actor=ACTOR)
         created = await journal.record_created(
             rec.local_id, payment_id="pay_1", checkin_url=None, status="pending", actor=ACTOR
         )
         assert created.status == "pending"
-        assert [r.local_id for r in await journal.to_poll()] == [rec.local_id]
+        assert [r.local_id for r in await journal.to_poll("c1")] == [rec.local_id]
+        assert await journal.to_poll("another connection") == []
         assert (
             await journal.record_status(rec.local_id, status="pending", failure_reason=None, source="poll", actor=ACTOR)
             is None
         )
-        assert await journal.unsent() == []
+        assert await journal.unsent("c1") == []
         assert await journal.count(HistoryQuery()) == 1
         assert [r.local_id for r in await journal.page(HistoryQuery(), 0, 10)] == [rec.local_id]
         assert [r.local_id async for r in journal.iter_matching(HistoryQuery(), batch=1)] == [rec.local_id]
@@ -74,3 +75,23 @@ async def test_open_errors_propagate(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(JournalError):
         await AsyncJournal.open(path)
+
+
+async def test_a_damaged_page_surfaces_as_a_journal_error_in_plain_words(tmp_path: Path) -> None:
+    from payout_desk.journal.identity import JournalDamagedError
+    from tests.unit.journal.helpers import CONNECTION, confirm, scribble_page
+
+    path = tmp_path / "j.sqlite3"
+    with Journal.open(path) as journal:
+        for i in range(30):
+            confirm(journal, f"key-{i}")
+    scribble_page(path, "payouts")
+    journal = await AsyncJournal.open(path)
+    try:
+        with pytest.raises(JournalDamagedError) as damaged:
+            await journal.unsent(CONNECTION)  # where recover meets it first
+        assert damaged.value.reason == "unreadable"
+        assert "is damaged: part of it cannot be read" in str(damaged.value)
+        assert isinstance(damaged.value.__cause__, sqlite3.DatabaseError)  # the technical detail, kept
+    finally:
+        await journal.close()

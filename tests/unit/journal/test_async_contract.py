@@ -1,4 +1,4 @@
-"""The ``PayoutJournal`` interface services hold, on both backends: every coroutine, the export's exact
+"""The coroutine facades services hold, on both backends: every coroutine, the export's exact
 bytes (what ``csv.writer`` writes for ``services.export.record_row`` of every record), cancelling an
 export, closing. On PostgreSQL psycopg runs on the journal's one worker thread, never the event loop's."""
 
@@ -15,13 +15,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from payout_desk.journal import AttemptInfo, HistoryQuery, JournalError, PayoutJournal, SortKey
+from payout_desk.domain.failures import failure_words
+from payout_desk.journal import AsyncJournal, AttemptInfo, HistoryQuery, JournalError, PayoutRecord, SortKey
+from payout_desk.journal.export.sql import iso_utc_seconds
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
-from payout_desk.journal.postgres.export import _iso
+from payout_desk.journal.postgres.export import _failure_words, _iso
 from payout_desk.services.export import FORMULA_PREFIXES, record_row
 from tests.fixtures.postgres import TeamDb
-from tests.unit.journal.backends import Backend
-from tests.unit.journal.helpers import ACTOR, request
+from tests.unit.journal.backends import AnyAsyncJournal, Backend
+from tests.unit.journal.helpers import ACTOR, CONNECTION, request
 
 AWKWARD = [
     '=HYPERLINK("http://x")',
@@ -38,7 +40,7 @@ AWKWARD = [
 
 
 @pytest.fixture
-async def journal(backend: Backend) -> AsyncIterator[PayoutJournal]:
+async def journal(backend: Backend) -> AsyncIterator[AnyAsyncJournal]:
     opened = await backend.open_async()
     yield opened
     await opened.close()
@@ -52,7 +54,7 @@ METADATA = [
 ]
 
 
-async def _fill(journal: PayoutJournal) -> None:
+async def _fill(journal: AnyAsyncJournal) -> None:
     for i, text in enumerate(AWKWARD):
         meta = METADATA[i % len(METADATA)]
         rec = await journal.record_confirmed(
@@ -72,11 +74,26 @@ async def _fill(journal: PayoutJournal) -> None:
             )
 
 
-async def test_every_coroutine_of_the_interface(journal: PayoutJournal, backend: Backend) -> None:
-    first, second = [
-        await journal.record_confirmed(request(), idempotency_key=key, environment="sandbox", profile="P", actor=ACTOR)
-        for key in ("k1", "k2")
-    ]
+async def _confirm(journal: AnyAsyncJournal, key: str, reference: str) -> PayoutRecord:
+    """SQLite binds the payout to a connection; the team schema has no connection identity yet."""
+    req = request(external_id=reference)
+    if isinstance(journal, AsyncJournal):
+        return await journal.record_confirmed(
+            req, idempotency_key=key, environment="sandbox", profile="P", actor=ACTOR, connection_id=CONNECTION
+        )
+    return await journal.record_confirmed(req, idempotency_key=key, environment="sandbox", profile="P", actor=ACTOR)
+
+
+async def _unsent(journal: AnyAsyncJournal) -> list[PayoutRecord]:
+    return await (journal.unsent(CONNECTION) if isinstance(journal, AsyncJournal) else journal.unsent())
+
+
+async def _to_poll(journal: AnyAsyncJournal) -> list[PayoutRecord]:
+    return await (journal.to_poll(CONNECTION) if isinstance(journal, AsyncJournal) else journal.to_poll())
+
+
+async def test_every_coroutine_of_the_interface(journal: AnyAsyncJournal, backend: Backend) -> None:
+    first, second = [await _confirm(journal, key, f"ORD-{key}") for key in ("k1", "k2")]
     assert {first.created_by, second.created_by} == {backend.recorded(ACTOR)}
     a, b = first.local_id, second.local_id
     outcomes = [
@@ -84,10 +101,10 @@ async def test_every_coroutine_of_the_interface(journal: PayoutJournal, backend:
         (await journal.record_created(a, payment_id="pay_1", checkin_url=None, status="pending", actor=ACTOR)).status,
         await journal.record_status(a, status="pending", failure_reason=None, source="poll", actor=ACTOR),
         (await journal.record_outcome_unknown(b, message="timeout", actor=ACTOR)).status,
-        [r.local_id for r in await journal.unsent()],
-        [r.local_id for r in await journal.to_poll()],
+        [r.local_id for r in await _unsent(journal)],
+        [r.local_id for r in await _to_poll(journal)],
         (await journal.record_rejected(b, code="validation_error", message="no", actor=ACTOR)).last_error,
-        await journal.unsent(),
+        await _unsent(journal),
         await journal.count(HistoryQuery(statuses=frozenset({"pending"}))),
         [r.local_id for r in await journal.page(HistoryQuery(sort=SortKey.CREATED_AT, descending=False), 0, 1)],
         [r.local_id async for r in journal.iter_matching(HistoryQuery(), batch=1)],
@@ -121,7 +138,7 @@ async def test_every_coroutine_of_the_interface(journal: PayoutJournal, backend:
         HistoryQuery(statuses=frozenset()),
     ],
 )
-async def test_the_export_is_exactly_the_record_rows(journal: PayoutJournal, query: HistoryQuery) -> None:
+async def test_the_export_is_exactly_the_record_rows(journal: AnyAsyncJournal, query: HistoryQuery) -> None:
     await _fill(journal)
     buffer = io.StringIO()
     writer = csv.writer(buffer, dialect="excel")
@@ -134,7 +151,7 @@ async def test_the_export_is_exactly_the_record_rows(journal: PayoutJournal, que
     assert all(len(chunk.splitlines()) >= 1 for chunk in chunks)
 
 
-async def test_cancelling_an_export_stops_it_and_the_journal_goes_on(journal: PayoutJournal) -> None:
+async def test_cancelling_an_export_stops_it_and_the_journal_goes_on(journal: AnyAsyncJournal) -> None:
     await _fill(journal)
     held, release = threading.Event(), threading.Event()
     written: list[bytes] = []
@@ -155,7 +172,7 @@ async def test_cancelling_an_export_stops_it_and_the_journal_goes_on(journal: Pa
     assert await journal.count(HistoryQuery()) == len(AWKWARD)
 
 
-async def test_closed_journals_refuse_politely(journal: PayoutJournal) -> None:
+async def test_closed_journals_refuse_politely(journal: AnyAsyncJournal) -> None:
     await journal.close()
     await journal.close()
     with pytest.raises(JournalError, match="closed"):
@@ -186,7 +203,7 @@ async def test_postgres_work_runs_on_the_journals_worker_thread(team_db: TeamDb)
         await journal.close()
 
 
-def test_postgres_writes_times_as_isoformat_does(team_db: TeamDb) -> None:
+def test_postgres_writes_times_as_the_desk_does(team_db: TeamDb) -> None:
     """(Payouts get the database's clock, which almost never lands on a whole second: checked here.)"""
     moments = [
         datetime(2024, 3, 1, 12, 0, tzinfo=UTC),
@@ -197,4 +214,14 @@ def test_postgres_writes_times_as_isoformat_does(team_db: TeamDb) -> None:
     statement = sql.SQL("SELECT {} FROM (SELECT %s::timestamptz AS created_at) p").format(sql.SQL(_iso("created_at")))
     with psycopg.connect(team_db.admin) as conn:
         written = [conn.execute(statement, (m,)).fetchone()[0] for m in moments]  # type: ignore[index]
-    assert written == [m.astimezone(UTC).isoformat() for m in moments]
+    assert written == [iso_utc_seconds(m) for m in moments]
+
+
+def test_postgres_writes_failure_words_as_the_desk_does(team_db: TeamDb) -> None:
+    """The CSV's failure_reason_text: known codes (any case, padded) in words, unknown ones as they are."""
+    codes = [None, "", "account_closed", "  Account_Closed\n", "expired", "-expired", "bad\x07code \u00a0", "Zoë"]
+    statement = sql.SQL("SELECT {} FROM (SELECT %s::text AS failure_reason) p").format(_failure_words())
+    with psycopg.connect(team_db.admin) as conn:
+        written = [conn.execute(statement, (c,)).fetchone()[0] for c in codes]  # type: ignore[index]
+    assert written == [failure_words(c) for c in codes]
+    assert written[2].startswith("The recipient's bank account is closed.")

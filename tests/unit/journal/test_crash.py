@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from payout_desk.journal import Journal
+from tests.unit.journal.helpers import CONNECTION
 
 CHILD = """
 import sys
 from pathlib import Path
 from payout_desk.journal import Journal
-from tests.unit.journal.helpers import confirm
+from tests.unit.journal.helpers import CONNECTION, confirm
 
 journal = Journal.open(Path(sys.argv[1]))
 record = confirm(journal, "crash-key", description="Written just before the crash")
@@ -52,7 +53,7 @@ def test_confirmed_payout_survives_sigkill(tmp_path: Path) -> None:
     assert child.returncode == -signal.SIGKILL
     assert Path(str(path) + "-wal").exists()  # the commit lives in the WAL, not yet checkpointed
     with Journal.open(path) as journal:
-        (record,) = journal.unsent()
+        (record,) = journal.unsent(CONNECTION)
         assert record.local_id == int(line)
         assert (record.idempotency_key, record.status, record.description) == (
             "crash-key",

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from payout_desk.journal import HistoryQuery, Journal, SortKey
-from payout_desk.journal.export_render import render_lines
-from payout_desk.journal.export_sql import _metadata_cell, register_functions
-from payout_desk.journal.export_stream import export_rows
+from payout_desk.journal.export.render import render_lines
+from payout_desk.journal.export.sql import EXPORT_COLUMNS, _metadata_cell, register_functions
+from payout_desk.journal.export.stream import export_rows
 from payout_desk.journal.history import to_micros
 from payout_desk.services.export import FORMULA_PREFIXES
 from tests.unit.journal.test_export_rows import insert_raw, reference_body
@@ -45,6 +45,8 @@ def _insert(journal: Journal, rows: list[dict[str, str | None]], metadata: list[
         local_id = day // 1000 + i
         over = {k: v for k, v in cells.items() if v is not None or k not in ("status", "currency", "profile")}
         over["created_by"] = over.get("created_by") or "x"
+        if over.get("payment_id") is not None:  # a payment id belongs to one payout (unique)
+            over["payment_id"] = f"{over['payment_id']}{local_id}"
         insert_raw(journal, local_id, day + i * 1_000_003, day + i * 7, "12.50", metadata=meta,
                    idempotency_key=f"k-{local_id}", **over)  # fmt: skip
     start = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=day)
@@ -110,7 +112,8 @@ def test_metadata_that_python_refuses_still_fails() -> None:
 
 def test_a_row_that_is_just_separators_renders_exactly() -> None:
     """Cells that are a comma, start or end with one, or hold brackets: the second route."""
-    cells = [",", ",a", "b,", "[x]", '","'.replace('"', ""), "", "c"] + ["d"] * 11
+    more = len(EXPORT_COLUMNS) - 7
+    cells = [",", ",a", "b,", "[x]", '","'.replace('"', ""), "", "c"] + ["d"] * more
     row = ("[" + ",".join(json.dumps(c) for c in cells) + "]").encode()
     (line,) = render_lines(row, 1, lambda ids: [])
-    assert line == b'",",",a","b,",[x],",",,c,' + b",".join([b"d"] * 11)
+    assert line == b'",",",a","b,",[x],",",,c,' + b",".join([b"d"] * more)

@@ -15,7 +15,7 @@ import pytest
 
 from benchmarks.journal_fill import fill
 from payout_desk.journal import HistoryQuery, Journal, SortKey, schema
-from payout_desk.journal.export_rows import EXPORT_COLUMNS, csv_cell, export_line
+from payout_desk.journal.export.rows import EXPORT_COLUMNS, csv_cell, export_line
 from payout_desk.services.export import CSV_COLUMNS, FORMULA_PREFIXES, record_row
 from tests.unit.journal.helpers import ACTOR, confirm, request
 
@@ -158,10 +158,12 @@ def test_lines_match_the_record_based_rows(journal: Journal, query: HistoryQuery
 
 def test_every_awkward_cell_is_covered(journal: Journal) -> None:
     body = export_body(journal, HistoryQuery(sort=SortKey.CREATED_AT, descending=False), batch=1000)
-    assert body.startswith("1000000001,0001-01-01T00:00:00+00:00,0001-01-01T00:00:00.000001+00:00,")
-    assert "\r\n'-7,1970-01-01T00:00:00+00:00,9999-12-31T23:59:59.999999+00:00,succeeded,7.50," in body
-    assert "1969-12-31T23:59:59.999999+00:00" in body  # pre-1970: formatted by Python
-    assert "2000-02-29T00:00:00.123456+00:00" in body
+    # ISO 8601 UTC to the second: the fraction is dropped, never rounded up into the next second
+    assert body.startswith("1000000001,0001-01-01T00:00:00Z,0001-01-01T00:00:00Z,")
+    assert "\r\n'-7,1970-01-01T00:00:00Z,9999-12-31T23:59:59Z,succeeded,7.50," in body
+    assert "1969-12-31T23:59:59Z" in body  # pre-1970: formatted by Python
+    assert "2000-02-29T00:00:00Z" in body
+    assert "+00:00" not in body
     assert ",0.5," in body
     assert ",5,EUR" in body
     assert ",0.10,EUR" in body
@@ -203,9 +205,10 @@ def test_a_change_between_batches_shows_its_latest_values(tmp_path: Path) -> Non
         query = HistoryQuery(sort=SortKey.CREATED_AT, descending=False)
         batches = journal.iter_export_lines(query, batch=2, defuse=FORMULA_PREFIXES)
         first = next(batches)
-        journal.record_status(ids[3], status="=failed", failure_reason="x,y", source="poll", actor=ACTOR)
+        journal.record_created(ids[3], payment_id="pay_3", checkin_url=None, status="pending", actor=ACTOR)
+        journal.record_status(ids[3], status="failed", failure_reason="=x,y", source="poll", actor=ACTOR)
         rest = [line for batch in batches for line in batch]
         assert len(first) == 2
         assert len(rest) == 3
-        assert ",'=failed," in rest[1]
-        assert ',"x,y",' in rest[1]
+        assert ",failed," in rest[1]
+        assert ',pay_3,"\'=x,y",' in rest[1]

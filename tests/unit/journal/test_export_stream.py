@@ -15,7 +15,7 @@ import pytest
 
 from benchmarks.journal_fill import fill
 from payout_desk.journal import HistoryQuery, Journal, SortKey, history
-from payout_desk.journal.export_stream import export_rows
+from payout_desk.journal.export.stream import export_rows
 from payout_desk.services.export import FORMULA_PREFIXES
 from tests.unit.journal.helpers import ACTOR, confirm, request
 from tests.unit.journal.test_export_rows import QUERIES, add_awkward_rows, insert_raw, reference_body
@@ -89,7 +89,8 @@ async def test_an_empty_result_writes_nothing(journal: Journal) -> None:
 async def test_the_export_is_one_snapshot(tmp_path: Path) -> None:
     """Writes made while the export runs (new payouts, changed ones) are not in it, in any batch."""
     with Journal.open(tmp_path / "j.sqlite3") as journal:
-        ids = [confirm(journal, f"k{i}", request(description=f"payout {i}")).local_id for i in range(40)]
+        ids = [confirm(journal, f"k{i}", request(description=f"payout {i}", external_id=f"R{i}")).local_id
+               for i in range(40)]  # fmt: skip
         query = HistoryQuery(sort=SortKey.CREATED_AT, descending=False)
         before = reference_body(journal, query).encode("utf-8")
         sink = Sink(hold_at=1)
@@ -155,7 +156,7 @@ async def test_a_bad_batch_size_is_refused(journal: Journal) -> None:
 async def test_cancelling_while_the_snapshot_opens_waits_for_it_then_closes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from payout_desk.journal import export_stream
+    from payout_desk.journal.export import stream as export_stream
 
     entered, release = threading.Event(), threading.Event()
     real_open = export_stream._Export.open

@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,13 +16,14 @@ import pytest
 from payout_desk.journal import (
     AttemptInfo,
     DuplicateIdempotencyKeyError,
+    DuplicateReferenceError,
     HistoryQuery,
     Journal,
     JournalError,
     PayoutNotFoundError,
 )
-from tests.unit.journal.backends import AnyJournal, Backend, FakeClock
-from tests.unit.journal.helpers import ACTOR, confirm, request
+from tests.unit.journal.backends import ONCE_BACKENDS, AnyJournal, Backend, FakeClock
+from tests.unit.journal.helpers import ACTOR, CONNECTION, confirm, request
 
 
 @pytest.fixture
@@ -80,6 +81,7 @@ def test_record_confirmed_stores_the_exact_request(journal: AnyJournal, backend:
     assert scaled == ("1.500", 15_000)
 
 
+@pytest.mark.parametrize("backend", ONCE_BACKENDS, indirect=True)
 def test_full_flow_and_its_events(journal: AnyJournal, backend: Backend) -> None:
     rec = confirm(journal, "k-flow")
     lid = rec.local_id
@@ -130,6 +132,7 @@ def test_full_flow_and_its_events(journal: AnyJournal, backend: Backend) -> None
         "status_code": None,
         "error": "timeout",
         "duration_ms": 15000.4,
+        "ambiguous": False,
     }
     assert second["status_code"] == 201
     assert second["key"] == key
@@ -139,13 +142,21 @@ def test_full_flow_and_its_events(journal: AnyJournal, backend: Backend) -> None
         "checkin_url": "https://x/checkin",
         "old": "outcome_unknown",
         "new": "pending",
+        "provider_status": "pending",
         "source": "create",
     }
-    assert events[5].detail == {"old": "pending", "new": "succeeded", "source": "poll", "failure_reason": None}
+    assert events[5].detail == {
+        "old": "pending",
+        "new": "succeeded",
+        "provider_status": "succeeded",
+        "source": "poll",
+        "failure_reason": None,
+    }
     assert events[5].actor == backend.recorded("system")
     assert events[6].detail == {
         "old": "succeeded",
         "new": "failed",
+        "provider_status": "failed",
         "source": "refresh",
         "failure_reason": "account_closed",
     }
@@ -176,6 +187,7 @@ def test_rejected(journal: AnyJournal) -> None:
     }
 
 
+@pytest.mark.parametrize("backend", ONCE_BACKENDS, indirect=True)
 def test_unsent_and_to_poll_selection(journal: AnyJournal) -> None:
     a = confirm(journal, "a").local_id  # confirmed
     b = confirm(journal, "b").local_id  # outcome_unknown
@@ -191,16 +203,40 @@ def test_unsent_and_to_poll_selection(journal: AnyJournal) -> None:
     journal.record_created(f, payment_id="pay_f", checkin_url=None, status="pending", actor=ACTOR)
     journal.record_status(f, status="on_hold", failure_reason=None, source="poll", actor=ACTOR)
     journal.record_created(g, payment_id="pay_g", checkin_url=None, status="failed", actor=ACTOR)
-    assert [r.local_id for r in journal.unsent()] == [a, b]
-    assert [r.local_id for r in journal.to_poll()] == [c, f]
+    assert [r.local_id for r in journal.unsent(CONNECTION)] == [a, b]
+    assert [r.local_id for r in journal.to_poll(CONNECTION)] == [c, f]
     journal.record_outcome_unknown(a, message="again", actor=ACTOR)  # still unsent, a new round recorded
-    assert [r.local_id for r in journal.unsent()] == [a, b]
+    assert [r.local_id for r in journal.unsent(CONNECTION)] == [a, b]
+
+
+def test_to_poll_a_page_at_a_time(tmp_path: Path) -> None:
+    """Recovery reads the open payouts in pages: together they are exactly the full list, in order,
+    even when every created_at ties (the local id breaks the tie) and a final payout sits in between."""
+    moment = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+    with Journal.open(tmp_path / "ties.sqlite3", clock=lambda: moment) as journal:
+        ids = []
+        for i in range(7):
+            lid = confirm(journal, f"p{i}").local_id
+            journal.record_created(lid, payment_id=f"pay_{i}", checkin_url=None, status="pending", actor=ACTOR)
+            ids.append(lid)
+        journal.record_status(ids[3], status="succeeded", failure_reason=None, source="poll", actor=ACTOR)
+        whole = [r.local_id for r in journal.to_poll(CONNECTION)]
+        assert whole == [lid for lid in ids if lid != ids[3]]
+        pages, last = [], None
+        while True:
+            page = journal.to_poll(CONNECTION, after=last, limit=2)
+            pages.append([r.local_id for r in page])
+            if len(page) < 2:
+                break
+            last = page[-1]
+        assert [lid for page in pages for lid in page] == whole
+        assert [len(page) for page in pages] == [2, 2, 2, 0]
 
 
 def test_idempotency_keys_are_unique(journal: AnyJournal, backend: Backend) -> None:
     confirm(journal, "same")
     with pytest.raises(DuplicateIdempotencyKeyError):
-        confirm(journal, "same", description="another")
+        confirm(journal, "same", description="another", external_id="ORD-other")
     assert journal.count(HistoryQuery()) == 1
     assert backend.event_total(journal) == 1
     confirm(journal, "next")  # the journal goes on working
@@ -210,7 +246,7 @@ def test_idempotency_keys_are_unique(journal: AnyJournal, backend: Backend) -> N
 def test_a_failed_write_leaves_no_transaction_open(sqlite_journal: Journal) -> None:
     confirm(sqlite_journal, "same")
     with pytest.raises(DuplicateIdempotencyKeyError):
-        confirm(sqlite_journal, "same")
+        confirm(sqlite_journal, "same", external_id="ORD-other")
     assert not sqlite_journal.conn.in_transaction
 
 
@@ -255,20 +291,21 @@ def test_the_journaled_request_is_immutable(sqlite_journal: Journal) -> None:  #
         with pytest.raises(sqlite3.IntegrityError, match="immutable"):
             journal.conn.execute(f"UPDATE payouts SET {column} = ? WHERE local_id = ?", (value, lid))
     journal.conn.execute("UPDATE payouts SET description = description WHERE local_id = ?", (lid,))  # no change: fine
-    assert journal.get(lid).request_body == request().body_json()
+    assert journal.get(lid).request_body == request(external_id="ORD-1-k").body_json()
 
 
 def test_amounts_of_every_scale_sort_exactly(journal: AnyJournal) -> None:
     for i, (amount, code) in enumerate(
         [("5", "JPY"), ("1.500", "BHD"), ("10.00", "EUR"), ("0.0001", "CLF"), ("1000000000.00", "USD"), ("0.01", "EUR")]
     ):
-        confirm(journal, f"k{i}", request(amount, code))
+        confirm(journal, f"k{i}", request(amount, code, external_id=f"R{i}"))
     from payout_desk.journal import SortKey
 
     rows = journal.page(HistoryQuery(sort=SortKey.AMOUNT, descending=False), 0, 10)
     assert [str(r.amount) for r in rows] == ["0.0001", "0.01", "1.500", "5", "10.00", "1000000000.00"]
 
 
+@pytest.mark.parametrize("backend", ONCE_BACKENDS, indirect=True)
 def test_survives_reopen_and_close_is_idempotent(backend: Backend) -> None:
     journal = backend.open()
     rec = confirm(journal, "k")
@@ -278,4 +315,20 @@ def test_survives_reopen_and_close_is_idempotent(backend: Backend) -> None:
         journal.get(rec.local_id)
     again = backend.open()
     assert again.get(rec.local_id) == rec
-    assert [r.local_id for r in again.unsent()] == [rec.local_id]
+    assert [r.local_id for r in again.unsent(CONNECTION)] == [rec.local_id]
+
+
+def test_a_reference_is_unique_per_connection(sqlite_journal: Journal) -> None:  # PostgreSQL: migration 6
+    journal = sqlite_journal
+    first = confirm(journal, "k1", external_id="INV-7")
+    with pytest.raises(DuplicateReferenceError) as caught:
+        confirm(journal, "k2", external_id="INV-7")
+    assert caught.value.owner == first.local_id
+    assert journal.reference_owner(CONNECTION, "INV-7") == first.local_id
+    assert journal.reference_owner(CONNECTION, "INV-8") is None
+    other = journal.record_confirmed(
+        request(external_id="INV-7"), idempotency_key="k3", environment="live", profile="Live", actor=ACTOR,
+        connection_id="live|https://api.example.com|token:abc|Live",
+    )  # fmt: skip
+    assert other.external_id == "INV-7"  # another connection (another merchant account) may use it
+    assert journal.count(HistoryQuery()) == 2

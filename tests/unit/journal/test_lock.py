@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from payout_desk.journal import Journal, JournalInUseError
+from payout_desk.journal.lock import JournalLinkedError
 
 HOLDER = """
 import sys
@@ -53,3 +54,35 @@ def test_another_process_holding_the_journal_blocks_us_and_a_sigkill_frees_it(tm
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
     Journal.open(path).close()  # the OS dropped the dead process's lock
+
+
+def test_a_symlink_to_an_open_journal_takes_the_same_lock(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "journal.sqlite3"
+    alias_dir = tmp_path / "alias"
+    alias_dir.mkdir()
+    with Journal.open(real) as first:
+        (alias_dir / "journal.sqlite3").symlink_to(real)
+        with pytest.raises(JournalInUseError):
+            Journal.open(alias_dir / "journal.sqlite3")
+        linked_dir = tmp_path / "linked-dir"
+        linked_dir.symlink_to(real.parent, target_is_directory=True)
+        with pytest.raises(JournalInUseError):
+            Journal.open(linked_dir / "journal.sqlite3")
+        assert first.path == real
+    with Journal.open(alias_dir / "journal.sqlite3") as through_link:
+        assert through_link.path == real  # lock, WAL and backups beside the real file
+        assert not (alias_dir / "journal.sqlite3-wal").exists()
+        assert not (alias_dir / "journal.sqlite3.lock").exists()
+
+
+def test_a_journal_with_more_than_one_hard_link_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    Journal.open(path).close()
+    os.link(path, tmp_path / "second-name.sqlite3")
+    for name in (path, tmp_path / "second-name.sqlite3"):
+        with pytest.raises(JournalLinkedError, match="2 names on disk") as refused:
+            Journal.open(name)
+        assert refused.value.links == 2
+    assert not (tmp_path / "second-name.sqlite3.lock").exists()
+    os.unlink(tmp_path / "second-name.sqlite3")
+    Journal.open(path).close()  # one name again: it opens

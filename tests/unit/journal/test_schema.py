@@ -38,7 +38,7 @@ def test_fresh_database_has_current_schema_and_settings(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     with Journal.open(path) as journal:
         conn = journal.conn
-        assert schema.schema_version(conn) == schema.SCHEMA_VERSION == 2
+        assert schema.schema_version(conn) == schema.SCHEMA_VERSION == 4
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -148,7 +148,12 @@ def test_migrates_v1_with_a_consistent_backup(tmp_path: Path) -> None:
         # the search index was built from the rows the old version wrote
         assert [r.description for r in journal.page(HistoryQuery(text="order #777"), 0, 10)] == ["Refund order #777"]
         assert journal.count(HistoryQuery(text="zoë")) == 1
-        assert [r.idempotency_key for r in journal.unsent()] == ["key-1"]
+        # unsent before v3: bound to no connection, so it waits for a person's re-bind (and may
+        # have been sent: ambiguous)
+        assert journal.unsent("sandbox|embedded|merchant:m|Sandbox") == []
+        [waiting] = journal.waiting("sandbox|embedded|merchant:m|Sandbox")
+        assert (waiting.connection_id, waiting.profile, waiting.count) == (None, "Main", 1)
+        assert (journal.get(1).ambiguous, journal.get(2).ambiguous) == (0, 1)  # succeeded; confirmed
         assert len(journal.events(1)) == 1
     old = sqlite3.connect(backup)
     try:
@@ -159,7 +164,7 @@ def test_migrates_v1_with_a_consistent_backup(tmp_path: Path) -> None:
         old.close()
     with Journal.open(path) as again:  # already current: no second copy
         assert again.backup_path is None
-    assert len(list(tmp_path.glob("*.bak"))) == 1
+    assert len(list((tmp_path / "backups").glob("*.bak"))) == 1  # in the backups folder (journal/backup.py)
 
 
 def test_refuses_a_newer_schema_and_leaves_it_untouched(tmp_path: Path) -> None:
@@ -196,15 +201,18 @@ def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path) -> None
     Journal.open(path).close()
     broken = (
         *schema.MIGRATIONS,
-        schema.Migration(3, "broken", "CREATE TABLE x (a INTEGER);\nSELECT nonsense FROM nowhere;"),
+        schema.Migration(
+            schema.SCHEMA_VERSION + 1, "broken", "CREATE TABLE x (a INTEGER);\nSELECT nonsense FROM nowhere;"
+        ),
     )
     with pytest.raises(sqlite3.OperationalError):
         schema.open_database(path, migrations=broken)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'x'").fetchone()[0] == 0
     conn.close()
-    assert len(list(tmp_path.glob("*.v2-*.bak"))) == 1  # the copy was taken before trying
+    # the copy was taken before trying
+    assert len(list((tmp_path / "backups").glob(f"*.v{schema.SCHEMA_VERSION}-*.bak"))) == 1
 
 
 def test_scaled_amount_is_exact() -> None:

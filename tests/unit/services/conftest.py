@@ -54,9 +54,10 @@ class VirtualClock:
                 heapq.heappop(self._sleepers)
             if not self._sleepers:
                 return
-            wake, _, future = heapq.heappop(self._sleepers)
+            wake, _, future = self._sleepers[0]
             if wake > limit:
-                return
+                return  # the sleeper stays parked for the next run()
+            heapq.heappop(self._sleepers)
             self.now = max(self.now, wake)
             future.set_result(None)
 

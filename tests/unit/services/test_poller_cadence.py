@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from payout_desk.domain.answers import lifecycle_status
+from payout_desk.domain.status import shown_status
 from payout_desk.journal import AsyncJournal, PayoutRecord
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.provider.errors import ProviderUnavailableError, RateLimitedError
@@ -47,6 +49,8 @@ def _record(status: str = "pending") -> PayoutRecord:
         environment="sandbox",
         profile="Sandbox",
         created_by="t",
+        provider_status=status,
+        connection_id="c",
     )
 
 
@@ -70,7 +74,7 @@ class ScriptedProvider:
         if isinstance(answer, Exception):
             raise answer
         self.default = answer
-        return Payment(id=payment_id, status=answer)
+        return Payment(id=payment_id, status=answer, amount="1.00", currency="EUR")
 
 
 class JournalStandIn:
@@ -78,20 +82,24 @@ class JournalStandIn:
         self.record = _record()
         self.statuses: list[tuple[str, str]] = []
 
+    async def get(self, local_id: int) -> PayoutRecord:
+        return self.record
+
     async def record_status(self, local_id: int, *, status: str, failure_reason: str | None, source: str,
                             actor: str) -> PayoutRecord | None:  # fmt: skip
-        if status == self.record.status:
+        if status == self.record.provider_status:
             return None
         self.statuses.append((self.record.status, status))
-        self.record = replace(self.record, status=status)
+        self.record = replace(self.record, status=lifecycle_status(status), provider_status=status)
         return self.record
 
 
 def _poller(clock: VirtualClock, provider: ScriptedProvider, journal: JournalStandIn, notes: list[str]) -> Poller:
     return Poller(
         cast(AsyncJournal, journal), cast(PayoutsClient, provider), policy=PollPolicy(),
-        limiter=RateLimiter(100, clock=clock.time, sleep=clock.sleep), actor="t",
-        notify=lambda record, previous, event: notes.append(f"{previous}->{record.status}"),
+        limiter=RateLimiter(100, clock=clock.time, sleep=clock.sleep), actor="t", connection_id="c",
+        notify=lambda record, previous, event: notes.append(
+            f"{previous}->{shown_status(record.status, record.provider_status)}"),
         clock=clock.time, sleep=clock.sleep,
     )  # fmt: skip
 
@@ -108,7 +116,7 @@ async def test_backoff_then_reset_on_change_then_stop_at_final(clock: VirtualClo
     assert poller.follow(_record())
     await clock.run(limit=10_000)
     assert _gaps(provider.calls) == [1, 2, 4, 8, 16, 32, 60, 60, 60, 1, 2, 4]
-    assert notes == ["pending->in_review", "in_review->succeeded"]  # unknown status kept, then final
+    assert notes == ["pending->in_review", "created->succeeded"]  # unknown status kept verbatim (created), then final
     assert poller.following == frozenset()
 
 
@@ -129,6 +137,8 @@ async def test_final_or_unsent_records_are_not_followed(clock: VirtualClock) -> 
     poller = _poller(clock, provider, JournalStandIn(), [])
     assert not poller.follow(_record("succeeded"))
     assert not poller.follow(replace(_record("confirmed"), payment_id=None))
+    assert not poller.follow(_record("mismatch"))  # a refused answer: a person looks, nothing automatic
+    assert not poller.follow(replace(_record(), connection_id="another connection"))
     await poller.stop()
     assert not poller.follow(_record())
     await asyncio.sleep(0)

@@ -16,10 +16,18 @@ from payout_desk.services.settings import AppSettings, Profile, load_settings, s
 
 def test_defaults() -> None:
     settings = AppSettings()
-    assert [(p.name, p.kind) for p in settings.profiles] == [("Sandbox", "sandbox"), ("Live", "live")]
-    assert settings.active_profile == "Sandbox"
-    assert settings.profile().base_url.startswith("http://127.0.0.1")
-    assert settings.confirm_retype_threshold == Decimal("10000")
+    assert [(p.name, p.kind) for p in settings.profiles] == [
+        ("Built-in sandbox", "embedded"),
+        ("Sandbox", "sandbox"),
+    ]  # no empty Live profile by default: Settings' "Add Live profile" makes one when it is needed
+    assert settings.active_profile == "Built-in sandbox"  # every start without flags works
+    assert settings.profile().is_configured
+    assert settings.profile("Sandbox").base_url.startswith("http://127.0.0.1")
+    assert settings.retype_threshold("EUR") == Decimal("10000")
+    assert settings.retype_threshold("JPY") == Decimal("1500000")  # about the same money, not the same number
+    for code in ("BHD", "KWD", "JOD", "OMR"):
+        assert Decimal(0) < settings.retype_threshold(code) < Decimal("10000")
+    assert settings.retype_threshold("PEN") == 0  # no threshold: always asks
     assert settings.recent_currencies == []
     assert settings.poll_policy() == PollPolicy()
     assert settings.timeouts().deadline == 30.0
@@ -34,7 +42,8 @@ def test_round_trip_atomic_and_owner_only(tmp_path: Path) -> None:
     settings = AppSettings()
     settings.profiles.append(Profile("Live EU", "live", "https://api.provider.example/"))
     settings.active_profile = "Live EU"
-    settings.confirm_retype_threshold = Decimal("2500.50")
+    settings.retype_thresholds["EUR"] = Decimal("2500.50")
+    del settings.retype_thresholds["USD"]
     for code in ["EUR", "USD", "JPY"]:
         settings.remember_currency(code)
     settings.poll_max_requests_per_second = 3.0
@@ -43,12 +52,13 @@ def test_round_trip_atomic_and_owner_only(tmp_path: Path) -> None:
     loaded = load_settings(path)
     assert loaded == settings
     assert loaded.profile().base_url == "https://api.provider.example"
-    assert loaded.confirm_retype_threshold == Decimal("2500.50")
+    assert loaded.retype_threshold("EUR") == Decimal("2500.50")
+    assert loaded.retype_threshold("USD") == 0  # removed: always asks
     assert loaded.recent_currencies == ["JPY", "USD", "EUR"]
     assert loaded.extra == {"ui.window_geometry": "abc"}
     raw = json.loads(path.read_text(encoding="utf-8"))
-    assert raw["confirm_retype_threshold"] == "2500.50"  # a decimal string, never a float
-    assert raw["version"] == 1
+    assert raw["retype_thresholds"]["EUR"] == "2500.50"  # a decimal string, never a float
+    assert raw["version"] == 2
     if os.name == "posix":
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -77,7 +87,7 @@ def test_unusable_values_fall_back_to_defaults(tmp_path: Path) -> None:
                     {"kind": "live"},
                 ],
                 "active_profile": "Live",
-                "confirm_retype_threshold": 12.5,
+                "retype_thresholds": {"EUR": 12.5, "USD": "-3", "usd": "5", "GBP": "7000"},
                 "recent_currencies": ["EUR", 5, "EUR", "usd"],
                 "poll_max_concurrent": -1,
                 "poll_initial_interval": "fast",
@@ -87,9 +97,13 @@ def test_unusable_values_fall_back_to_defaults(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     loaded = load_settings(path)
-    assert [(p.name, p.base_url) for p in loaded.profiles] == [("Mine", "http://localhost:9000")]
-    assert loaded.active_profile == "Mine"  # "Live" was dropped
-    assert loaded.confirm_retype_threshold == Decimal("10000")  # a float is not accepted for money
+    assert [(p.name, p.base_url) for p in loaded.profiles] == [
+        ("Built-in sandbox", ""),
+        ("Mine", "http://localhost:9000"),
+    ]
+    assert loaded.active_profile == "Built-in sandbox"  # "Live" was dropped: the safe default, never a guess
+    assert loaded.retype_thresholds == {"GBP": Decimal("7000")}  # a float is not accepted for money
+    assert loaded.retype_threshold("EUR") == 0  # so EUR always asks: never a guess
     assert loaded.recent_currencies == ["EUR"]
     assert loaded.poll_max_concurrent == 4
     assert loaded.poll_initial_interval == 1.0
@@ -129,3 +143,51 @@ def test_settings_never_hold_a_token(tmp_path: Path) -> None:
     assert token not in path.read_text(encoding="utf-8")  # the old file is untouched
     with pytest.raises(ValueError):
         save_settings(AppSettings(profiles=[Profile("tk_test_abc123", "sandbox", "")]), path)
+
+
+def test_version_1_default_profile_goes_back_to_the_built_in_sandbox(tmp_path: Path) -> None:
+    """Version 1 saved its default "Sandbox" (127.0.0.1:8765) after the first payout, so every
+    later start without flags tried that port and failed; such a file now starts the built-in one."""
+    path = tmp_path / "settings.json"
+    v1 = {
+        "version": 1,
+        "active_profile": "Sandbox",
+        "profiles": [
+            {"name": "Sandbox", "kind": "sandbox", "base_url": "http://127.0.0.1:8765"},
+            {"name": "Live", "kind": "live", "base_url": ""},
+        ],
+        "recent_currencies": ["EUR"],
+    }
+    path.write_text(json.dumps(v1), encoding="utf-8")
+    loaded = load_settings(path)
+    assert loaded.active_profile == "Built-in sandbox"
+    assert loaded.profile().kind == "embedded"
+    assert [p.name for p in loaded.profiles] == ["Built-in sandbox", "Sandbox", "Live"]
+    # a profile a person chose and saved with version 2 stays chosen
+    loaded.active_profile = "Sandbox"
+    save_settings(loaded, path)
+    assert load_settings(path).active_profile == "Sandbox"
+
+
+def test_a_profile_keeps_its_key_retention(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings = AppSettings()
+    settings.profiles.append(Profile("Acme Live", "live", "https://api.provider.example", 48))
+    save_settings(settings, path)
+    loaded = load_settings(path)
+    assert loaded.profile("Acme Live").retention_hours == 48.0
+    assert loaded.profile("Sandbox").retention_hours == 24.0  # the SPEC's "at least 24 hours"
+    with pytest.raises(ValueError, match="retention"):
+        Profile("Bad", "live", "https://api.provider.example", 0)
+
+
+def test_an_older_single_threshold_is_never_made_less_strict(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 2, "confirm_retype_threshold": "5000"}), encoding="utf-8")
+    loaded = load_settings(path)
+    assert loaded.retype_threshold("EUR") == Decimal("5000")  # stricter than the new default: kept
+    assert loaded.retype_threshold("JPY") == Decimal("5000")  # as the old single number asked
+    assert loaded.retype_threshold("BHD") == Decimal("4000")  # the new default is stricter still
+    assert "confirm_retype_threshold" not in loaded.extra
+    path.write_text(json.dumps({"version": 2, "confirm_retype_threshold": "10000"}), encoding="utf-8")
+    assert load_settings(path).retype_thresholds == AppSettings().retype_thresholds
