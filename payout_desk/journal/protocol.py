@@ -2,14 +2,14 @@
 and ``AsyncPgJournal`` (PostgreSQL, team mode). Services and ui type against these Protocols and never know
 which implementation they have. Pure typing; no I/O.
 
-Two layers, honestly split while the team journal catches up with exactly-once (issues 11/12), the duplicate
-warning and totals (issue 16):
+Two layers, honestly split while the team journal catches up with exactly-once (issues 11/12) and the
+duplicate warning (issue 16):
 
-* ``HistoryJournal``: reading the history (one payout, counts, pages, events, every match). Both journals
-  satisfy it (mypy checks each).
+* ``HistoryJournal``: reading the history (one payout, counts, totals, pages, events, every match, the CSV
+  export). Both journals satisfy it (mypy checks each).
 * ``PayoutJournal``: the whole desk journal services send, poll, recover and reconcile through
-  (connection identity, attempt_started, ambiguity, mismatch, reconciliation, near duplicates, totals, the
-  CSV export). Only ``AsyncJournal`` satisfies it so far; ``AsyncPgJournal`` gains the rest by team
+  (connection identity, attempt_started, ambiguity, mismatch, reconciliation, near duplicates). Only
+  ``AsyncJournal`` satisfies it so far; ``AsyncPgJournal`` gains the rest by team
   migrations (docs/ARCHITECTURE.md, *Team mode*).
 """
 
@@ -40,9 +40,24 @@ class HistoryJournal(Protocol):
 
     async def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]: ...
 
+    async def totals(self, query: HistoryQuery) -> list[CurrencyTotals]: ...
+
     async def events(self, local_id: int) -> list[JournalEvent]: ...
 
     def iter_matching(self, query: HistoryQuery, batch: int = 5000) -> AsyncIterator[PayoutRecord]: ...
+
+    async def write_export(
+        self,
+        query: HistoryQuery,
+        sink: Callable[[bytes], object],
+        *,
+        defuse: Collection[str] = (),
+        batch: int = 2000,
+    ) -> int:
+        """Write the CRLF-terminated CSV line (``export.sql.EXPORT_COLUMNS``, cells starting with a
+        ``defuse`` prefix get a leading ``'``) of every payout matching ``query``, in its order and from
+        one snapshot, to ``sink`` (on a worker thread, a batch a call); the number of rows."""
+        ...
 
 
 class PayoutJournal(HistoryJournal, Protocol):
@@ -115,18 +130,3 @@ class PayoutJournal(HistoryJournal, Protocol):
     async def to_poll(
         self, connection_id: str, *, after: PayoutRecord | None = None, limit: int = -1
     ) -> list[PayoutRecord]: ...
-
-    async def totals(self, query: HistoryQuery) -> list[CurrencyTotals]: ...
-
-    async def write_export(
-        self,
-        query: HistoryQuery,
-        sink: Callable[[bytes], object],
-        *,
-        defuse: Collection[str] = (),
-        batch: int = 2000,
-    ) -> int:
-        """Write the CRLF-terminated CSV line (``export.sql.EXPORT_COLUMNS``, cells starting with a
-        ``defuse`` prefix get a leading ``'``) of every payout matching ``query``, in its order and from
-        one snapshot, to ``sink`` (on a worker thread, a batch a call); the number of rows."""
-        ...

@@ -21,6 +21,7 @@ from payout_desk.journal.postgres.store import PgJournal, plain_error
 
 if TYPE_CHECKING:
     from payout_desk.domain.payout import PayoutRequest
+    from payout_desk.domain.totals import CurrencyTotals
 
 __all__ = ["AsyncPgJournal"]
 
@@ -123,6 +124,10 @@ class AsyncPgJournal:
     async def count(self, query: HistoryQuery) -> int:
         """See ``PgJournal.count``."""
         return await self._run(self._journal.count, query)
+
+    async def totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """See ``PgJournal.totals``."""
+        return await self._run(self._journal.totals, query)
 
     async def page(self, query: HistoryQuery, offset: int, limit: int) -> list[PayoutRecord]:
         """See ``PgJournal.page``."""

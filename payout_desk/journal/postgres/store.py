@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, LiteralString
 
 import psycopg
 from psycopg import errors, sql
 
+from payout_desk.domain.totals import CurrencyTotals, group_totals
+from payout_desk.journal.migrations import AMOUNT_SCALE
 from payout_desk.journal.models import (
     AttemptLike,
     DuplicateIdempotencyKeyError,
@@ -266,6 +269,19 @@ class PgJournal:
             statement = sql.SQL("SELECT count(*) FROM payout_desk.payouts p WHERE {}").format(compiled.where)
             row = self.conn.execute(statement, compiled.params).fetchone()
         return int(row[0]) if row else 0
+
+    def totals(self, query: HistoryQuery) -> list[CurrencyTotals]:
+        """Per currency, the matching payouts' count and exact sum by status (``domain.totals``): the
+        ``amount_scaled`` integers summed by the database, as the desk's journal does."""
+        compiled = compile_pg(query)
+        if compiled.empty:
+            return []
+        statement = sql.SQL(
+            "SELECT p.currency, p.status, count(*), sum(p.amount_scaled) FROM payout_desk.payouts p WHERE {}"
+            " GROUP BY p.currency, p.status"
+        ).format(compiled.where)
+        rows = self.conn.execute(statement, compiled.params).fetchall()
+        return group_totals((c, s, n, Decimal(total) / AMOUNT_SCALE) for c, s, n, total in rows)
 
     def _keyed(self, compiled: PgQuery, after: tuple[object, int] | None, limit: int, offset: int = 0) -> list[Any]:
         """(key, row…) rows in the query's order, after a keyset position or from an offset."""
