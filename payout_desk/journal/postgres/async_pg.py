@@ -74,11 +74,22 @@ class AsyncPgJournal:
             executor.shutdown(wait=True)
 
     async def record_confirmed(
-        self, request: PayoutRequest, *, idempotency_key: str, environment: str, profile: str, actor: str
+        self,
+        request: PayoutRequest,
+        *,
+        idempotency_key: str,
+        environment: str,
+        profile: str,
+        actor: str,
+        connection_id: str | None = None,
     ) -> PayoutRecord:
         """See ``PgJournal.record_confirmed``."""
         call = functools.partial(
-            self._journal.record_confirmed, idempotency_key=idempotency_key, environment=environment, profile=profile
+            self._journal.record_confirmed,
+            idempotency_key=idempotency_key,
+            environment=environment,
+            profile=profile,
+            connection_id=connection_id,
         )
         return await self._run(call, request, actor=actor)
 
@@ -113,13 +124,24 @@ class AsyncPgJournal:
         """See ``PgJournal.get``."""
         return await self._run(self._journal.get, local_id)
 
-    async def unsent(self) -> list[PayoutRecord]:
+    async def unsent(self, connection_id: str) -> list[PayoutRecord]:
         """See ``PgJournal.unsent``."""
-        return await self._run(self._journal.unsent)
+        return await self._run(self._journal.unsent, connection_id)
 
-    async def to_poll(self) -> list[PayoutRecord]:
+    async def to_poll(
+        self, connection_id: str, *, after: PayoutRecord | None = None, limit: int = -1
+    ) -> list[PayoutRecord]:
         """See ``PgJournal.to_poll``."""
-        return await self._run(self._journal.to_poll)
+        call = functools.partial(self._journal.to_poll, after=after, limit=limit)
+        return await self._run(call, connection_id)
+
+    async def payment_owner(self, payment_id: str) -> int | None:
+        """See ``PgJournal.payment_owner``."""
+        return await self._run(self._journal.payment_owner, payment_id)
+
+    async def reference_owner(self, connection_id: str, external_id: str) -> int | None:
+        """See ``PgJournal.reference_owner``."""
+        return await self._run(self._journal.reference_owner, connection_id, external_id)
 
     async def count(self, query: HistoryQuery) -> int:
         """See ``PgJournal.count``."""

@@ -20,12 +20,14 @@ from payout_desk.journal.migrations import AMOUNT_SCALE
 from payout_desk.journal.models import (
     AttemptLike,
     DuplicateIdempotencyKeyError,
+    DuplicateReferenceError,
     HistoryQuery,
     JournalError,
     JournalEvent,
     PayoutNotFoundError,
     PayoutRecord,
 )
+from payout_desk.journal.postgres import connections
 from payout_desk.journal.postgres.migrate import check_version
 from payout_desk.journal.postgres.people import GROUPS
 from payout_desk.journal.postgres.queries import COLUMNS, IMMUTABLE_SORTS, PgQuery, compile_pg, record_from_pg
@@ -40,7 +42,6 @@ _DEEP: Final = 1000  # offsets past this may be read from the other end
 _WALK_ROWS: Final = 5000  # rows a text search walks in order before it asks the trigram index
 _WALK_PAGE: Final = 500  # ... for pages ending before this row
 _COUNTS_KEPT: Final = 64
-_OPEN: Final = "p.status NOT IN ('failed', 'rejected', 'succeeded')"  # payouts_open's predicate, verbatim
 
 
 def connect(conninfo: str, *, autocommit: bool = True) -> psycopg.Connection[Any]:
@@ -134,17 +135,29 @@ class PgJournal:
     # -- writing ----------------------------------------------------------------------------------
 
     def record_confirmed(
-        self, request: PayoutRequest, *, idempotency_key: str, environment: str, profile: str, actor: str
+        self,
+        request: PayoutRequest,
+        *,
+        idempotency_key: str,
+        environment: str,
+        profile: str,
+        actor: str,
+        connection_id: str | None = None,
     ) -> PayoutRecord:
-        """Journal a confirmed payout; the database derives every request column from the body."""
+        """Journal a confirmed payout for ``connection_id``; the database derives every request column from
+        the body. A reference already used on that connection is DuplicateReferenceError."""
         del actor  # the database's session_user
         if not idempotency_key:
             raise ValueError("an Idempotency-Key is required")
         if environment not in _ENVIRONMENTS:
             raise ValueError(f"environment must be 'sandbox' or 'live', not {environment!r}")
+        body = request.body_json()
         try:
-            local_id = self._call("confirm_payout", request.body_json(), idempotency_key, environment, profile)
+            local_id = self._call("confirm_payout", body, idempotency_key, environment, profile, connection_id)
         except errors.UniqueViolation as exc:
+            if exc.diag.constraint_name == "payouts_reference" and request.external_id is not None:
+                owner = exc.diag.message_detail
+                raise DuplicateReferenceError(request.external_id, int(owner) if owner else 0) from exc
             raise DuplicateIdempotencyKeyError(idempotency_key) from exc
         return self.get(int(local_id))
 
@@ -204,14 +217,23 @@ class PgJournal:
             raise PayoutNotFoundError(local_id)
         return found[0]
 
-    def unsent(self) -> list[PayoutRecord]:
-        """``confirmed`` and ``outcome_unknown`` payouts, oldest first."""
-        where = sql.SQL(_OPEN + " AND p.status IN ('confirmed', 'outcome_unknown')")
-        return self._records(where, (), oldest_first=True)
+    def unsent(self, connection_id: str) -> list[PayoutRecord]:
+        """``connection_id``'s payouts to (re)send, oldest first (``connections.unsent``)."""
+        return connections.unsent(self.conn, connection_id)
 
-    def to_poll(self) -> list[PayoutRecord]:
-        """Payouts with a provider id whose status is not final, oldest first."""
-        return self._records(sql.SQL(_OPEN + " AND p.payment_id IS NOT NULL"), (), oldest_first=True)
+    def to_poll(
+        self, connection_id: str, *, after: PayoutRecord | None = None, limit: int = -1
+    ) -> list[PayoutRecord]:
+        """``connection_id``'s payouts to follow, a page at a time (``connections.to_poll``)."""
+        return connections.to_poll(self.conn, connection_id, after, limit)
+
+    def payment_owner(self, payment_id: str) -> int | None:
+        """The payout that holds ``payment_id``, if any."""
+        return connections.payment_owner(self.conn, payment_id)
+
+    def reference_owner(self, connection_id: str, external_id: str) -> int | None:
+        """The payout of ``connection_id`` that already uses ``external_id``, if any."""
+        return connections.reference_owner(self.conn, connection_id, external_id)
 
     def events(self, local_id: int) -> list[JournalEvent]:
         """The payout's events, oldest first."""

@@ -107,7 +107,7 @@ def test_the_actor_is_the_login_whatever_the_caller_says(seeded: TeamDb) -> None
     conninfo = seeded.as_person("mallory_preparer", "agent")
     # no function takes an actor: a forged one is not even a valid call
     with psycopg.connect(conninfo) as conn, pytest.raises(errors.UndefinedFunction):
-        conn.execute("SELECT payout_desk.confirm_payout(%s, 'k-2', 'sandbox', 'P', 'prep_seed')", (BODY,))
+        conn.execute("SELECT payout_desk.confirm_payout(%s, 'k-2', 'sandbox', 'P', 'conn', 'prep_seed')", (BODY,))
     with psycopg.connect(conninfo) as conn:
         conn.execute("SET application_name = 'prep_seed'")  # harmless: the database reads session_user
         (local_id,) = conn.execute("SELECT payout_desk.confirm_payout(%s, 'k-2', 'sandbox', 'P')", (BODY,)).fetchone()

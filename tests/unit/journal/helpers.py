@@ -46,10 +46,6 @@ def confirm(journal: Journal | PgJournal, key: str, req: PayoutRequest | None = 
     """record_confirmed with test defaults."""
     if req is None and "external_id" not in kw:
         kw["external_id"] = f"ORD-1-{key}"  # a reference is unique per connection
-    if isinstance(journal, PgJournal):  # the team schema has no connection identity yet (issue 11/12 parity)
-        return journal.record_confirmed(
-            req or request(**kw), idempotency_key=key, environment="sandbox", profile="Sandbox", actor=ACTOR
-        )
     return journal.record_confirmed(
         req or request(**kw),
         idempotency_key=key,

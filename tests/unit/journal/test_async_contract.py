@@ -16,7 +16,7 @@ import pytest
 from psycopg import sql
 
 from payout_desk.domain.failures import failure_words
-from payout_desk.journal import AsyncJournal, AttemptInfo, HistoryQuery, JournalError, PayoutRecord, SortKey
+from payout_desk.journal import AttemptInfo, HistoryQuery, JournalError, PayoutRecord, SortKey
 from payout_desk.journal.export.sql import iso_utc_seconds
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 from payout_desk.journal.postgres.export import _failure_words, _iso
@@ -75,21 +75,10 @@ async def _fill(journal: AnyAsyncJournal) -> None:
 
 
 async def _confirm(journal: AnyAsyncJournal, key: str, reference: str) -> PayoutRecord:
-    """SQLite binds the payout to a connection; the team schema has no connection identity yet."""
     req = request(external_id=reference)
-    if isinstance(journal, AsyncJournal):
-        return await journal.record_confirmed(
-            req, idempotency_key=key, environment="sandbox", profile="P", actor=ACTOR, connection_id=CONNECTION
-        )
-    return await journal.record_confirmed(req, idempotency_key=key, environment="sandbox", profile="P", actor=ACTOR)
-
-
-async def _unsent(journal: AnyAsyncJournal) -> list[PayoutRecord]:
-    return await (journal.unsent(CONNECTION) if isinstance(journal, AsyncJournal) else journal.unsent())
-
-
-async def _to_poll(journal: AnyAsyncJournal) -> list[PayoutRecord]:
-    return await (journal.to_poll(CONNECTION) if isinstance(journal, AsyncJournal) else journal.to_poll())
+    return await journal.record_confirmed(
+        req, idempotency_key=key, environment="sandbox", profile="P", actor=ACTOR, connection_id=CONNECTION
+    )
 
 
 async def test_every_coroutine_of_the_interface(journal: AnyAsyncJournal, backend: Backend) -> None:
@@ -101,10 +90,10 @@ async def test_every_coroutine_of_the_interface(journal: AnyAsyncJournal, backen
         (await journal.record_created(a, payment_id="pay_1", checkin_url=None, status="pending", actor=ACTOR)).status,
         await journal.record_status(a, status="pending", failure_reason=None, source="poll", actor=ACTOR),
         (await journal.record_outcome_unknown(b, message="timeout", actor=ACTOR)).status,
-        [r.local_id for r in await _unsent(journal)],
-        [r.local_id for r in await _to_poll(journal)],
+        [r.local_id for r in await journal.unsent(CONNECTION)],
+        [r.local_id for r in await journal.to_poll(CONNECTION)],
         (await journal.record_rejected(b, code="validation_error", message="no", actor=ACTOR)).last_error,
-        await _unsent(journal),
+        await journal.unsent(CONNECTION),
         await journal.count(HistoryQuery(statuses=frozenset({"pending"}))),
         [r.local_id for r in await journal.page(HistoryQuery(sort=SortKey.CREATED_AT, descending=False), 0, 1)],
         [r.local_id async for r in journal.iter_matching(HistoryQuery(), batch=1)],

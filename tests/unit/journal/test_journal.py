@@ -187,7 +187,6 @@ def test_rejected(journal: AnyJournal) -> None:
     }
 
 
-@pytest.mark.parametrize("backend", ONCE_BACKENDS, indirect=True)
 def test_unsent_and_to_poll_selection(journal: AnyJournal) -> None:
     a = confirm(journal, "a").local_id  # confirmed
     b = confirm(journal, "b").local_id  # outcome_unknown
@@ -305,7 +304,6 @@ def test_amounts_of_every_scale_sort_exactly(journal: AnyJournal) -> None:
     assert [str(r.amount) for r in rows] == ["0.0001", "0.01", "1.500", "5", "10.00", "1000000000.00"]
 
 
-@pytest.mark.parametrize("backend", ONCE_BACKENDS, indirect=True)
 def test_survives_reopen_and_close_is_idempotent(backend: Backend) -> None:
     journal = backend.open()
     rec = confirm(journal, "k")
@@ -318,8 +316,7 @@ def test_survives_reopen_and_close_is_idempotent(backend: Backend) -> None:
     assert [r.local_id for r in again.unsent(CONNECTION)] == [rec.local_id]
 
 
-def test_a_reference_is_unique_per_connection(sqlite_journal: Journal) -> None:  # PostgreSQL: migration 6
-    journal = sqlite_journal
+def test_a_reference_is_unique_per_connection(journal: AnyJournal) -> None:
     first = confirm(journal, "k1", external_id="INV-7")
     with pytest.raises(DuplicateReferenceError) as caught:
         confirm(journal, "k2", external_id="INV-7")
@@ -332,3 +329,28 @@ def test_a_reference_is_unique_per_connection(sqlite_journal: Journal) -> None: 
     )  # fmt: skip
     assert other.external_id == "INV-7"  # another connection (another merchant account) may use it
     assert journal.count(HistoryQuery()) == 2
+
+
+def test_to_poll_pages_together_are_the_whole_list(journal: AnyJournal) -> None:
+    """Both backends: pages of to_poll (keyset on created_at, local id) add up to the full list, in order,
+    with a final payout in between; another connection's payouts are never among them."""
+    ids = []
+    for i in range(5):
+        lid = confirm(journal, f"p{i}").local_id
+        journal.record_created(lid, payment_id=f"pay_{i}", checkin_url=None, status="pending", actor=ACTOR)
+        ids.append(lid)
+    journal.record_status(ids[2], status="succeeded", failure_reason=None, source="poll", actor=ACTOR)
+    other = journal.record_confirmed(
+        request(external_id="OTHER-1"), idempotency_key="o1", environment="live", profile="Live", actor=ACTOR,
+        connection_id="live|https://api.example.com|token:abc|Live",
+    )  # fmt: skip
+    journal.record_created(other.local_id, payment_id="pay_other", checkin_url=None, status="pending", actor=ACTOR)
+    whole = [r.local_id for r in journal.to_poll(CONNECTION)]
+    assert whole == [lid for lid in ids if lid != ids[2]]
+    pages, last = [], None
+    while page := journal.to_poll(CONNECTION, after=last, limit=3):
+        pages.append([r.local_id for r in page])
+        last = page[-1]
+    assert pages == [whole[:3], whole[3:]]
+    assert journal.payment_owner("pay_other") == other.local_id
+    assert journal.payment_owner("pay_none") is None
