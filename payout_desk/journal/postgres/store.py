@@ -24,6 +24,7 @@ from payout_desk.journal.models import (
     HistoryQuery,
     JournalError,
     JournalEvent,
+    PaymentIdTakenError,
     PayoutNotFoundError,
     PayoutRecord,
 )
@@ -178,7 +179,10 @@ class PgJournal:
     ) -> PayoutRecord:
         """The provider created (or replayed) the payout."""
         del actor
-        self._call("record_created", local_id, payment_id, checkin_url, status)
+        try:
+            self._call("record_created", local_id, payment_id, checkin_url, status)
+        except errors.UniqueViolation as exc:  # another payout holds payment_id: nothing written
+            raise PaymentIdTakenError(payment_id, int(exc.diag.message_detail or 0)) from exc
         return self.get(local_id)
 
     def record_status(

@@ -20,6 +20,7 @@ from payout_desk.journal import (
     HistoryQuery,
     Journal,
     JournalError,
+    PaymentIdTakenError,
     PayoutNotFoundError,
 )
 from tests.unit.journal.backends import ONCE_BACKENDS, AnyJournal, Backend, FakeClock
@@ -81,7 +82,7 @@ def test_record_confirmed_stores_the_exact_request(journal: AnyJournal, backend:
     assert scaled == ("1.500", 15_000)
 
 
-@pytest.mark.parametrize("backend", ONCE_BACKENDS, indirect=True)
+@pytest.mark.parametrize("backend", ONCE_BACKENDS, indirect=True)  # PostgreSQL: attempts' ambiguity
 def test_full_flow_and_its_events(journal: AnyJournal, backend: Backend) -> None:
     rec = confirm(journal, "k-flow")
     lid = rec.local_id
@@ -354,3 +355,25 @@ def test_to_poll_pages_together_are_the_whole_list(journal: AnyJournal) -> None:
     assert pages == [whole[:3], whole[3:]]
     assert journal.payment_owner("pay_other") == other.local_id
     assert journal.payment_owner("pay_none") is None
+
+
+def test_a_payment_id_belongs_to_one_payout_and_answers_keep_the_providers_words(journal: AnyJournal) -> None:
+    """Both backends: a payment id another payout holds is refused with nothing written; the provider's own
+    status is kept verbatim (cut to 64 characters) beside the app's lifecycle status; an answer never moves
+    a payout the provider does not hold by the journal's account."""
+    first = confirm(journal, "a").local_id
+    second = confirm(journal, "b").local_id
+    refused = confirm(journal, "c").local_id
+    journal.record_created(first, payment_id="pay_1", checkin_url=None, status="pending", actor=ACTOR)
+    with pytest.raises(PaymentIdTakenError) as caught:
+        journal.record_created(second, payment_id="pay_1", checkin_url=None, status="pending", actor=ACTOR)
+    assert (caught.value.payment_id, caught.value.owner) == ("pay_1", first)
+    assert journal.get(second).payment_id is None
+    assert [e.kind for e in journal.events(second)] == ["confirmed"]
+    odd = "on_hold_" + "x" * 70
+    rec = journal.record_status(first, status=odd, failure_reason=None, source="poll", actor=ACTOR)
+    assert rec is not None
+    assert (rec.status, rec.provider_status) == ("created", odd[:63] + "…")
+    journal.record_rejected(refused, code="validation_error", message="no", actor=ACTOR)
+    assert journal.record_status(refused, status="succeeded", failure_reason=None, source="poll", actor=ACTOR) is None
+    assert journal.get(refused).status == "rejected"
