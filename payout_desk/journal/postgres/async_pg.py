@@ -93,9 +93,19 @@ class AsyncPgJournal:
         )
         return await self._run(call, request, actor=actor)
 
-    async def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str) -> None:
+    async def record_attempt_started(
+        self, local_id: int, *, number: int, actor: str, keyed: bool = True
+    ) -> PayoutRecord:
+        """See ``PgJournal.record_attempt_started``: durable before the request goes out."""
+        return await self._run(self._journal.record_attempt_started, local_id, number=number, actor=actor, keyed=keyed)
+
+    async def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str, ambiguous: bool = False) -> None:
         """See ``PgJournal.record_attempt``."""
-        await self._run(self._journal.record_attempt, local_id, attempt, actor=actor)
+        await self._run(self._journal.record_attempt, local_id, attempt, actor=actor, ambiguous=ambiguous)
+
+    async def mark_ambiguous(self, local_id: int, *, reason: str, actor: str) -> PayoutRecord:
+        """See ``PgJournal.mark_ambiguous``."""
+        return await self._run(self._journal.mark_ambiguous, local_id, reason=reason, actor=actor)
 
     async def record_created(
         self, local_id: int, *, payment_id: str, checkin_url: str | None, status: str, actor: str

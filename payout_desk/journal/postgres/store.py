@@ -18,7 +18,6 @@ from psycopg import errors, sql
 from payout_desk.domain.totals import CurrencyTotals, group_totals
 from payout_desk.journal.migrations import AMOUNT_SCALE
 from payout_desk.journal.models import (
-    AttemptLike,
     DuplicateIdempotencyKeyError,
     DuplicateReferenceError,
     HistoryQuery,
@@ -29,6 +28,7 @@ from payout_desk.journal.models import (
     PayoutRecord,
 )
 from payout_desk.journal.postgres import connections
+from payout_desk.journal.postgres.attempts import PgAttempts
 from payout_desk.journal.postgres.migrate import check_version
 from payout_desk.journal.postgres.people import GROUPS
 from payout_desk.journal.postgres.queries import COLUMNS, IMMUTABLE_SORTS, PgQuery, compile_pg, record_from_pg
@@ -84,7 +84,7 @@ def _check_member(conn: psycopg.Connection[Any]) -> None:
         )
 
 
-class PgJournal:
+class PgJournal(PgAttempts):
     """The payout journal on the team's PostgreSQL. Synchronous; one connection; one thread."""
 
     def __init__(self, conn: psycopg.Connection[Any], conninfo: str) -> None:
@@ -161,18 +161,6 @@ class PgJournal:
                 raise DuplicateReferenceError(request.external_id, int(owner) if owner else 0) from exc
             raise DuplicateIdempotencyKeyError(idempotency_key) from exc
         return self.get(int(local_id))
-
-    def record_attempt(self, local_id: int, attempt: AttemptLike, *, actor: str) -> None:
-        """Append an ``attempt`` event (the stored key and body hash)."""
-        del actor
-        self._call(
-            "record_attempt",
-            local_id,
-            attempt.number,
-            attempt.status_code,
-            attempt.error,
-            float(attempt.duration_ms),
-        )
 
     def record_created(
         self, local_id: int, *, payment_id: str, checkin_url: str | None, status: str, actor: str

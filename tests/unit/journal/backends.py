@@ -25,10 +25,6 @@ from tests.unit.journal.helpers import ACTOR
 AnyJournal: TypeAlias = Journal | PgJournal
 AnyAsyncJournal: TypeAlias = AsyncJournal | AsyncPgJournal
 BACKENDS = ("sqlite", "postgres")
-#: Backends with the exactly-once rules (connection identity, provider_status, unsent/to_poll per
-#: connection): PostgreSQL joins once the team schema's functions set them. Use as
-#: ``@pytest.mark.parametrize("backend", ONCE_BACKENDS, indirect=True)``.
-ONCE_BACKENDS = ("sqlite",)
 
 
 class FakeClock:

@@ -23,7 +23,7 @@ from payout_desk.journal import (
     PaymentIdTakenError,
     PayoutNotFoundError,
 )
-from tests.unit.journal.backends import ONCE_BACKENDS, AnyJournal, Backend, FakeClock
+from tests.unit.journal.backends import AnyJournal, Backend, FakeClock
 from tests.unit.journal.helpers import ACTOR, CONNECTION, confirm, request
 
 
@@ -82,7 +82,6 @@ def test_record_confirmed_stores_the_exact_request(journal: AnyJournal, backend:
     assert scaled == ("1.500", 15_000)
 
 
-@pytest.mark.parametrize("backend", ONCE_BACKENDS, indirect=True)  # PostgreSQL: attempts' ambiguity
 def test_full_flow_and_its_events(journal: AnyJournal, backend: Backend) -> None:
     rec = confirm(journal, "k-flow")
     lid = rec.local_id
@@ -377,3 +376,33 @@ def test_a_payment_id_belongs_to_one_payout_and_answers_keep_the_providers_words
     journal.record_rejected(refused, code="validation_error", message="no", actor=ACTOR)
     assert journal.record_status(refused, status="succeeded", failure_reason=None, source="poll", actor=ACTOR) is None
     assert journal.get(refused).status == "rejected"
+
+
+def test_attempts_open_close_and_ambiguity_is_sticky(journal: AnyJournal, backend: Backend) -> None:
+    """Both backends: attempt_started is committed before the request (the key it carries, or none), keeps
+    the first attempt's time; an attempt left open makes the next one ambiguous; ambiguity never clears."""
+    rec = confirm(journal, "k-att")
+    lid = rec.local_id
+    started = journal.record_attempt_started(lid, number=1, actor=ACTOR)
+    assert (started.attempt_open, started.ambiguous) == (1, 0)
+    first_at = started.first_attempt_at
+    assert first_at is not None
+    again = journal.record_attempt_started(lid, number=2, actor=ACTOR, keyed=False)  # the first never closed
+    assert (again.attempt_open, again.ambiguous, again.first_attempt_at) == (1, 1, first_at)
+    journal.record_attempt(lid, AttemptInfo(2, 201, None, 3.0), actor=ACTOR, ambiguous=False)
+    closed = journal.get(lid)
+    assert (closed.attempt_open, closed.ambiguous) == (0, 1)
+    events = journal.events(lid)
+    assert [e.kind for e in events] == ["confirmed", "attempt_started", "attempt_started", "attempt"]
+    assert events[1].detail == {"number": 1, "key": "k-att"}
+    assert events[2].detail == {"number": 2, "key": None}
+    assert events[3].detail["ambiguous"] is False
+    assert events[3].actor == backend.recorded(ACTOR)
+
+    other = confirm(journal, "k-amb").local_id
+    marked = journal.mark_ambiguous(other, reason="an attempt was open at start-up", actor=ACTOR)
+    assert (marked.ambiguous, marked.attempt_open) == (1, 0)
+    journal.mark_ambiguous(other, reason="again", actor=ACTOR)  # already: nothing more
+    assert [e.detail for e in journal.events(other)][1:] == [
+        {"ambiguous": True, "reason": "an attempt was open at start-up"}
+    ]
