@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
@@ -106,6 +106,21 @@ class AsyncPgJournal:
     async def mark_ambiguous(self, local_id: int, *, reason: str, actor: str) -> PayoutRecord:
         """See ``PgJournal.mark_ambiguous``."""
         return await self._run(self._journal.mark_ambiguous, local_id, reason=reason, actor=actor)
+
+    async def record_mismatch(
+        self, local_id: int, *, problems: Sequence[str], answer: str, source: str, message: str, actor: str
+    ) -> PayoutRecord:
+        """See ``PgJournal.record_mismatch``."""
+        call = functools.partial(self._journal.record_mismatch, problems=problems, answer=answer, source=source)
+        return await self._run(call, local_id, message=message, actor=actor)
+
+    async def record_needs_reconciliation(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
+        """See ``PgJournal.record_needs_reconciliation``."""
+        return await self._run(self._journal.record_needs_reconciliation, local_id, message=message, actor=actor)
+
+    async def record_checkin_completed(self, local_id: int, *, actor: str) -> None:
+        """See ``PgJournal.record_checkin_completed``."""
+        await self._run(self._journal.record_checkin_completed, local_id, actor=actor)
 
     async def record_created(
         self, local_id: int, *, payment_id: str, checkin_url: str | None, status: str, actor: str

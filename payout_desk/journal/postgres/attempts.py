@@ -1,10 +1,12 @@
-"""The team journal's attempts (issue 11): committed before each request (``record_attempt_started``), its
-outcome (``record_attempt``, possibly ambiguous for good), and ``mark_ambiguous``. Each is one call of the
-agent's function of the same name (migration 0009); the actor is the database login. ``PgJournal``'s base."""
+"""The team journal's attempts and the outcomes that stop automatic sending (issues 11/12): an attempt
+committed before each request (``record_attempt_started``), its outcome (``record_attempt``, possibly
+ambiguous for good), ``mark_ambiguous``, ``record_mismatch``, ``record_needs_reconciliation``, and the
+checkin's return (``record_checkin_completed``). Each is one call of the database function of the same name
+(migrations 0009, 0010); the actor is the database login. ``PgJournal``'s base."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, LiteralString
 
 from payout_desk.journal.models import AttemptLike, PayoutRecord
@@ -42,3 +44,23 @@ class PgAttempts:
         del actor
         self._attempt_call("mark_ambiguous", local_id, reason)
         return self.get(local_id)
+
+    def record_mismatch(
+        self, local_id: int, *, problems: Sequence[str], answer: str, source: str, message: str, actor: str
+    ) -> PayoutRecord:
+        """The provider's answer does not fit the journal: status ``mismatch``, the raw answer kept,
+        ``last_error`` = ``message``, a ``mismatch`` event naming every difference."""
+        del actor
+        self._attempt_call("record_mismatch", local_id, list(problems), answer, source, message)
+        return self.get(local_id)
+
+    def record_needs_reconciliation(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
+        """Past the key's retention with no usable reference: ``needs_reconciliation`` for a person."""
+        del actor
+        self._attempt_call("record_needs_reconciliation", local_id, message)
+        return self.get(local_id)
+
+    def record_checkin_completed(self, local_id: int, *, actor: str) -> None:
+        """The checkin page redirected back: an event and ``updated_at`` (the status stays)."""
+        del actor
+        self._attempt_call("record_checkin_completed", local_id)

@@ -406,3 +406,31 @@ def test_attempts_open_close_and_ambiguity_is_sticky(journal: AnyJournal, backen
     assert [e.detail for e in journal.events(other)][1:] == [
         {"ambiguous": True, "reason": "an attempt was open at start-up"}
     ]
+
+
+def test_outcomes_that_stop_sending_and_the_checkins_return(journal: AnyJournal, backend: Backend) -> None:
+    """Both backends: a mismatch keeps the raw answer and names every difference; needs_reconciliation says
+    what a person reads; neither is sent or followed again; the checkin's return is journaled."""
+    mismatched = confirm(journal, "k-mis").local_id
+    journal.record_attempt_started(mismatched, number=1, actor=ACTOR)
+    rec = journal.record_mismatch(
+        mismatched, problems=["The amount differs."], answer='{"id":"pay_x"}', source="create",
+        message="The provider's answer does not match this payout.", actor=ACTOR,
+    )  # fmt: skip
+    assert (rec.status, rec.answer, rec.attempt_open) == ("mismatch", '{"id":"pay_x"}', 0)
+    assert rec.last_error == "The provider's answer does not match this payout."
+    assert journal.events(mismatched)[-1].detail == {
+        "problems": ["The amount differs."], "source": "create", "old": "confirmed", "new": "mismatch",
+    }  # fmt: skip
+    stuck = confirm(journal, "k-rec").local_id
+    rec = journal.record_needs_reconciliation(stuck, message="Check with the provider.", actor=ACTOR)
+    assert (rec.status, rec.last_error) == ("needs_reconciliation", "Check with the provider.")
+    assert journal.events(stuck)[-1].kind == "needs_reconciliation"
+    assert journal.unsent(CONNECTION) == []
+    shown = confirm(journal, "k-chk").local_id
+    journal.record_created(shown, payment_id="pay_chk", checkin_url="https://x/c", status="pending", actor=ACTOR)
+    journal.record_checkin_completed(shown, actor=ACTOR)
+    last = journal.events(shown)[-1]
+    assert (last.kind, last.detail) == ("checkin_completed", {"payment_id": "pay_chk"})
+    assert last.actor == backend.recorded(ACTOR)
+    assert journal.get(shown).status == "pending"
