@@ -19,7 +19,7 @@ from payout_desk.domain.duplicates import DuplicateMatch, PastPayout, PayoutProb
 from payout_desk.journal.query import from_micros, to_micros
 from payout_desk.journal.schema import AMOUNT_SCALE
 
-__all__ = ["CANDIDATES_SQL", "CANDIDATE_LIMIT", "DUPLICATE_INDEX", "near_duplicates"]
+__all__ = ["CANDIDATES_SQL", "CANDIDATE_LIMIT", "DUPLICATE_INDEX", "near_duplicates", "scaled_band"]
 
 DUPLICATE_INDEX: Final = "payouts_duplicates"
 #: At most this many candidates are read (the newest first); a band holding more is a bulk payroll,
@@ -33,14 +33,15 @@ ORDER BY created_at DESC LIMIT {CANDIDATE_LIMIT:d}
 """  # noqa: S608 (constants only)
 
 
-def _scaled_band(amount: Decimal) -> tuple[int, int]:
+def scaled_band(amount: Decimal) -> tuple[int, int]:
+    """The amount band of the rule as ``amount_scaled`` integers (inclusive; both journals use it)."""
     low, high = amount_band(amount)
     return math.ceil(low * AMOUNT_SCALE), math.floor(high * AMOUNT_SCALE)
 
 
 def near_duplicates(conn: sqlite3.Connection, probe: PayoutProbe) -> list[DuplicateMatch]:
     """The journaled payouts that ``probe`` nearly duplicates, newest first."""
-    low, high = _scaled_band(probe.amount)
+    low, high = scaled_band(probe.amount)
     rows = conn.execute(
         CANDIDATES_SQL,
         (probe.currency, low, high, to_micros(probe.at - _WINDOW), to_micros(probe.at)),

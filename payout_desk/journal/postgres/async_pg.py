@@ -20,8 +20,10 @@ from payout_desk.journal.postgres.feed import FeedListener
 from payout_desk.journal.postgres.store import PgJournal, plain_error
 
 if TYPE_CHECKING:
+    from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
     from payout_desk.domain.payout import PayoutRequest
     from payout_desk.domain.totals import CurrencyTotals
+    from payout_desk.journal.once import WaitingConnection
 
 __all__ = ["AsyncPgJournal"]
 
@@ -167,6 +169,14 @@ class AsyncPgJournal:
     async def reference_owner(self, connection_id: str, external_id: str) -> int | None:
         """See ``PgJournal.reference_owner``."""
         return await self._run(self._journal.reference_owner, connection_id, external_id)
+
+    async def waiting(self, connection_id: str) -> list[WaitingConnection]:
+        """See ``PgJournal.waiting``."""
+        return await self._run(self._journal.waiting, connection_id)
+
+    async def near_duplicates(self, probe: PayoutProbe) -> list[DuplicateMatch]:
+        """See ``PgJournal.near_duplicates``."""
+        return await self._run(self._journal.near_duplicates, probe)
 
     async def count(self, query: HistoryQuery) -> int:
         """See ``PgJournal.count``."""

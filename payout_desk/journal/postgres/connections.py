@@ -9,9 +9,10 @@ import psycopg
 from psycopg import sql
 
 from payout_desk.journal.models import PayoutRecord
+from payout_desk.journal.once import WaitingConnection
 from payout_desk.journal.postgres.queries import COLUMNS, record_from_pg
 
-__all__ = ["OPEN", "payment_owner", "reference_owner", "to_poll", "unsent"]
+__all__ = ["OPEN", "payment_owner", "reference_owner", "to_poll", "unsent", "waiting"]
 
 OPEN: Final = "p.status NOT IN ('failed', 'rejected', 'succeeded')"  # payouts_open's predicate, verbatim
 _OLDEST_FIRST: Final = " ORDER BY p.created_at, p.local_id"
@@ -57,3 +58,14 @@ def payment_owner(conn: psycopg.Connection[Any], payment_id: str) -> int | None:
 def reference_owner(conn: psycopg.Connection[Any], connection_id: str, external_id: str) -> int | None:
     """The payout of ``connection_id`` that already uses the reference ``external_id``, if any."""
     return _owner(conn, "connection_id = %s AND external_id = %s", (connection_id, external_id))
+
+
+def waiting(conn: psycopg.Connection[Any], connection_id: str) -> list[WaitingConnection]:
+    """Other connections with open payouts (each waits for its profile to be active), oldest first."""
+    rows = conn.execute(
+        "SELECT connection_id, min(profile), count(*) FROM payout_desk.payouts"
+        " WHERE status IN ('confirmed', 'outcome_unknown', 'pending', 'created')"
+        " AND connection_id IS DISTINCT FROM %s GROUP BY connection_id ORDER BY min(local_id)",
+        (connection_id,),
+    ).fetchall()
+    return [WaitingConnection(c, str(p), int(n)) for c, p, n in rows]

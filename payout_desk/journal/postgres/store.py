@@ -27,14 +27,16 @@ from payout_desk.journal.models import (
     PayoutNotFoundError,
     PayoutRecord,
 )
-from payout_desk.journal.postgres import connections
+from payout_desk.journal.postgres import connections, duplicates
 from payout_desk.journal.postgres.attempts import PgAttempts
 from payout_desk.journal.postgres.migrate import check_version
 from payout_desk.journal.postgres.people import GROUPS
 from payout_desk.journal.postgres.queries import COLUMNS, IMMUTABLE_SORTS, PgQuery, compile_pg, record_from_pg
 
 if TYPE_CHECKING:
+    from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
     from payout_desk.domain.payout import PayoutRequest
+    from payout_desk.journal.once import WaitingConnection
 
 __all__ = ["PgJournal", "connect", "plain_error"]
 
@@ -226,6 +228,14 @@ class PgJournal(PgAttempts):
     def reference_owner(self, connection_id: str, external_id: str) -> int | None:
         """The payout of ``connection_id`` that already uses ``external_id``, if any."""
         return connections.reference_owner(self.conn, connection_id, external_id)
+
+    def waiting(self, connection_id: str) -> list[WaitingConnection]:
+        """Other connections with open payouts (``connections.waiting``)."""
+        return connections.waiting(self.conn, connection_id)
+
+    def near_duplicates(self, probe: PayoutProbe) -> list[DuplicateMatch]:
+        """The payouts ``probe`` nearly duplicates, newest first (``postgres.duplicates``)."""
+        return duplicates.near_duplicates(self.conn, probe)
 
     def events(self, local_id: int) -> list[JournalEvent]:
         """The payout's events, oldest first."""
