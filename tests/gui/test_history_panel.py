@@ -160,6 +160,24 @@ def test_export_writes_the_filtered_rows_defused(
     assert all(text.startswith("'=") for text in bait)
 
 
+def test_export_right_after_typing_a_search_writes_what_the_field_says(
+    panel: HistoryPanel, tmp_path: Path, run_async: Any
+) -> None:
+    """Ctrl+E within the search's 250 ms delay: the file holds the rows the search field describes,
+    not the rows shown before the last keystroke."""
+    panel.search_edit.setText("Invoice 0001")  # the delay has not run out yet
+    assert panel.filters.search_timer.isActive()
+    target = tmp_path / "typed.csv"
+    rows_written = run_async(panel.export_to(target))
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert 0 < len(rows) == rows_written < ROWS
+    assert panel.model.query().text == "Invoice 0001"  # the table shows the same rows as the file
+    assert rows_written == panel.model.total()
+    shown = {str(panel.model.data(panel.model.index(r, 0), RecordRole).local_id) for r in range(panel.model.rowCount())}
+    assert {row["local_id"] for row in rows} == shown
+
+
 def test_apply_change_updates_row_and_details(panel: HistoryPanel, qtbot: Any) -> None:
     from dataclasses import replace
 

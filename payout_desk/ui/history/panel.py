@@ -388,6 +388,9 @@ class HistoryPanel(QWidget):
         return self._spawn(self._export(Path(path)))
 
     async def _export(self, path: Path) -> int:
+        pending = self.apply_filters() if self.filters.search_timer.isActive() else None
+        if pending is not None:  # a search typed within its delay: export what the field says
+            await pending
         query = self.model.query()
         try:
             rows = await self._desk.export_csv(query, path)
