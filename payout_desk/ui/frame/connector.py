@@ -96,6 +96,8 @@ class Connector(QObject):
     def _second_instance(self, exc: JournalInUseError) -> None:
         self.window.form.setEnabled(False)  # nothing half alive: no editable form behind the dialog
         self.window.form.set_ready(False, "Already open in another window")
+        self.window.connection_label.setText("Already open in another window")  # nothing is on its way
+        self._placeholder("This window closes: the history is in the Payout Desk window already open.")
         box = QMessageBox(QMessageBox.Icon.Warning, "Payout Desk is already running", second_instance_text(exc),
                           QMessageBox.StandardButton.Close, self.window)  # fmt: skip
         box.setObjectName("secondInstanceDialog")
