@@ -193,3 +193,23 @@ def test_settings_shows_the_address_in_use(qtbot: Any, run_async: Any, data_dir:
         dialog.reject()
     finally:
         close(qtbot, window)
+
+
+def test_a_notification_never_covers_or_swallows_review_and_send_at_1024_by_640(qtbot: Any, data_dir: Path) -> None:
+    """The in-window toast stays 8 s: at 1024×640 it sat over "Review and send…" and took its clicks."""
+    window = launch_connected(qtbot, data_dir)
+    try:
+        window.resize(1024, 640)
+        qtbot.waitUntil(lambda: window.width() == 1024 and window.height() == 640, timeout=2000)
+        notifier = window.notifier
+        if notifier.uses_tray:
+            return  # a tray message, nothing inside the window
+        notifier.notify("Payout failed", "BHD 310.500 to Layla Haddad failed. " + "The reason in words. " * 4)
+        toast = notifier.toast
+        assert toast.isVisible()
+        button = window.findChild(QWidget, "submitButton")
+        where = button.mapTo(window, QPoint(0, 0))
+        assert not toast.geometry().intersects(button.geometry().translated(where - button.pos()))
+        assert toast.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # clicks go through
+    finally:
+        close(qtbot, window)
