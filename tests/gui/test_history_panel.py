@@ -95,6 +95,16 @@ def test_empty_state_when_nothing_matches(panel: HistoryPanel, qtbot: Any) -> No
     assert not panel.export_button.isEnabled()
 
 
+def test_a_from_date_after_the_to_date_is_named_in_the_empty_state(panel: HistoryPanel, qtbot: Any) -> None:
+    """Dates typed the wrong way round find nothing; the empty state says why and what to change."""
+    reset_after(qtbot, panel, lambda: panel.from_date.setDate(QDate(2026, 11, 15)))
+    reset_after(qtbot, panel, lambda: panel.to_date.setDate(QDate(2026, 11, 1)))
+    assert panel.stack.currentWidget() is panel.empty_label
+    assert panel.empty_label.text() == (
+        "No payouts match: “From” (2026-11-15) is after “To” (2026-11-01). Change one of the dates."
+    )
+
+
 def test_details_show_fields_and_timeline(panel: HistoryPanel, qtbot: Any) -> None:
     reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("Failed"))
     with qtbot.waitSignal(panel.details.eventsLoaded, timeout=5000) as loaded:

@@ -324,14 +324,22 @@ class HistoryPanel(QWidget):
             self.count_label.setText(f"{total:,}{plus} payout{'s' if total != 1 else ''}")
         if total == 0 and not self.model.is_loading():
             self.empty_label.setText(
-                "No payouts match these filters."
-                if filtered
-                else "No payouts yet.\nPayouts you send appear here with their status, newest first."
-            )
+                self._dates_reversed()
+                or ("No payouts match these filters." if filtered else
+                    "No payouts yet.\nPayouts you send appear here with their status, newest first.")
+            )  # fmt: skip
             self.stack.setCurrentWidget(self.empty_label)
         else:
             self.stack.setCurrentWidget(self.table)
         self.export_button.setEnabled(total > 0)
+
+    def _dates_reversed(self) -> str:
+        """The empty state's reason when "From" is after "To" (typed the wrong way round), else ""."""
+        first, last = self.from_date, self.to_date
+        if first.is_any() or last.is_any() or first.date() <= last.date():
+            return ""
+        shown = first.date().toString("yyyy-MM-dd"), last.date().toString("yyyy-MM-dd")
+        return f"No payouts match: “From” ({shown[0]}) is after “To” ({shown[1]}). Change one of the dates."
 
     def _update_actions(self) -> None:
         record = self.current_record()
