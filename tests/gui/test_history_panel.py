@@ -188,6 +188,22 @@ def test_export_right_after_typing_a_search_writes_what_the_field_says(
     assert {row["local_id"] for row in rows} == shown
 
 
+def test_an_export_that_cannot_be_written_says_so_in_plain_words(
+    panel: HistoryPanel, qtbot: Any, tmp_path: Path
+) -> None:
+    """Not "[Errno 2] No such file or directory: '/x/.out.csv.k3j.tmp'": the place, the reason, the next step."""
+    cases = ((tmp_path / "gone" / "out.csv", "the folder does not exist"), (tmp_path, "is a folder"))
+    for target, reason in cases:
+        future = panel.export_to(target)
+        qtbot.waitUntil(future.done, timeout=10000)
+        text = panel.message.text()
+        assert text.startswith(f"Export failed: {target} could not be written")
+        assert reason in text
+        assert "Choose another place and export again." in text
+        assert "Errno" not in text  # the technical detail goes to the log
+        assert ".tmp" not in text
+
+
 def test_apply_change_updates_row_and_details(panel: HistoryPanel, qtbot: Any) -> None:
     from dataclasses import replace
 

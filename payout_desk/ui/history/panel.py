@@ -29,6 +29,7 @@ Row actions (``row_actions.RowActions``): the row's context menu and the window'
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -52,7 +53,7 @@ from payout_desk.domain.status import status_label
 from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import default_column_widths
-from payout_desk.ui.history.csv_export import ask_export_path, export_summary
+from payout_desk.ui.history.csv_export import ask_export_path, export_failure, export_summary
 from payout_desk.ui.history.details_pane import DetailsPane
 from payout_desk.ui.history.filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
 from payout_desk.ui.history.fit import narrow_filters
@@ -403,6 +404,10 @@ class HistoryPanel(QWidget):
         try:
             rows = await self._desk.export_csv(query, path)
             totals = totals_text(await self._desk.history_totals(query), self.model.locale())
+        except OSError as exc:  # the file: the place and the reason in words; the OS's words to the log
+            logging.getLogger(__name__).warning("export to %s failed: %s", path, exc)
+            self.message.setText(f"Export failed: {export_failure(path, exc)}")
+            raise
         except Exception as exc:
             self.message.setText(f"Export failed: {_error_text(exc)}")
             raise
