@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QScrollArea
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
 
 from payout_desk.journal import HistoryQuery
 from payout_desk.provider.client import PayoutsClient
@@ -202,6 +202,19 @@ def test_an_export_that_cannot_be_written_says_so_in_plain_words(
         assert "Choose another place and export again." in text
         assert "Errno" not in text  # the technical detail goes to the log
         assert ".tmp" not in text
+
+
+def test_a_long_message_never_widens_the_history(panel: HistoryPanel, qtbot: Any, tmp_path: Path) -> None:
+    """An export to a long file name (or a message naming a long path) wraps in the message line; it
+    never raises the panel's minimum width, which would push the window past a 1024-pixel screen."""
+    narrowest = panel.minimumSizeHint().width()
+    folder = tmp_path / "Finance_Department_Payouts_Archive_December_2026_final_version_for_the_auditors"
+    folder.mkdir()
+    future = panel.export_to(folder / "payouts-2026-12-06-every-payout-of-the-month-for-the-auditors.csv")
+    qtbot.waitUntil(future.done, timeout=10000)
+    panel.message.setText(f"Export failed: {folder}/missing/out.csv could not be written")
+    QApplication.processEvents()
+    assert panel.minimumSizeHint().width() == narrowest
 
 
 def test_apply_change_updates_row_and_details(panel: HistoryPanel, qtbot: Any) -> None:

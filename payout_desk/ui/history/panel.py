@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -244,6 +245,8 @@ class HistoryPanel(QWidget):
         self.message.setObjectName("historyMessage")
         self.message.setAccessibleName("History messages")
         self.message.setWordWrap(True)
+        # It wraps in the room the buttons leave; a long path never widens the window (1024×640).
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._actions.addWidget(self.message, 1)
         self.copy_button.clicked.connect(self.copy_payment_id)
         self.reopen_button.clicked.connect(self.reopen_selected)
