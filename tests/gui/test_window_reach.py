@@ -213,3 +213,25 @@ def test_a_notification_never_covers_or_swallows_review_and_send_at_1024_by_640(
         assert toast.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # clicks go through
     finally:
         close(qtbot, window)
+
+
+def test_tab_scrolls_the_filter_row_to_the_field_it_reaches_at_1024_by_640(qtbot: Any, data_dir: Path) -> None:
+    """At 1024×640 the filter row scrolls sideways; Tab onto "To" or "Clear" must bring it into view, or a
+    keyboard user types a date into a field they cannot see."""
+    window = launch_connected(qtbot, data_dir)
+    try:
+        window.resize(1024, 640)
+        qtbot.waitUntil(lambda: window.width() == 1024 and window.height() == 640, timeout=2000)
+        window.activateWindow()
+        qtbot.waitActive(window)
+        history = window.history
+        area = window.findChild(QWidget, "historyFiltersArea")
+        assert area.horizontalScrollBar().maximum() > 0  # the row is wider than the room: it scrolls
+        history.from_date.setFocus()
+        for widget in (history.to_date, history.clear_dates):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            assert QApplication.focusWidget() is widget
+            shown = widget.visibleRegion().boundingRect()
+            assert shown.width() == widget.width(), f"{widget.objectName()} has the focus but is out of view"
+    finally:
+        close(qtbot, window)
