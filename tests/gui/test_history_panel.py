@@ -353,6 +353,26 @@ def test_search_finds_amounts_as_displayed(panel: HistoryPanel, qtbot: Any) -> N
     assert panel.model.query().amount is None  # words stay a text search
 
 
+def test_a_comma_locale_still_reads_an_amount_typed_as_stored(qtbot: Any) -> None:
+    """In a German locale "1250.00" (as the CSV and the wire write it) is no displayed amount; it must still
+    match that amount exactly, never fall back to a substring search that finds 11250.00."""
+    from PySide6.QtCore import QLocale
+
+    from payout_desk.ui.history.filters import HistoryFilterBar
+
+    previous = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    try:
+        bar = HistoryFilterBar()
+        qtbot.addWidget(bar)
+        for text, amount in (("1.250,00", Decimal("1250.00")), ("1250.00", Decimal("1250.00")),
+                             ("1250", Decimal(1250)), ("Invoice", None)):  # fmt: skip
+            bar.search_edit.setText(text)
+            assert bar.query().amount == amount, text
+    finally:
+        QLocale.setDefault(previous)
+
+
 def test_totals_equal_the_sum_of_the_exported_rows(
     panel: HistoryPanel, qtbot: Any, tmp_path: Path, run_async: Any
 ) -> None:
