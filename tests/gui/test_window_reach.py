@@ -235,3 +235,22 @@ def test_tab_scrolls_the_filter_row_to_the_field_it_reaches_at_1024_by_640(qtbot
             assert shown.width() == widget.width(), f"{widget.objectName()} has the focus but is out of view"
     finally:
         close(qtbot, window)
+
+
+def test_the_history_table_keeps_rows_to_read_at_1024_by_640(qtbot: Any, run_async: Any, data_dir: Path) -> None:
+    """At 1024×640 the details pane kept its full 320 px and the table showed two or three rows; the
+    details give way too now (they scroll), so a small screen still shows a page of payouts."""
+    window = launch_connected(qtbot, data_dir)
+    try:
+        for n in range(8):
+            run_async(window.context.desk.submit(validate_draft(PayoutDraft(f"{n + 1}.00", "EUR", f"row {n}"))))
+        qtbot.waitUntil(lambda: window.history.model.rowCount() == 8, timeout=10000)
+        window.resize(1024, 640)
+        qtbot.waitUntil(lambda: window.width() == 1024 and window.height() == 640, timeout=2000)
+        table = window.history.table
+        qtbot.waitUntil(lambda: table.viewport().height() // table.rowHeight(0) >= 5, timeout=2000)
+        window.resize(1440, 860)
+        qtbot.waitUntil(lambda: window.height() == 860, timeout=2000)
+        assert window.history.details.height() >= 300  # a large window still gives the details their room
+    finally:
+        close(qtbot, window)

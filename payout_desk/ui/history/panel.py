@@ -124,8 +124,8 @@ class HistoryPanel(QWidget):
         self.splitter.setObjectName("historySplitter")
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 1)  # a taller window gives the table more rows
-        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setStretchFactor(0, 1)  # a taller window gives the table more rows,
+        self.splitter.setStretchFactor(1, 1)  # and a short one takes from the details too (they scroll)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(7)
         top.setMinimumHeight(160)
