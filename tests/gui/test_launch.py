@@ -175,6 +175,8 @@ def test_a_second_window_on_the_same_data_folder_is_refused(
         assert not second.form.isEnabled()  # nothing half alive behind the dialog
         assert second.context.connection is None
         assert second.history is None
+        assert second.connection_label.text() == "Already open in another window"  # not "Connecting…"
+        assert "Opening" not in second.findChild(QLabel, "historyPlaceholder").text()
         with qtbot.waitSignal(second.shutdownFinished, timeout=15000):
             box.button(QMessageBox.StandardButton.Close).click()  # the one choice: this instance quits
         assert first.context.desk is not None  # the first window keeps working

@@ -94,6 +94,7 @@ class SubmitFlow(QObject):
 
             request = dataclasses.replace(request, external_id=new_reference())
             self.window.form.external_id_edit.setText(request.external_id or "")
+            self.window.form.external_id_edit.setCursorPosition(0)
         self._confirm_pending = True
         return self._spawn(self.confirm(request))
 
