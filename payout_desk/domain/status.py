@@ -31,6 +31,7 @@ __all__ = [
     "SUCCEEDED",
     "StatusTone",
     "is_final",
+    "payment_id_words",
     "shown_status",
     "status_label",
     "status_tone",
@@ -118,3 +119,15 @@ def status_tone(status: str) -> StatusTone:
     """The tone the UI maps to a colour and an icon. An unknown status is WARNING: not final, and
     worth a look (the provider said something this version does not know)."""
     return _TONES.get(status, StatusTone.WARNING)
+
+
+def payment_id_words(status: str, *, attempted: bool) -> str:
+    """What the details say for a payout the journal holds no payment id of. Only a payout never
+    sent ("not sent yet") or refused without an ambiguous attempt ("not created") is known not to be
+    at the provider; after any other attempt the provider may hold it (a dropped answer, an
+    answer that did not match), and reading "not created" a person would key it again."""
+    if status == REJECTED:
+        return "not created at the provider (refused)"
+    if not attempted and status == CONFIRMED:
+        return "none — not sent yet"
+    return "not known — the provider may hold this payout; do not create it again"

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from payout_desk.domain.failures import failure_text
 from payout_desk.domain.money import currency
-from payout_desk.domain.status import PENDING, shown_status, status_label
+from payout_desk.domain.status import PENDING, payment_id_words, shown_status, status_label
 from payout_desk.journal.models import JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import format_local_time, format_record_amount
 from payout_desk.ui.style.status import status_style
@@ -381,7 +381,8 @@ class DetailsPane(QWidget):
             "description": record.description or "",
             "recipient": recipient,
             "reference": record.external_id or "",
-            "payment_id": record.payment_id or "not created at the provider yet",
+            "payment_id": record.payment_id
+            or payment_id_words(record.status, attempted=record.first_attempt_at is not None or bool(record.ambiguous)),
             "failure": problem or "—",
             "created": format_local_time(record.created_at),
             "updated": format_local_time(record.updated_at),
