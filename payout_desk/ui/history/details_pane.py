@@ -205,7 +205,15 @@ def describe_event(event: JournalEvent) -> str:
         return f"Rejected by the provider: {d.get('message', '')} ({d.get('code', '')})"
     if kind == "outcome_unknown":
         return f"No definitive answer, will resend with the same key: {d.get('message', '')}"
+    if kind == "needs_reconciliation":
+        return f"Needs a person: {d.get('message', '')}"
+    if kind == "reconciled":
+        found = str(d.get("decision", "")).removeprefix("found:")
+        said = "it is not at the provider" if found == "not_found" else f"it is at the provider as {found}"
+        return f"A person said {said}: {d.get('reason', '')}"
     if kind == "note":
+        if d.get("ambiguous"):
+            return f"Maybe sent ({d.get('reason', '')})"
         if d.get("failure_reason"):
             return f"Provider reason: {failure_text(str(d['failure_reason']))}"
         return "Note: " + ", ".join(f"{k}={v}" for k, v in d.items())
