@@ -117,6 +117,31 @@ def test_a_payout_without_an_answer_is_not_announced_as_created(
         close(qtbot, window)
 
 
+def test_after_a_refusal_the_kept_form_can_be_corrected_and_sent(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path
+) -> None:
+    """Found by the money audit: the refusal keeps the form (reference included), but sending the
+    corrected form was refused in turn — "already the reference of payout #1", the rejected one,
+    which the provider never held (a rejection is never ambiguous)."""
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        control = SandboxControl(sandbox.base_url)
+        control.add_fault(method="POST", path="/api/payments", fault="status", status=422)
+        window.form.external_id_edit.setText("INV-2042")
+        qtbot.keyClicks(window.form.amount_edit, "10.00")
+        with qtbot.waitSignal(window.flow.confirmOpened, timeout=3000) as blocker:
+            qtbot.mouseClick(window.form.submit_button, Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(window.flow.submitFailed, timeout=20000):
+            qtbot.mouseClick(blocker.args[0].findChild(QPushButton, "confirmButton"), Qt.MouseButton.LeftButton)
+        assert window.form.external_id_edit.text() == "INV-2042"
+        window.form.amount_edit.clear()
+        assert _confirmed_through_the_form(qtbot, window, "12.00").status == "pending"
+        [held] = control.payments()
+        assert (held["externalId"], held["amount"]) == ("INV-2042", "12.00")
+    finally:
+        close(qtbot, window)
+
+
 def test_banner_environments_and_token_mismatch(qtbot: Any, data_dir: Path) -> None:
     assert banner_text(Connection("sandbox", "Sandbox", "http://127.0.0.1:1", "test")) == "SANDBOX"
     assert banner_text(Connection("live", "Acme", "https://api.example", "live")) == "LIVE — Acme"
