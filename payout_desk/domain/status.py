@@ -53,6 +53,8 @@ KNOWN_STATUSES: Final[frozenset[str]] = frozenset(
 FINAL_STATUSES: Final[frozenset[str]] = frozenset({REJECTED, SUCCEEDED, FAILED})
 #: Statuses the app acts on by itself (resend or poll); every other one waits for a person or is final.
 AUTOMATIC_STATUSES: Final[frozenset[str]] = frozenset({CONFIRMED, OUTCOME_UNKNOWN, PENDING, CREATED})
+#: The app's own states with a label of their own, which a provider text must never borrow.
+_OWN_STATES: Final[frozenset[str]] = frozenset({CONFIRMED, OUTCOME_UNKNOWN, REJECTED, MISMATCH, NEEDS_RECONCILIATION})
 
 
 class StatusTone(StrEnum):
@@ -98,8 +100,12 @@ _TONES: Final[dict[str, StatusTone]] = {
 
 def shown_status(status: str, provider_status: str | None) -> str:
     """What to show for a payout: the provider's own text for ``created`` (an unknown provider
-    status, verbatim), the app's status otherwise."""
+    status, verbatim), the app's status otherwise. A provider text spelled like one of the app's
+    own states (``rejected``, ``confirmed``, …) is shown as ``provider: <text>``, so it never reads
+    as that state (the app's "Rejected" means the provider never held the payout)."""
     if status == CREATED and provider_status:
+        if provider_status in _OWN_STATES:
+            return f"provider: {provider_status}"
         return provider_status
     return status
 

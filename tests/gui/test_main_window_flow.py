@@ -142,6 +142,36 @@ def test_after_a_refusal_the_kept_form_can_be_corrected_and_sent(
         close(qtbot, window)
 
 
+def test_a_provider_saying_rejected_never_reads_as_the_apps_rejected(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path
+) -> None:
+    """Found by the money audit: the provider's text "rejected" for a payout it holds read
+    "Rejected" in the history, the details and the timeline — the app's word for "never held, key
+    it again" — while the desk still follows it."""
+    from payout_desk.ui.history.columns import COL_STATUS
+    from payout_desk.ui.history.details_pane import WhatRole
+
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        control = SandboxControl(sandbox.base_url)
+        control.add_fault(method="POST", path="/api/payments", fault="rewrite", fields={"status": "rejected"})
+        record = _confirmed_through_the_form(qtbot, window, "10.00")
+        assert (record.status, record.provider_status) == ("created", "rejected")
+        history = window.history
+        qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=5000)
+        shown = history.model.index(0, COL_STATUS).data()
+        assert shown == "provider: rejected"
+        with qtbot.waitSignal(history.details.eventsLoaded, timeout=5000):
+            history.select_row(0)
+        assert history.details.fields["status"].text() == "provider: rejected"
+        timeline = history.details.timeline
+        lines = [timeline.item(i).data(WhatRole) for i in range(timeline.count())]
+        assert any("provider: rejected" in line for line in lines), lines
+        assert not any("Rejected" in line for line in lines), lines
+    finally:
+        close(qtbot, window)
+
+
 def test_banner_environments_and_token_mismatch(qtbot: Any, data_dir: Path) -> None:
     assert banner_text(Connection("sandbox", "Sandbox", "http://127.0.0.1:1", "test")) == "SANDBOX"
     assert banner_text(Connection("live", "Acme", "https://api.example", "live")) == "LIVE — Acme"

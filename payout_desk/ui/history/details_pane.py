@@ -184,14 +184,14 @@ def describe_event(event: JournalEvent) -> str:
     if kind == "attempt_started":
         return f"Sending attempt {d.get('number', '?')} started"
     if kind == "created":
-        shown = d.get("provider_status") if d.get("new") == "created" else d.get("new")
+        shown = shown_status(str(d.get("new", "")), d.get("provider_status"))
         return f"Created at the provider as {d.get('payment_id', '?')} — {_status(shown)}"
     if kind == "mismatch":
         return "Answer refused, it does not match this payout: " + "; ".join(map(str, d.get("problems", [])))
     if kind == "rebound":
         return f"Moved to this connection by a person: {d.get('reason', '')}"
     if kind == "status":
-        new = d.get("provider_status") if d.get("new") == "created" else d.get("new")
+        new = shown_status(str(d.get("new", "")), d.get("provider_status"))
         text = f"Status {_status(d.get('old'))} → {_status(new)} (from {d.get('source', '?')})"
         if d.get("failure_reason"):
             text += f": {failure_text(str(d['failure_reason']))}"
