@@ -53,8 +53,6 @@ KNOWN_STATUSES: Final[frozenset[str]] = frozenset(
 FINAL_STATUSES: Final[frozenset[str]] = frozenset({REJECTED, SUCCEEDED, FAILED})
 #: Statuses the app acts on by itself (resend or poll); every other one waits for a person or is final.
 AUTOMATIC_STATUSES: Final[frozenset[str]] = frozenset({CONFIRMED, OUTCOME_UNKNOWN, PENDING, CREATED})
-#: The app's own states with a label of their own, which a provider text must never borrow.
-_OWN_STATES: Final[frozenset[str]] = frozenset({CONFIRMED, OUTCOME_UNKNOWN, REJECTED, MISMATCH, NEEDS_RECONCILIATION})
 
 
 class StatusTone(StrEnum):
@@ -101,13 +99,21 @@ _TONES: Final[dict[str, StatusTone]] = {
 def shown_status(status: str, provider_status: str | None) -> str:
     """What to show for a payout: the provider's own text for ``created`` (an unknown provider
     status, verbatim), the app's status otherwise. A provider text spelled like one of the app's
-    own states (``rejected``, ``confirmed``, …) is shown as ``provider: <text>``, so it never reads
-    as that state (the app's "Rejected" means the provider never held the payout)."""
+    own states or labels in any case (``rejected``, ``Failed``, …) is shown as ``provider: <text>``,
+    so it never reads as that state (the app's "Rejected" means the provider never held the
+    payout; its "Failed" is final, while this payout is still followed)."""
     if status == CREATED and provider_status:
-        if provider_status in _OWN_STATES:
+        if _reads_as_own(provider_status):
             return f"provider: {provider_status}"
         return provider_status
     return status
+
+
+def _reads_as_own(text: str) -> bool:
+    """True when a provider text would read like one of the app's states or labels (any case);
+    ``created`` reads true either way."""
+    folded = text.strip().casefold()
+    return any(folded in (state, _LABELS[state].casefold()) for state in KNOWN_STATUSES - {CREATED})
 
 
 def status_label(status: str) -> str:
