@@ -216,3 +216,23 @@ def test_the_timeline_says_reconciliation_in_words(
     with qtbot.waitSignal(pane.eventsLoaded, timeout=5000):
         pane.show_record(sent)
     pane.grab().save(str(tmp_path / "timeline-reconciled.png"))
+
+
+def test_not_found_without_a_reference_does_not_promise_a_replay(
+    qtbot: Any, stuck: tuple[PayoutDesk, Any, AsyncSandboxControl]
+) -> None:
+    """Found by the money audit: for a payout without a reference (the usual reason it needs a
+    person) the question promised "the same reference, so if the provider does hold it after all,
+    the provider answers with that payout instead of paying twice" — it is sent with no key and no
+    reference, so a payout the provider does hold is paid twice."""
+    desk, record, _control = stuck
+    assert record.external_id is None
+    asked: list[str] = []
+    dialog = ReconcileDialog(desk, record, confirm=lambda question: asked.append(question) or False)
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "reconcileNotFoundButton"), Qt.MouseButton.LeftButton)
+    [question] = asked
+    assert "same reference" not in question
+    assert "instead of paying twice" not in question
+    assert "no reference" in question
+    assert "paid twice" in question
