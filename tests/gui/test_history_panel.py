@@ -413,3 +413,41 @@ def test_times_name_their_zone(panel: HistoryPanel) -> None:
     panel.select_row(0)
     zone = record.created_at.astimezone().tzname()
     assert panel.details.fields["created"].text().endswith(f" {zone}")  # to the second, with the zone
+
+
+@pytest.mark.parametrize(
+    ("status", "ambiguous", "attempted", "words"),
+    [
+        ("confirmed", 0, False, "not sent yet"),
+        ("confirmed", 0, True, "may hold"),  # an attempt was under way when the app stopped
+        ("outcome_unknown", 1, True, "may hold"),
+        ("mismatch", 0, True, "may hold"),  # the provider answered 201 with other details
+        ("needs_reconciliation", 1, True, "may hold"),
+        ("rejected", 0, True, "not created"),
+    ],
+)
+def test_a_payout_without_a_payment_id_never_reads_not_created_when_the_provider_may_hold_it(
+    panel: HistoryPanel, qtbot: Any, status: str, ambiguous: int, attempted: bool, words: str
+) -> None:
+    """Found by the money audit: an outcome_unknown or mismatch payout (the provider answered 201
+    with another amount) read "not created at the provider yet" — a finance user keys it again."""
+    from dataclasses import replace
+
+    from payout_desk.ui.history.details_pane import DetailsPane
+
+    panel.select_row(0)
+    record = replace(
+        panel.current_record(),
+        status=status,
+        payment_id=None,
+        ambiguous=ambiguous,
+        first_attempt_at=1 if attempted else None,
+    )
+    pane = DetailsPane(None)
+    qtbot.addWidget(pane)
+    pane.show_record(record)
+    text = pane.fields["payment_id"].text()
+    assert words in text
+    if words == "may hold":
+        assert "not created" not in text
+        assert "do not create it again" in text
