@@ -175,7 +175,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.keychain_notice)
         self.retention_spin = self._named(QDoubleSpinBox(profiles), "retentionHoursSpin",
                                           "How long the provider keeps sending keys, in hours")  # fmt: skip
-        self.retention_spin.setRange(0.1, 24 * 365)
+        self.retention_spin.setRange(0.1, 24)  # the provider promises 24 h; longer could pay twice
         self.retention_spin.setDecimals(1)
         self.retention_spin.setSuffix(" h")
         self.retention_spin.setToolTip(
