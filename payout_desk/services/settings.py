@@ -73,7 +73,7 @@ class Profile:
     retention_hours: float = 24.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.retention_hours, bool) or not 0 < float(self.retention_hours):
+        if isinstance(self.retention_hours, bool) or not float(self.retention_hours) > 0:
             raise ValueError("the key retention must be a number of hours above 0")
         # Never longer than the provider promises: a key it may have forgotten could pay twice.
         self.retention_hours = min(float(self.retention_hours), MAX_RETENTION_HOURS)
