@@ -76,6 +76,7 @@ async def _scenes(out: Path, data_dir: Path) -> None:
     window: Any = launch(["--sandbox", "--data-dir", str(data_dir)])
     try:
         await _wait_for(lambda: window.context.connection is not None and window.history is not None, 30)
+        window.resize(1440, 860)  # a desk monitor (the offscreen screen is only 800×800)
         desk = window.context.desk
         control = AsyncSandboxControl(window.context.connection.base_url)
         return_url = checkin_return_url()

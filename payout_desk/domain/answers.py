@@ -68,6 +68,11 @@ def _decimal(text: str | None) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+def _shown(value: object) -> str:
+    """A checked value as a person reads it: quoted, or "(none)" when absent."""
+    return "(none)" if value is None else repr(value)
+
+
 def answer_mismatches(expected: Expected, answer: AnswerFields) -> list[str]:
     """Every difference between the journal and the answer, as short sentences (empty: it fits).
 
@@ -75,14 +80,14 @@ def answer_mismatches(expected: Expected, answer: AnswerFields) -> list[str]:
     ``externalId`` is one when the payout has a reference, and an extra one when it has none."""
     out: list[str] = []
     if expected.payment_id is not None and answer.id != expected.payment_id:
-        out.append(f"payment id {answer.id!r} instead of {expected.payment_id!r}")
+        out.append(f"payment id {_shown(answer.id)} instead of {_shown(expected.payment_id)}")
     amount = _decimal(answer.amount)
     if amount is None or amount != expected.amount:
-        out.append(f"amount {answer.amount!r} instead of {str(expected.amount)!r}")
+        out.append(f"amount {_shown(answer.amount)} instead of {_shown(str(expected.amount))}")
     if answer.currency != expected.currency:
-        out.append(f"currency {answer.currency!r} instead of {expected.currency!r}")
+        out.append(f"currency {_shown(answer.currency)} instead of {_shown(expected.currency)}")
     if (answer.external_id or None) != expected.external_id:
-        out.append(f"externalId {answer.external_id!r} instead of {expected.external_id!r}")
+        out.append(f"externalId {_shown(answer.external_id)} instead of {_shown(expected.external_id)}")
     return out
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "SUCCEEDED",
     "StatusTone",
     "is_final",
+    "payment_id_words",
     "shown_status",
     "status_label",
     "status_tone",
@@ -97,10 +98,22 @@ _TONES: Final[dict[str, StatusTone]] = {
 
 def shown_status(status: str, provider_status: str | None) -> str:
     """What to show for a payout: the provider's own text for ``created`` (an unknown provider
-    status, verbatim), the app's status otherwise."""
+    status, verbatim), the app's status otherwise. A provider text spelled like one of the app's
+    own states or labels in any case (``rejected``, ``Failed``, …) is shown as ``provider: <text>``,
+    so it never reads as that state (the app's "Rejected" means the provider never held the
+    payout; its "Failed" is final, while this payout is still followed)."""
     if status == CREATED and provider_status:
+        if _reads_as_own(provider_status):
+            return f"provider: {provider_status}"
         return provider_status
     return status
+
+
+def _reads_as_own(text: str) -> bool:
+    """True when a provider text would read like one of the app's states or labels (any case);
+    ``created`` reads true either way."""
+    folded = text.strip().casefold()
+    return any(folded in (state, _LABELS[state].casefold()) for state in KNOWN_STATUSES - {CREATED})
 
 
 def status_label(status: str) -> str:
@@ -118,3 +131,15 @@ def status_tone(status: str) -> StatusTone:
     """The tone the UI maps to a colour and an icon. An unknown status is WARNING: not final, and
     worth a look (the provider said something this version does not know)."""
     return _TONES.get(status, StatusTone.WARNING)
+
+
+def payment_id_words(status: str, *, attempted: bool) -> str:
+    """What the details say for a payout the journal holds no payment id of. Only a payout never
+    sent ("not sent yet") or refused without an ambiguous attempt ("not created") is known not to be
+    at the provider; after any other attempt the provider may hold it (a dropped answer, an
+    answer that did not match), and reading "not created" a person would key it again."""
+    if status == REJECTED:
+        return "not created at the provider (refused)"
+    if not attempted and status == CONFIRMED:
+        return "none — not sent yet"
+    return "not known — the provider may hold this payout; do not create it again"

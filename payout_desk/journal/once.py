@@ -131,9 +131,11 @@ class OnceWrites(JournalReads):
         return None if row is None else int(row[0])
 
     def reference_owner(self, connection_id: str, external_id: str) -> int | None:
-        """The payout of ``connection_id`` that already uses the reference ``external_id``, if any."""
+        """The payout of ``connection_id`` that already uses the reference ``external_id``, if any.
+        A ``rejected`` payout does not hold it: a rejection follows no ambiguous attempt, so the
+        provider never held that payout, and the corrected payout may carry the same reference."""
         row = self.conn.execute(
-            "SELECT min(local_id) FROM payouts WHERE connection_id = ? AND external_id = ?",
+            "SELECT min(local_id) FROM payouts WHERE connection_id = ? AND external_id = ? AND status != 'rejected'",
             (connection_id, external_id),
         ).fetchone()
         return None if row is None or row[0] is None else int(row[0])

@@ -87,6 +87,8 @@ class Reconciler:
             local_id, payment_id=payment.id, checkin_url=payment.url, status=payment.status, actor=self._actor
         )
         self._notify(updated, record.status, "created")
+        if payment.failure_reason:  # already failed: the reason comes with this answer, not with a poll
+            updated = await self._poller.apply(local_id, payment, source="refresh", previous=updated.status) or updated
         self._poller.follow(updated)
         return updated
 

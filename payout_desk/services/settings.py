@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from payout_desk.domain.thresholds import default_retype_thresholds, retype_threshold
 from payout_desk.provider.client import Timeouts
@@ -53,6 +53,8 @@ BUILTIN_PROFILE = "Built-in sandbox"
 _V1_DEFAULT = ("Sandbox", "http://127.0.0.1:8765")
 _TOKEN_SHAPE = re.compile(r"tk_(?:test|live)_[A-Za-z0-9]|bearer\s+\S", re.IGNORECASE)
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+#: SPEC: the provider keeps Idempotency-Keys "at least 24 hours"; a longer setting is cut to this.
+MAX_RETENTION_HOURS: Final = 24.0
 
 
 @dataclass
@@ -71,9 +73,10 @@ class Profile:
     retention_hours: float = 24.0
 
     def __post_init__(self) -> None:
-        if isinstance(self.retention_hours, bool) or not 0 < float(self.retention_hours) <= 24 * 365:
+        if isinstance(self.retention_hours, bool) or not float(self.retention_hours) > 0:
             raise ValueError("the key retention must be a number of hours above 0")
-        self.retention_hours = float(self.retention_hours)
+        # Never longer than the provider promises: a key it may have forgotten could pay twice.
+        self.retention_hours = min(float(self.retention_hours), MAX_RETENTION_HOURS)
         self.name = self.name.strip()
         if not self.name:
             raise ValueError("a profile needs a name")

@@ -122,3 +122,23 @@ def test_a_checkin_url_outside_the_provider_is_not_loaded(qtbot: Any, url: str, 
     assert "not on your payment provider's site" in dialog.notice.text()
     with qtbot.waitSignal(dialog.closedEarly, timeout=2000):
         dialog.reject()
+
+
+def test_the_checkin_and_settings_dialogs_fit_the_screen(qtbot: Any) -> None:
+    """The checkin dialog opened 820 px tall and Settings 640: past the bottom of a 1024×640 screen (and of
+    this offscreen one, 800 px). Each now opens no larger than the screen's available area leaves room for."""
+    from PySide6.QtGui import QGuiApplication
+
+    from payout_desk.services.secrets import TokenStore
+    from payout_desk.services.settings import AppSettings
+    from payout_desk.ui.settings.dialog import SettingsDialog
+
+    area = QGuiApplication.primaryScreen().availableGeometry()
+    checkin = CheckinDialog("https://evil.example/checkin/pay_x", provider_base_url=None, payment_id="pay_x")
+    qtbot.addWidget(checkin)
+    settings = SettingsDialog(AppSettings(), TokenStore())
+    qtbot.addWidget(settings)
+    for dialog in (checkin, settings):
+        assert dialog.height() <= area.height() * 0.92, dialog.objectName()
+        assert dialog.width() <= area.width() * 0.95, dialog.objectName()
+    checkin.reject()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QScrollArea
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
 
 from payout_desk.journal import HistoryQuery
 from payout_desk.provider.client import PayoutsClient
@@ -95,6 +95,16 @@ def test_empty_state_when_nothing_matches(panel: HistoryPanel, qtbot: Any) -> No
     assert not panel.export_button.isEnabled()
 
 
+def test_a_from_date_after_the_to_date_is_named_in_the_empty_state(panel: HistoryPanel, qtbot: Any) -> None:
+    """Dates typed the wrong way round find nothing; the empty state says why and what to change."""
+    reset_after(qtbot, panel, lambda: panel.from_date.setDate(QDate(2026, 11, 15)))
+    reset_after(qtbot, panel, lambda: panel.to_date.setDate(QDate(2026, 11, 1)))
+    assert panel.stack.currentWidget() is panel.empty_label
+    assert panel.empty_label.text() == (
+        "No payouts match: “From” (2026-11-15) is after “To” (2026-11-01). Change one of the dates."
+    )
+
+
 def test_details_show_fields_and_timeline(panel: HistoryPanel, qtbot: Any) -> None:
     reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("Failed"))
     with qtbot.waitSignal(panel.details.eventsLoaded, timeout=5000) as loaded:
@@ -158,6 +168,53 @@ def test_export_writes_the_filtered_rows_defused(
     bait = [row["description"] for row in rows if "HYPERLINK" in row["description"]]
     assert bait, "the fill puts a formula in a succeeded row's description"
     assert all(text.startswith("'=") for text in bait)
+
+
+def test_export_right_after_typing_a_search_writes_what_the_field_says(
+    panel: HistoryPanel, tmp_path: Path, run_async: Any
+) -> None:
+    """Ctrl+E within the search's 250 ms delay: the file holds the rows the search field describes,
+    not the rows shown before the last keystroke."""
+    panel.search_edit.setText("Invoice 0001")  # the delay has not run out yet
+    assert panel.filters.search_timer.isActive()
+    target = tmp_path / "typed.csv"
+    rows_written = run_async(panel.export_to(target))
+    with target.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert 0 < len(rows) == rows_written < ROWS
+    assert panel.model.query().text == "Invoice 0001"  # the table shows the same rows as the file
+    assert rows_written == panel.model.total()
+    shown = {str(panel.model.data(panel.model.index(r, 0), RecordRole).local_id) for r in range(panel.model.rowCount())}
+    assert {row["local_id"] for row in rows} == shown
+
+
+def test_an_export_that_cannot_be_written_says_so_in_plain_words(
+    panel: HistoryPanel, qtbot: Any, tmp_path: Path
+) -> None:
+    """Not "[Errno 2] No such file or directory: '/x/.out.csv.k3j.tmp'": the place, the reason, the next step."""
+    cases = ((tmp_path / "gone" / "out.csv", "the folder does not exist"), (tmp_path, "is a folder"))
+    for target, reason in cases:
+        future = panel.export_to(target)
+        qtbot.waitUntil(future.done, timeout=10000)
+        text = panel.message.text()
+        assert text.startswith(f"Export failed: {target} could not be written")
+        assert reason in text
+        assert "Choose another place and export again." in text
+        assert "Errno" not in text  # the technical detail goes to the log
+        assert ".tmp" not in text
+
+
+def test_a_long_message_never_widens_the_history(panel: HistoryPanel, qtbot: Any, tmp_path: Path) -> None:
+    """An export to a long file name (or a message naming a long path) wraps in the message line; it
+    never raises the panel's minimum width, which would push the window past a 1024-pixel screen."""
+    narrowest = panel.minimumSizeHint().width()
+    folder = tmp_path / "Finance_Department_Payouts_Archive_December_2026_final_version_for_the_auditors"
+    folder.mkdir()
+    future = panel.export_to(folder / "payouts-2026-12-06-every-payout-of-the-month-for-the-auditors.csv")
+    qtbot.waitUntil(future.done, timeout=10000)
+    panel.message.setText(f"Export failed: {folder}/missing/out.csv could not be written")
+    QApplication.processEvents()
+    assert panel.minimumSizeHint().width() == narrowest
 
 
 def test_apply_change_updates_row_and_details(panel: HistoryPanel, qtbot: Any) -> None:
@@ -296,6 +353,26 @@ def test_search_finds_amounts_as_displayed(panel: HistoryPanel, qtbot: Any) -> N
     assert panel.model.query().amount is None  # words stay a text search
 
 
+def test_a_comma_locale_still_reads_an_amount_typed_as_stored(qtbot: Any) -> None:
+    """In a German locale "1250.00" (as the CSV and the wire write it) is no displayed amount; it must still
+    match that amount exactly, never fall back to a substring search that finds 11250.00."""
+    from PySide6.QtCore import QLocale
+
+    from payout_desk.ui.history.filters import HistoryFilterBar
+
+    previous = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    try:
+        bar = HistoryFilterBar()
+        qtbot.addWidget(bar)
+        for text, amount in (("1.250,00", Decimal("1250.00")), ("1250.00", Decimal("1250.00")),
+                             ("1250", Decimal(1250)), ("Invoice", None)):  # fmt: skip
+            bar.search_edit.setText(text)
+            assert bar.query().amount == amount, text
+    finally:
+        QLocale.setDefault(previous)
+
+
 def test_totals_equal_the_sum_of_the_exported_rows(
     panel: HistoryPanel, qtbot: Any, tmp_path: Path, run_async: Any
 ) -> None:
@@ -336,3 +413,41 @@ def test_times_name_their_zone(panel: HistoryPanel) -> None:
     panel.select_row(0)
     zone = record.created_at.astimezone().tzname()
     assert panel.details.fields["created"].text().endswith(f" {zone}")  # to the second, with the zone
+
+
+@pytest.mark.parametrize(
+    ("status", "ambiguous", "attempted", "words"),
+    [
+        ("confirmed", 0, False, "not sent yet"),
+        ("confirmed", 0, True, "may hold"),  # an attempt was under way when the app stopped
+        ("outcome_unknown", 1, True, "may hold"),
+        ("mismatch", 0, True, "may hold"),  # the provider answered 201 with other details
+        ("needs_reconciliation", 1, True, "may hold"),
+        ("rejected", 0, True, "not created"),
+    ],
+)
+def test_a_payout_without_a_payment_id_never_reads_not_created_when_the_provider_may_hold_it(
+    panel: HistoryPanel, qtbot: Any, status: str, ambiguous: int, attempted: bool, words: str
+) -> None:
+    """Found by the money audit: an outcome_unknown or mismatch payout (the provider answered 201
+    with another amount) read "not created at the provider yet" — a finance user keys it again."""
+    from dataclasses import replace
+
+    from payout_desk.ui.history.details_pane import DetailsPane
+
+    panel.select_row(0)
+    record = replace(
+        panel.current_record(),
+        status=status,
+        payment_id=None,
+        ambiguous=ambiguous,
+        first_attempt_at=1 if attempted else None,
+    )
+    pane = DetailsPane(None)
+    qtbot.addWidget(pane)
+    pane.show_record(record)
+    text = pane.fields["payment_id"].text()
+    assert words in text
+    if words == "may hold":
+        assert "not created" not in text
+        assert "do not create it again" in text

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QPushButton
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton
 
 from payout_desk.app import launch
 from payout_desk.journal.backup import list_backups, make_backup
@@ -201,4 +201,24 @@ def test_a_way_out_that_fails_says_why_and_changes_nothing(
     finally:
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait(timeout=30)
+        _close(qtbot, window)
+
+
+def test_a_journal_that_was_not_opened_says_so_where_the_history_would_be(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path, run_async: Any
+) -> None:
+    """A hard-linked journal is refused; the history pane and the status bar stop saying "Opening the
+    journal…" and "Connecting…" as if something were still on its way."""
+    journal = _first_run(qtbot, sandbox, data_dir, run_async)
+    os.link(journal, data_dir / "second-name.sqlite3")
+    window, message = _connect_fails(qtbot, sandbox, data_dir)
+    try:
+        assert "2 names on disk" in message
+        assert window.history is None
+        placeholder = window.findChild(QLabel, "historyPlaceholder")
+        assert placeholder.isVisible()
+        assert "Opening" not in placeholder.text()
+        assert "not open" in placeholder.text()
+        assert window.connection_label.text() == "Journal not open"
+    finally:
         _close(qtbot, window)

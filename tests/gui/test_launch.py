@@ -175,6 +175,8 @@ def test_a_second_window_on_the_same_data_folder_is_refused(
         assert not second.form.isEnabled()  # nothing half alive behind the dialog
         assert second.context.connection is None
         assert second.history is None
+        assert second.connection_label.text() == "Already open in another window"  # not "Connecting…"
+        assert "Opening" not in second.findChild(QLabel, "historyPlaceholder").text()
         with qtbot.waitSignal(second.shutdownFinished, timeout=15000):
             box.button(QMessageBox.StandardButton.Close).click()  # the one choice: this instance quits
         assert first.context.desk is not None  # the first window keeps working
@@ -267,3 +269,19 @@ def test_payouts_of_another_connection_wait_visibly_until_a_person_moves_them(
         assert [e.kind for e in events if e.kind == "rebound"] == ["rebound"]
     finally:
         _close(qtbot, window)
+
+
+def test_moving_payouts_to_another_place_says_what_it_costs_if_it_is_not_the_same_account() -> None:
+    """Found by the money audit: an outcome_unknown payout of one sandbox, moved with "Resume them
+    here…" to a desk on another URL, was created there too — the provider at the old URL already
+    held it. The question said to do it only for the same account but not what happens otherwise."""
+    from types import SimpleNamespace
+
+    from payout_desk.domain.identity import ConnectionIdentity
+    from payout_desk.ui.frame.waiting_banner import waiting_text
+
+    waiting = SimpleNamespace(count=2, connection_id="sandbox|http://127.0.0.1:9|merchant:mer_old|Old sandbox")
+    active = ConnectionIdentity("sandbox", "Sandbox", "http://127.0.0.1:8765", "merchant:mer_new")
+    _text, question = waiting_text(waiting, active)
+    assert "same provider and merchant account" in question
+    assert "paid a second time" in question

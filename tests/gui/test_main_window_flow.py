@@ -73,6 +73,105 @@ def test_provider_rejection_is_calm_and_keeps_the_form(qtbot: Any, qt_loop: Any,
         close(qtbot, window)
 
 
+def _confirmed_through_the_form(qtbot: Any, window: Any, amount: str) -> Any:
+    """Type ``amount``, review, confirm; the record the submit ended with."""
+    qtbot.keyClicks(window.form.amount_edit, amount)
+    with qtbot.waitSignal(window.flow.confirmOpened, timeout=3000) as blocker:
+        qtbot.mouseClick(window.form.submit_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.flow.submitted, timeout=30000) as done:
+        qtbot.mouseClick(blocker.args[0].findChild(QPushButton, "confirmButton"), Qt.MouseButton.LeftButton)
+    return done.args[0]
+
+
+def test_an_answer_that_does_not_match_is_said_in_the_error_line_not_created(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path
+) -> None:
+    """Found by the money audit: a 201 echoing 1000.00 for a 10.00 payout ended the submit with the
+    status bar's "Payout created." and no error line (only a passing notification)."""
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        control = SandboxControl(sandbox.base_url)
+        control.add_fault(method="POST", path="/api/payments", fault="rewrite", fields={"amount": "1000.00"})
+        assert _confirmed_through_the_form(qtbot, window, "10.00").status == "mismatch"
+        assert "do not match" in window.shown_error()
+        assert "'1000.00'" in window.shown_error()
+        assert "created" not in window.statusBar().currentMessage()
+        assert len(control.payments()) == 1  # the provider holds it: nothing more is sent
+    finally:
+        close(qtbot, window)
+
+
+def test_a_payout_without_an_answer_is_not_announced_as_created(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path
+) -> None:
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        control = SandboxControl(sandbox.base_url)
+        control.add_fault(method="POST", path="/api/payments", fault="drop_after_commit")
+        control.add_fault(method="POST", path="/api/payments", fault="status", status=503, times=20)
+        assert _confirmed_through_the_form(qtbot, window, "10.00").status == "outcome_unknown"
+        assert "No answer from the provider yet" in window.shown_error()
+        assert "created" not in window.statusBar().currentMessage()
+        control.clear_faults()
+    finally:
+        close(qtbot, window)
+
+
+def test_after_a_refusal_the_kept_form_can_be_corrected_and_sent(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path
+) -> None:
+    """Found by the money audit: the refusal keeps the form (reference included), but sending the
+    corrected form was refused in turn — "already the reference of payout #1", the rejected one,
+    which the provider never held (a rejection is never ambiguous)."""
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        control = SandboxControl(sandbox.base_url)
+        control.add_fault(method="POST", path="/api/payments", fault="status", status=422)
+        window.form.external_id_edit.setText("INV-2042")
+        qtbot.keyClicks(window.form.amount_edit, "10.00")
+        with qtbot.waitSignal(window.flow.confirmOpened, timeout=3000) as blocker:
+            qtbot.mouseClick(window.form.submit_button, Qt.MouseButton.LeftButton)
+        with qtbot.waitSignal(window.flow.submitFailed, timeout=20000):
+            qtbot.mouseClick(blocker.args[0].findChild(QPushButton, "confirmButton"), Qt.MouseButton.LeftButton)
+        assert window.form.external_id_edit.text() == "INV-2042"
+        window.form.amount_edit.clear()
+        assert _confirmed_through_the_form(qtbot, window, "12.00").status == "pending"
+        [held] = control.payments()
+        assert (held["externalId"], held["amount"]) == ("INV-2042", "12.00")
+    finally:
+        close(qtbot, window)
+
+
+def test_a_provider_saying_rejected_never_reads_as_the_apps_rejected(
+    qtbot: Any, qt_loop: Any, sandbox: Any, data_dir: Path
+) -> None:
+    """Found by the money audit: the provider's text "rejected" for a payout it holds read
+    "Rejected" in the history, the details and the timeline — the app's word for "never held, key
+    it again" — while the desk still follows it."""
+    from payout_desk.ui.history.columns import COL_STATUS
+    from payout_desk.ui.history.details_pane import WhatRole
+
+    window = launch_connected(qtbot, sandbox.base_url, data_dir)
+    try:
+        control = SandboxControl(sandbox.base_url)
+        control.add_fault(method="POST", path="/api/payments", fault="rewrite", fields={"status": "rejected"})
+        record = _confirmed_through_the_form(qtbot, window, "10.00")
+        assert (record.status, record.provider_status) == ("created", "rejected")
+        history = window.history
+        qtbot.waitUntil(lambda: history.model.rowCount() == 1, timeout=5000)
+        shown = history.model.index(0, COL_STATUS).data()
+        assert shown == "provider: rejected"
+        with qtbot.waitSignal(history.details.eventsLoaded, timeout=5000):
+            history.select_row(0)
+        assert history.details.fields["status"].text() == "provider: rejected"
+        timeline = history.details.timeline
+        lines = [timeline.item(i).data(WhatRole) for i in range(timeline.count())]
+        assert any("provider: rejected" in line for line in lines), lines
+        assert not any("Rejected" in line for line in lines), lines
+    finally:
+        close(qtbot, window)
+
+
 def test_banner_environments_and_token_mismatch(qtbot: Any, data_dir: Path) -> None:
     assert banner_text(Connection("sandbox", "Sandbox", "http://127.0.0.1:1", "test")) == "SANDBOX"
     assert banner_text(Connection("live", "Acme", "https://api.example", "live")) == "LIVE — Acme"

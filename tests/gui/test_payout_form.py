@@ -216,6 +216,17 @@ def test_new_reference_and_clear_for_next(qtbot: Any, form: PayoutForm) -> None:
     assert form.shown_errors() == {}
 
 
+def test_a_generated_reference_shows_its_beginning(qtbot: Any, form: PayoutForm) -> None:
+    """The field is narrower than a UUID: a fresh reference is shown from its first characters (the
+    part a person reads and compares), not scrolled to its last ones."""
+    ref = edit(form, "externalIdEdit")
+    assert ref.cursorPosition() == 0
+    qtbot.mouseClick(form.findChild(QPushButton, "newExternalIdButton"), Qt.MouseButton.LeftButton)
+    assert ref.cursorPosition() == 0
+    form.clear_for_next()
+    assert ref.cursorPosition() == 0
+
+
 def test_webhook_lives_under_advanced_and_opens_on_error(qtbot: Any, form: PayoutForm) -> None:
     webhook = edit(form, "webhookUrlEdit")
     assert not webhook.isVisible()

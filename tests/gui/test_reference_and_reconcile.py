@@ -175,3 +175,64 @@ def test_reconcile_dialog_not_found_asks_twice_then_sends_without_a_key(
     events = run_async(desk.events(record.local_id))
     [reconciled] = [e for e in events if e.kind == "reconciled"]
     assert (reconciled.actor, reconciled.detail["decision"]) == ("clerk", "not_found")
+
+
+def record_request() -> PayoutRequest:
+    request = validate_draft(PayoutDraft(amount="5.00", currency="EUR", external_id="CUT-1"))
+    assert isinstance(request, PayoutRequest)
+    return request
+
+
+def test_the_timeline_says_reconciliation_in_words(
+    qtbot: Any, run_async: Callable[..., Any], stuck: tuple[PayoutDesk, Any, AsyncSandboxControl], tmp_path: Path
+) -> None:
+    """Found by the money audit: the needs_reconciliation and reconciled events (and the note that
+    an attempt was cut off) read as raw fields ("reconciled: decision=not_found, reason=…, old=…")."""
+    from payout_desk.ui.history.details_pane import DetailsPane, describe_event
+
+    desk, record, control = stuck
+    run_async(control.clear_faults())
+    sent = run_async(desk.reconcile_not_found(record.local_id, reason="checked the dashboard: not there"))
+    events = run_async(desk.events(record.local_id))
+    other = run_async(AsyncJournal.open(tmp_path / "crashed.sqlite3"))  # an attempt cut off by a crash
+    cut = run_async(other.record_confirmed(
+        record_request(), idempotency_key=new_idempotency_key(), environment="sandbox", profile="Sandbox",
+        actor="clerk", connection_id=desk.connection_id,
+    ))  # fmt: skip
+    run_async(other.mark_ambiguous(cut.local_id, reason="an attempt was under way when the app stopped", actor="clerk"))
+    events += run_async(other.events(cut.local_id))
+    run_async(other.close())
+    lines = {e.kind: describe_event(e) for e in events}
+    assert lines["needs_reconciliation"].startswith("Needs a person: ")
+    assert "no reference" in lines["needs_reconciliation"]
+    assert lines["reconciled"] == "A person said it is not at the provider: checked the dashboard: not there"
+    assert lines["note"] == "Maybe sent (an attempt was under way when the app stopped)"
+    for line in lines.values():
+        assert "=" not in line, line
+    pane = DetailsPane(desk)
+    qtbot.addWidget(pane)
+    pane.resize(900, 600)
+    pane.show()
+    with qtbot.waitSignal(pane.eventsLoaded, timeout=5000):
+        pane.show_record(sent)
+    pane.grab().save(str(tmp_path / "timeline-reconciled.png"))
+
+
+def test_not_found_without_a_reference_does_not_promise_a_replay(
+    qtbot: Any, stuck: tuple[PayoutDesk, Any, AsyncSandboxControl]
+) -> None:
+    """Found by the money audit: for a payout without a reference (the usual reason it needs a
+    person) the question promised "the same reference, so if the provider does hold it after all,
+    the provider answers with that payout instead of paying twice" — it is sent with no key and no
+    reference, so a payout the provider does hold is paid twice."""
+    desk, record, _control = stuck
+    assert record.external_id is None
+    asked: list[str] = []
+    dialog = ReconcileDialog(desk, record, confirm=lambda question: asked.append(question) or False)
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "reconcileNotFoundButton"), Qt.MouseButton.LeftButton)
+    [question] = asked
+    assert "same reference" not in question
+    assert "instead of paying twice" not in question
+    assert "no reference" in question
+    assert "paid twice" in question

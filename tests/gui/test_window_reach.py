@@ -193,3 +193,64 @@ def test_settings_shows_the_address_in_use(qtbot: Any, run_async: Any, data_dir:
         dialog.reject()
     finally:
         close(qtbot, window)
+
+
+def test_a_notification_never_covers_or_swallows_review_and_send_at_1024_by_640(qtbot: Any, data_dir: Path) -> None:
+    """The in-window toast stays 8 s: at 1024×640 it sat over "Review and send…" and took its clicks."""
+    window = launch_connected(qtbot, data_dir)
+    try:
+        window.resize(1024, 640)
+        qtbot.waitUntil(lambda: window.width() == 1024 and window.height() == 640, timeout=2000)
+        notifier = window.notifier
+        if notifier.uses_tray:
+            return  # a tray message, nothing inside the window
+        notifier.notify("Payout failed", "BHD 310.500 to Layla Haddad failed. " + "The reason in words. " * 4)
+        toast = notifier.toast
+        assert toast.isVisible()
+        button = window.findChild(QWidget, "submitButton")
+        where = button.mapTo(window, QPoint(0, 0))
+        assert not toast.geometry().intersects(button.geometry().translated(where - button.pos()))
+        assert toast.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # clicks go through
+    finally:
+        close(qtbot, window)
+
+
+def test_tab_scrolls_the_filter_row_to_the_field_it_reaches_at_1024_by_640(qtbot: Any, data_dir: Path) -> None:
+    """At 1024×640 the filter row scrolls sideways; Tab onto "To" or "Clear" must bring it into view, or a
+    keyboard user types a date into a field they cannot see."""
+    window = launch_connected(qtbot, data_dir)
+    try:
+        window.resize(1024, 640)
+        qtbot.waitUntil(lambda: window.width() == 1024 and window.height() == 640, timeout=2000)
+        window.activateWindow()
+        qtbot.waitActive(window)
+        history = window.history
+        area = window.findChild(QWidget, "historyFiltersArea")
+        assert area.horizontalScrollBar().maximum() > 0  # the row is wider than the room: it scrolls
+        history.from_date.setFocus()
+        for widget in (history.to_date, history.clear_dates):
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            assert QApplication.focusWidget() is widget
+            shown = widget.visibleRegion().boundingRect()
+            assert shown.width() == widget.width(), f"{widget.objectName()} has the focus but is out of view"
+    finally:
+        close(qtbot, window)
+
+
+def test_the_history_table_keeps_rows_to_read_at_1024_by_640(qtbot: Any, run_async: Any, data_dir: Path) -> None:
+    """At 1024×640 the details pane kept its full 320 px and the table showed two or three rows; the
+    details give way too now (they scroll), so a small screen still shows a page of payouts."""
+    window = launch_connected(qtbot, data_dir)
+    try:
+        for n in range(8):
+            run_async(window.context.desk.submit(validate_draft(PayoutDraft(f"{n + 1}.00", "EUR", f"row {n}"))))
+        qtbot.waitUntil(lambda: window.history.model.rowCount() == 8, timeout=10000)
+        window.resize(1024, 640)
+        qtbot.waitUntil(lambda: window.width() == 1024 and window.height() == 640, timeout=2000)
+        table = window.history.table
+        qtbot.waitUntil(lambda: table.viewport().height() // table.rowHeight(0) >= 5, timeout=2000)
+        window.resize(1440, 860)
+        qtbot.waitUntil(lambda: window.height() == 860, timeout=2000)
+        assert window.history.details.height() >= 300  # a large window still gives the details their room
+    finally:
+        close(qtbot, window)

@@ -18,7 +18,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox
 
 from payout_desk.services.availability import NotConnected
 
@@ -66,6 +66,7 @@ class Connector(QObject):
         """Open the journal (the history shows at once), then connect."""
         from payout_desk.journal.lock import JournalInUseError  # the journal loads after the first paint
 
+        self._placeholder("Opening the journal…")
         try:
             records = await self.window.context.open_journal()
         except JournalInUseError as exc:
@@ -76,6 +77,9 @@ class Connector(QObject):
             log.exception("the journal could not be opened")
             self.window.show_error(f"The payout journal could not be opened: {exc}")
             self.window.form.set_ready(False, "Journal not available")
+            self.window.connection_label.setText("Journal not open")  # not "Connecting…" for ever
+            self._placeholder("The payout journal is not open, so the history cannot be shown.\n"
+                              "The message above says why and what to do.")  # fmt: skip
             self.window.connectFailed.emit(f"The payout journal could not be opened: {exc}")
             if self.window.recovery.is_damaged(exc):
                 self.window.recovery.offer(exc)  # restore a checked backup, or a new journal (old one kept)
@@ -83,9 +87,17 @@ class Connector(QObject):
         self.historyOpened.emit(records)
         await self.connect_provider()
 
+    def _placeholder(self, text: str) -> None:
+        """What the history pane says while it has no journal."""
+        label = self.window.history_stack.findChild(QLabel, "historyPlaceholder")
+        if label is not None:
+            label.setText(text)
+
     def _second_instance(self, exc: JournalInUseError) -> None:
         self.window.form.setEnabled(False)  # nothing half alive: no editable form behind the dialog
         self.window.form.set_ready(False, "Already open in another window")
+        self.window.connection_label.setText("Already open in another window")  # nothing is on its way
+        self._placeholder("This window closes: the history is in the Payout Desk window already open.")
         box = QMessageBox(QMessageBox.Icon.Warning, "Payout Desk is already running", second_instance_text(exc),
                           QMessageBox.StandardButton.Close, self.window)  # fmt: skip
         box.setObjectName("secondInstanceDialog")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QLocale, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QLocale, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QStyle, QSystemTrayIcon, QWidget
 
 from payout_desk.domain.failures import failure_text
@@ -61,6 +61,7 @@ class Notifier(QObject):
         self.toast.setStyleSheet(
             "background: #263238; color: white; border-radius: 6px; padding: 8px 14px; font-weight: bold;"
         )
+        self.toast.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # never takes a click
         self.toast.hide()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -95,10 +96,15 @@ class Notifier(QObject):
         parent = self.toast.parentWidget()
         if not isinstance(parent, QWidget):
             return
-        width = min(460, max(240, parent.width() - 40))
+        # Over the history, clear of the form and its "Review and send…" (the window's width otherwise).
+        area = getattr(parent, "history_stack", None)
+        left, span = (0, parent.width())
+        if isinstance(area, QWidget) and area.isVisible():
+            left, span = area.mapTo(parent, QPoint(0, 0)).x(), area.width()
+        width = min(460, max(240, span - 40))
         self.toast.setFixedWidth(width)
         self.toast.adjustSize()
-        x = (parent.width() - width) // 2
+        x = left + (span - width) // 2
         y = parent.height() - self.toast.height() - 48
         self.toast.move(max(0, x), max(0, y))
 

@@ -38,6 +38,13 @@ NOT_FOUND_QUESTION = (
     "and with the same reference, so if the provider does hold it after all, the provider answers with "
     "that payout instead of paying twice. Your decision is recorded with your name."
 )
+#: The same question for a payout without a reference: nothing lets the provider recognise it.
+NOT_FOUND_NO_REFERENCE_QUESTION = (
+    "Send this payout again?\n\n"
+    "Only if you checked the provider's dashboard and it is NOT there. This payout has no reference, "
+    "so the provider cannot recognise it: if it does hold it after all, it is paid twice. "
+    "Your decision is recorded with your name."
+)
 
 
 def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
@@ -122,7 +129,8 @@ class ReconcileDialog(QDialog):
         self.task = asyncio.ensure_future(self._run(self._desk.reconcile_found(self.record.local_id, payment_id)))
 
     def _not_found(self) -> None:
-        if not self._confirm(NOT_FOUND_QUESTION):
+        question = NOT_FOUND_QUESTION if self.record.external_id else NOT_FOUND_NO_REFERENCE_QUESTION
+        if not self._confirm(question):
             return
         reason = "a person confirmed twice that the provider does not hold it"
         self.task = asyncio.ensure_future(

@@ -42,7 +42,8 @@ def waiting_text(waiting: Any, active: ConnectionIdentity) -> tuple[str, str]:
     question = (
         f"Move the {count} of {where} to {active.describe()}?\n\n"
         "Do this only when both are the same provider and merchant account (for example a renamed profile). "
-        "They are then resent with their original keys or followed here. This decision is recorded."
+        "They are then resent with their original keys or followed here. If it is another provider or "
+        "account, a payout the old one already holds is paid a second time. This decision is recorded."
     )
     return text, question
 

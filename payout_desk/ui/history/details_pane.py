@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -49,10 +49,10 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.domain.failures import failure_text
-from payout_desk.domain.money import currency
-from payout_desk.domain.status import PENDING, shown_status, status_label
+from payout_desk.domain.status import PENDING, payment_id_words, shown_status
 from payout_desk.journal.models import JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import describe_checks, format_local_time, format_record_amount
+from payout_desk.ui.history.event_words import currency_name, describe_event, pending_words
 from payout_desk.ui.style.status import status_style
 
 if TYPE_CHECKING:
@@ -164,69 +164,6 @@ class ValueText(QTextEdit):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         event.ignore()  # never scrolls itself: the pane's scroll area gets the wheel
-
-
-def _currency_name(code: str) -> str:
-    try:
-        return currency(code).name
-    except ValueError:
-        return code
-
-
-def _status(value: object) -> str:
-    return status_label(str(value)) if value else "—"
-
-
-def pending_words(events: Sequence[JournalEvent]) -> str:
-    """What a pending payout waits for: the recipient's details until the checkin's redirect was
-    caught (the only signal the API gives), then the provider."""
-    if any(e.kind == "checkin_completed" for e in events):
-        return "details received, processing"
-    return "waiting for the recipient's details"
-
-
-def describe_event(event: JournalEvent) -> str:
-    """One timeline line in plain words."""
-    d: Mapping[str, Any] = event.detail
-    kind = event.kind
-    if kind == "confirmed":
-        return f"Confirmed and recorded ({d.get('environment', '')}, profile {d.get('profile', '')})"
-    if kind == "attempt":
-        outcome = f"HTTP {d['status_code']}" if d.get("status_code") is not None else "no answer"
-        if d.get("error"):
-            outcome += f" — {d['error']}"
-        duration = d.get("duration_ms")
-        timing = f" in {float(duration):.0f} ms" if isinstance(duration, int | float) else ""
-        return f"Sending attempt {d.get('number', '?')}: {outcome}{timing}"
-    if kind == "attempt_started":
-        return f"Sending attempt {d.get('number', '?')} started"
-    if kind == "created":
-        shown = d.get("provider_status") if d.get("new") == "created" else d.get("new")
-        return f"Created at the provider as {d.get('payment_id', '?')} — {_status(shown)}"
-    if kind == "mismatch":
-        return "Answer refused, it does not match this payout: " + "; ".join(map(str, d.get("problems", [])))
-    if kind == "rebound":
-        return f"Moved to this connection by a person: {d.get('reason', '')}"
-    if kind == "status":
-        new = d.get("provider_status") if d.get("new") == "created" else d.get("new")
-        text = f"Status {_status(d.get('old'))} → {_status(new)} (from {d.get('source', '?')})"
-        if d.get("failure_reason"):
-            text += f": {failure_text(str(d['failure_reason']))}"
-        return text
-    if kind == "checkin_completed":
-        return "Checkin completed: the recipient entered their details; the provider is processing the payout"
-    if kind == "duplicate_warning":
-        shown = ", ".join(f"#{i}" for i in d.get("shown", []))
-        return f"Sent anyway although it looked like payout {shown} (the duplicate warning was ticked off)"
-    if kind == "rejected":
-        return f"Rejected by the provider: {d.get('message', '')} ({d.get('code', '')})"
-    if kind == "outcome_unknown":
-        return f"No definitive answer, will resend with the same key: {d.get('message', '')}"
-    if kind == "note":
-        if d.get("failure_reason"):
-            return f"Provider reason: {failure_text(str(d['failure_reason']))}"
-        return "Note: " + ", ".join(f"{k}={v}" for k, v in d.items())
-    return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in d.items())
 
 
 class DetailsPane(QWidget):
@@ -415,11 +352,12 @@ class DetailsPane(QWidget):
         problem = failure_text(record.failure_reason) or record.last_error or ""
         values = {
             "status": style.label + (f" — {pending_words(())}" if record.status == PENDING else ""),
-            "amount": f"{amount} ({_currency_name(record.currency)})",
+            "amount": f"{amount} ({currency_name(record.currency)})",
             "description": record.description or "",
             "recipient": recipient,
             "reference": record.external_id or "",
-            "payment_id": record.payment_id or "not created at the provider yet",
+            "payment_id": record.payment_id
+            or payment_id_words(record.status, attempted=record.first_attempt_at is not None or bool(record.ambiguous)),
             "failure": problem or "—",
             "created": format_local_time(record.created_at),
             "updated": format_local_time(record.updated_at),

@@ -117,9 +117,7 @@ class HistoryFilterBar(QWidget):
         return HistoryQuery(
             statuses=self.status_filter.currentData(),
             text=text,
-            amount=parse_displayed_amount(
-                text, group=self._locale.groupSeparator(), decimal=self._locale.decimalPoint()
-            ),
+            amount=self.search_amount(text),  # as displayed here, else as stored ("1250.00" in a comma locale)
             created_from=_local_midnight(_day(start)) if start != ANY_DATE else None,
             created_to=_local_midnight(_day(end) + timedelta(days=1)) if end != ANY_DATE else None,
             sort=sort,

@@ -29,11 +29,12 @@ Row actions (``row_actions.RowActions``): the row's context menu and the window'
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -51,19 +53,17 @@ from PySide6.QtWidgets import (
 from payout_desk.domain.status import status_label
 from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutRecord
-from payout_desk.ui.history.columns import default_column_widths
-from payout_desk.ui.history.csv_export import ask_export_path, export_summary
+from payout_desk.ui.history.column_fit import ColumnFit
+from payout_desk.ui.history.csv_export import ask_export_path, export_failure, export_summary
 from payout_desk.ui.history.details_pane import DetailsPane, PollSchedule
 from payout_desk.ui.history.filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
 from payout_desk.ui.history.fit import narrow_filters
 from payout_desk.ui.history.focus import TabLeaves
-from payout_desk.ui.history.model import COL_CREATED, COL_DESCRIPTION, COL_RECIPIENT, HistoryModel, RecordRole
+from payout_desk.ui.history.model import COL_CREATED, HistoryModel, RecordRole
 from payout_desk.ui.history.row_actions import RowActions
 from payout_desk.ui.history.totals_bar import TotalsBar, totals_text
 
 __all__ = ["SEARCH_DELAY_MS", "STATUS_FILTERS", "HistoryDesk", "HistoryPanel"]
-
-_DESCRIPTION_MIN: Final = 160
 
 
 class HistoryDesk(Protocol):
@@ -122,8 +122,8 @@ class HistoryPanel(QWidget):
         self.splitter.setObjectName("historySplitter")
         self.splitter.addWidget(top)
         self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 1)  # a taller window gives the table more rows
-        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setStretchFactor(0, 1)  # a taller window gives the table more rows,
+        self.splitter.setStretchFactor(1, 1)  # and a short one takes from the details too (they scroll)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(7)
         top.setMinimumHeight(160)
@@ -170,11 +170,7 @@ class HistoryPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSortIndicator(COL_CREATED, Qt.SortOrder.DescendingOrder)  # the model's default order
-        self._columns_fitted = True  # until the user resizes a column: then their widths stay
-        self._widths_set = False  # set at the first layout, once the header has its style and font
-        self._fitting = False
-        header.sectionResized.connect(self._on_section_resized)
-        self.table.viewport().installEventFilter(self)
+        self.columns = ColumnFit(self.table, self.model)  # Description takes the rest, until a column is resized
         self.table.setSortingEnabled(True)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         copy = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.table)
@@ -189,42 +185,13 @@ class HistoryPanel(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty_label)
 
-    def _default_widths(self) -> dict[int, int]:
-        widths = default_column_widths(self.table.fontMetrics(), self.model.locale())
-        header = self.table.horizontalHeader()  # a header (with its sort arrow) is never cut either
-        return {column: max(width, header.sectionSizeFromContents(column).width()) for column, width in widths.items()}
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
-            self._fit_description()
-        return super().eventFilter(watched, event)
-
-    def _fit_description(self) -> None:
-        """Description takes the width the columns up to Recipient leave in the viewport."""
-        if not self._columns_fitted:
-            return
-        self._fitting = True
-        if not self._widths_set:
-            self._widths_set = True
-            for column, width in self._default_widths().items():
-                self.table.setColumnWidth(column, width)
-        others = sum(self.table.columnWidth(c) for c in range(COL_RECIPIENT + 1) if c != COL_DESCRIPTION)
-        width = max(_DESCRIPTION_MIN, self.table.viewport().width() - others)
-        self.table.setColumnWidth(COL_DESCRIPTION, width)
-        self._fitting = False
-
     def keep_column_widths(self) -> None:
         """Widths restored from last time: leave them as they are."""
-        self._columns_fitted, self._widths_set = False, True
+        self.columns.keep()
 
     def fit_columns(self) -> None:
         """Back to the default widths (View → Reset window layout)."""
-        self._columns_fitted, self._widths_set = True, False
-        self._fit_description()
-
-    def _on_section_resized(self, _column: int, _old: int, _new: int) -> None:
-        if not self._fitting:
-            self._columns_fitted = False  # the user sized a column: leave every width alone
+        self.columns.fit()
 
     def _button(self, name: str, text: str, accessible: str) -> QPushButton:
         button = QPushButton(text, self)
@@ -243,6 +210,8 @@ class HistoryPanel(QWidget):
         self.message.setObjectName("historyMessage")
         self.message.setAccessibleName("History messages")
         self.message.setWordWrap(True)
+        # It wraps in the room the buttons leave; a long path never widens the window (1024×640).
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._actions.addWidget(self.message, 1)
         self.copy_button.clicked.connect(self.copy_payment_id)
         self.reopen_button.clicked.connect(self.reopen_selected)
@@ -326,14 +295,22 @@ class HistoryPanel(QWidget):
             self.count_label.setText(f"{total:,}{plus} payout{'s' if total != 1 else ''}")
         if total == 0 and not self.model.is_loading():
             self.empty_label.setText(
-                "No payouts match these filters."
-                if filtered
-                else "No payouts yet.\nPayouts you send appear here with their status, newest first."
-            )
+                self._dates_reversed()
+                or ("No payouts match these filters." if filtered else
+                    "No payouts yet.\nPayouts you send appear here with their status, newest first.")
+            )  # fmt: skip
             self.stack.setCurrentWidget(self.empty_label)
         else:
             self.stack.setCurrentWidget(self.table)
         self.export_button.setEnabled(total > 0)
+
+    def _dates_reversed(self) -> str:
+        """The empty state's reason when "From" is after "To" (typed the wrong way round), else ""."""
+        first, last = self.from_date, self.to_date
+        if first.is_any() or last.is_any() or first.date() <= last.date():
+            return ""
+        shown = first.date().toString("yyyy-MM-dd"), last.date().toString("yyyy-MM-dd")
+        return f"No payouts match: “From” ({shown[0]}) is after “To” ({shown[1]}). Change one of the dates."
 
     def _update_actions(self) -> None:
         record = self.current_record()
@@ -390,10 +367,17 @@ class HistoryPanel(QWidget):
         return self._spawn(self._export(Path(path)))
 
     async def _export(self, path: Path) -> int:
+        pending = self.apply_filters() if self.filters.search_timer.isActive() else None
+        if pending is not None:  # a search typed within its delay: export what the field says
+            await pending
         query = self.model.query()
         try:
             rows = await self._desk.export_csv(query, path)
             totals = totals_text(await self._desk.history_totals(query), self.model.locale())
+        except OSError as exc:  # the file: the place and the reason in words; the OS's words to the log
+            logging.getLogger(__name__).warning("export to %s failed: %s", path, exc)
+            self.message.setText(f"Export failed: {export_failure(path, exc)}")
+            raise
         except Exception as exc:
             self.message.setText(f"Export failed: {_error_text(exc)}")
             raise

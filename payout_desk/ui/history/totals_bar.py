@@ -98,6 +98,9 @@ class TotalsBar(QLabel):
         except asyncio.CancelledError:
             raise
         except Exception:
+            if not shiboken6.isValid(self) or not self.isVisible():  # the window is closing: the journal too
+                log.debug("history totals not loaded while closing", exc_info=True)
+                return
             log.warning("could not load the history totals", exc_info=True)
             return
         if shiboken6.isValid(self):

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.provider.urls import CHECKIN_RETURN_URL, is_loopback_host
+from payout_desk.ui.common.screen import resize_within_screen
 from payout_desk.ui.sending.checkin_guard import seal_profile
 from payout_desk.ui.style.status import status_style
 
@@ -158,7 +159,7 @@ class CheckinDialog(QDialog):
         self._completed = False
         label = f"payout {payment_id}" if payment_id else "this payout"
         self.setWindowTitle(f"Checkin — {label}")
-        self.resize(760, 820)
+        resize_within_screen(self, 760, 820)
 
         layout = QVBoxLayout(self)
         self.title = QLabel(f"Recipient details for {label}", self)

@@ -275,6 +275,7 @@ class PayoutForm(QWidget):
 
     def new_external_id(self) -> None:
         self.external_id_edit.setText(str(uuid.uuid4()))
+        self.external_id_edit.setCursorPosition(0)  # shown from its first characters, not its last
 
     def show_reference_in_use(self, reference: str, owner: int) -> None:
         """Refuse a reference this connection already used, with a link to that payout."""

@@ -94,6 +94,7 @@ class SubmitFlow(QObject):
 
             request = dataclasses.replace(request, external_id=new_reference())
             self.window.form.external_id_edit.setText(request.external_id or "")
+            self.window.form.external_id_edit.setCursorPosition(0)
         self._confirm_pending = True
         return self._spawn(self.confirm(request))
 
@@ -190,7 +191,12 @@ class SubmitFlow(QObject):
             )
             window.show_error(message)
             self._unanswered = (record.local_id, message)
-        window.statusBar().showMessage("Payout created.", 5000)
+            window.statusBar().showMessage("Payout saved; waiting for the provider's answer.", 5000)
+        elif record.status == "mismatch":  # the provider holds something that is not this payout
+            window.show_error(record.last_error or "The provider's answer does not match this payout.")
+            window.statusBar().showMessage("The provider's answer does not match; nothing more is sent.", 5000)
+        else:
+            window.statusBar().showMessage("Payout created.", 5000)
         self.submitted.emit(record)
         if record.checkin_url:
             self.open_checkin(record)

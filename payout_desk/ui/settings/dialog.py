@@ -55,6 +55,7 @@ from payout_desk.provider.urls import url_host
 from payout_desk.services.connection import run_connection_test
 from payout_desk.services.secrets import TokenStore
 from payout_desk.services.settings import AppSettings, Profile, save_settings
+from payout_desk.ui.common.screen import resize_within_screen
 from payout_desk.ui.settings.rules import ProfileDraft, connection_message, draft_error
 from payout_desk.ui.settings.thresholds import ThresholdEditor
 from payout_desk.ui.style.status import status_style
@@ -174,7 +175,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.keychain_notice)
         self.retention_spin = self._named(QDoubleSpinBox(profiles), "retentionHoursSpin",
                                           "How long the provider keeps sending keys, in hours")  # fmt: skip
-        self.retention_spin.setRange(0.1, 24 * 365)
+        self.retention_spin.setRange(0.1, 24)  # the provider promises 24 h; longer could pay twice
         self.retention_spin.setDecimals(1)
         self.retention_spin.setSuffix(" h")
         self.retention_spin.setToolTip(
@@ -219,7 +220,7 @@ class SettingsDialog(QDialog):
         self.show_token.toggled.connect(self._toggle_token)
         self.test_button.clicked.connect(self.test_connection)
         self.thresholds.changed.connect(self._validate)
-        self.resize(760, 640)
+        resize_within_screen(self, 760, 640)
 
     def _refresh_lists(self) -> None:
         active = self.active_combo.currentText() or self.settings.active_profile

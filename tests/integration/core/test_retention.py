@@ -195,3 +195,21 @@ async def test_a_reference_the_provider_holds_with_other_details_needs_a_person(
     assert stuck.last_error is not None
     assert "other details" in stuck.last_error
     assert len(await short.payments()) == 1  # only the other one
+
+
+async def test_a_payout_found_failed_at_the_provider_keeps_the_providers_reason(short: Rig) -> None:
+    """Found by the money audit: "found at the provider" for a payment that had already failed
+    recorded the failed status but not the provider's reason (and a failed payout is not polled
+    again, so the reason never came)."""
+    clock = JumpingClock()
+    desk, _ = short.desk(retention=RETENTION, wall_clock=clock)
+    local_id = await _unreferenced(short)
+    await _lost(short)
+    assert (await desk.refresh(local_id)).status == OUTCOME_UNKNOWN
+    [held] = await short.payments()
+    await short.control.complete(held["id"], "failed", "account_closed")
+    clock.offset = timedelta(days=3)
+    assert (await desk.refresh(local_id)).status == NEEDS_RECONCILIATION
+    found = await desk.reconcile_found(local_id, held["id"])
+    assert (found.status, found.payment_id) == ("failed", held["id"])
+    assert (await desk.get(local_id)).failure_reason == "account_closed"

@@ -93,10 +93,10 @@ EXPECTED = Expected(Decimal("10.00"), "EUR", "ORDER-1", "pay_1")
         (AnswerFields("pay_2", "10.00", "EUR", "ORDER-1"), ["payment id 'pay_2' instead of 'pay_1'"]),
         (AnswerFields("pay_1", "1000.00", "EUR", "ORDER-1"), ["amount '1000.00' instead of '10.00'"]),
         (AnswerFields("pay_1", "10.00", "JPY", "ORDER-1"), ["currency 'JPY' instead of 'EUR'"]),
-        (AnswerFields("pay_1", "10.00", "EUR", None), ["externalId None instead of 'ORDER-1'"]),
+        (AnswerFields("pay_1", "10.00", "EUR", None), ["externalId (none) instead of 'ORDER-1'"]),
         (
             AnswerFields("pay_1", None, None, "ORDER-1"),
-            ["amount None instead of '10.00'", "currency None instead of 'EUR'"],
+            ["amount (none) instead of '10.00'", "currency (none) instead of 'EUR'"],
         ),
         (AnswerFields("pay_1", "NaN", "EUR", "ORDER-1"), ["amount 'NaN' instead of '10.00'"]),
         (AnswerFields("pay_1", "1e1", "EUR", "ORDER-1"), []),
@@ -106,11 +106,19 @@ def test_answer_mismatches(answer: AnswerFields, problems: list[str]) -> None:
     assert answer_mismatches(EXPECTED, answer) == problems
 
 
+def test_a_missing_value_reads_none_in_words_not_as_python() -> None:
+    """Found by the money audit: the reconciliation dialog and the mismatch line read "externalId
+    'e82c…' instead of None" — Python's None, in front of a finance user."""
+    problems = answer_mismatches(Expected(Decimal("5"), "JPY", None), AnswerFields("pay_9", None, "JPY", "X"))
+    assert problems == ["amount (none) instead of '5'", "externalId 'X' instead of (none)"]
+    assert not any("None" in problem for problem in problems)
+
+
 def test_a_create_answer_is_checked_without_an_id_and_an_extra_reference_is_a_mismatch() -> None:
     unsent = Expected(Decimal("5"), "JPY", None)
     assert answer_mismatches(unsent, AnswerFields("pay_9", "5", "JPY", None)) == []
     assert answer_mismatches(unsent, AnswerFields("pay_9", "5", "JPY", "")) == []
-    assert answer_mismatches(unsent, AnswerFields("pay_9", "5", "JPY", "X")) == ["externalId 'X' instead of None"]
+    assert answer_mismatches(unsent, AnswerFields("pay_9", "5", "JPY", "X")) == ["externalId 'X' instead of (none)"]
 
 
 @pytest.mark.parametrize(

@@ -68,3 +68,25 @@ def test_every_known_status_has_a_label_and_tone() -> None:
         assert st.status_label(status) != status
         assert st.status_tone(status) is not st.StatusTone.WARNING or status in (st.OUTCOME_UNKNOWN, st.CREATED)
     assert {t.value for t in st.StatusTone} == {"neutral", "progress", "success", "failure", "warning"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["rejected", "confirmed", "outcome_unknown", "mismatch", "needs_reconciliation", "Rejected", "Failed", "FAILED",
+     "Succeeded", "Pending", "Needs reconciliation"],
+)  # fmt: skip
+def test_a_provider_status_spelled_like_a_local_state_never_reads_as_it(text: str) -> None:
+    """Found by the money audit: a created payout whose provider said "rejected" read "Rejected" in
+    red — the app's own word for "the provider never held it, key it again" — while the provider
+    holds it and the desk still follows it."""
+    shown = st.shown_status(st.CREATED, text)
+    assert st.status_label(shown).casefold() not in {st.status_label(s).casefold() for s in st.KNOWN_STATUSES}
+    assert text in st.status_label(shown)  # still verbatim, so staff can quote it
+    assert st.status_tone(shown) is st.StatusTone.WARNING  # not final, worth a look
+    assert not st.is_final(shown)
+
+
+def test_an_unknown_provider_status_is_shown_verbatim() -> None:
+    assert st.shown_status(st.CREATED, "on_hold") == "on_hold"
+    assert st.shown_status(st.CREATED, "created") == "created"
+    assert st.shown_status(st.PENDING, "pending") == "pending"

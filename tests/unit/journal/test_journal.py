@@ -434,3 +434,14 @@ def test_outcomes_that_stop_sending_and_the_checkins_return(journal: AnyJournal,
     assert (last.kind, last.detail) == ("checkin_completed", {"payment_id": "pay_chk"})
     assert last.actor == backend.recorded(ACTOR)
     assert journal.get(shown).status == "pending"
+
+
+def test_a_rejected_payout_frees_its_reference(journal: AnyJournal) -> None:
+    """Both backends: the provider never held a rejected payout, so the corrected one may carry its reference."""
+    first = confirm(journal, "k1", external_id="INV-9")
+    journal.record_rejected(first.local_id, code="validation_error", message="no", actor=ACTOR)
+    assert journal.reference_owner(CONNECTION, "INV-9") is None
+    second = confirm(journal, "k2", external_id="INV-9")
+    assert journal.reference_owner(CONNECTION, "INV-9") == second.local_id
+    with pytest.raises(DuplicateReferenceError):
+        confirm(journal, "k3", external_id="INV-9")

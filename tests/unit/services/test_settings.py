@@ -172,13 +172,28 @@ def test_version_1_default_profile_goes_back_to_the_built_in_sandbox(tmp_path: P
 def test_a_profile_keeps_its_key_retention(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     settings = AppSettings()
-    settings.profiles.append(Profile("Acme Live", "live", "https://api.provider.example", 48))
+    settings.profiles.append(Profile("Acme Live", "live", "https://api.provider.example", 12))
     save_settings(settings, path)
     loaded = load_settings(path)
-    assert loaded.profile("Acme Live").retention_hours == 48.0
+    assert loaded.profile("Acme Live").retention_hours == 12.0
     assert loaded.profile("Sandbox").retention_hours == 24.0  # the SPEC's "at least 24 hours"
     with pytest.raises(ValueError, match="retention"):
         Profile("Bad", "live", "https://api.provider.example", 0)
+
+
+def test_a_retention_longer_than_the_provider_promises_is_cut_to_24_hours(tmp_path: Path) -> None:
+    """Keys kept past what the SPEC promises ("at least 24 hours") could be forgotten by the provider:
+    a resend with a forgotten key pays twice. A longer setting (typed, or in an older file) is 24 h."""
+    assert Profile("Acme Live", "live", "https://api.provider.example", 48).retention_hours == 24.0
+    path = tmp_path / "settings.json"
+    settings = AppSettings()
+    settings.profiles.append(Profile("Acme Live", "live", "https://api.provider.example", 24))
+    data = settings.to_json()
+    for profile in data["profiles"]:
+        if profile["name"] == "Acme Live":
+            profile["retention_hours"] = 8760  # a year, as the field once allowed
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert load_settings(path).profile("Acme Live").retention_hours == 24.0
 
 
 def test_an_older_single_threshold_is_never_made_less_strict(tmp_path: Path) -> None:

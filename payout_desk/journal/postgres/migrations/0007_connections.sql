@@ -1,6 +1,7 @@
 -- Team journal, version 7: connection identity (the single desk's schema 3, issues 11/12). A payout is
 -- confirmed for one provider connection (domain.identity's key) and its reference (externalId) is unique per
--- connection: confirm_payout takes the connection and refuses a used reference (SQLSTATE 23505, constraint
+-- connection (a rejected payout frees it: the provider never held it, and the corrected payout may carry it):
+-- confirm_payout takes the connection and refuses a used reference (SQLSTATE 23505, constraint
 -- payouts_reference, the owner's local id as DETAIL) after taking the events lock, so two preparers racing
 -- with one reference cannot both win; the partial unique index holds the rule whatever writes the row.
 -- The 4-argument form is replaced by one with the connection last (default NULL: a payout of no connection,
@@ -10,7 +11,7 @@ SET LOCAL ROLE payout_desk_owner;
 SET LOCAL search_path = payout_desk, pg_catalog;
 
 CREATE UNIQUE INDEX payouts_reference ON payouts (connection_id, external_id)
-    WHERE connection_id IS NOT NULL AND external_id IS NOT NULL;
+    WHERE connection_id IS NOT NULL AND external_id IS NOT NULL AND status <> 'rejected';
 CREATE INDEX payouts_connection_open ON payouts (connection_id, created_at, local_id)
     WHERE status NOT IN ('failed', 'rejected', 'succeeded');
 
@@ -51,7 +52,7 @@ BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(1346652721);
     IF p_connection_id IS NOT NULL AND v_body ->> 'externalId' IS NOT NULL THEN
         SELECT min(local_id) INTO v_owner FROM payouts
-            WHERE connection_id = p_connection_id AND external_id = v_body ->> 'externalId';
+            WHERE connection_id = p_connection_id AND external_id = v_body ->> 'externalId' AND status <> 'rejected';
         IF v_owner IS NOT NULL THEN
             RAISE EXCEPTION 'reference % is already used by payout % on this connection', v_body ->> 'externalId', v_owner
                 USING ERRCODE = 'unique_violation', CONSTRAINT = 'payouts_reference', DETAIL = v_owner::text;
