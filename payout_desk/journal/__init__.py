@@ -1,8 +1,7 @@
 """The journal: every payout, every attempt and status change (the audit trail), versioned schema. No Qt.
 
-Services hold a ``PayoutJournal`` (protocol.py), today ``AsyncJournal`` (SQLite, one desk). In team mode
-``journal.postgres.async_pg.AsyncPgJournal`` (PostgreSQL; imported only where it is used) satisfies the
-``HistoryJournal`` part so far."""
+Services hold a ``PayoutJournal`` (protocol.py): ``AsyncJournal`` (SQLite, one desk) or, in team mode,
+``journal.postgres.async_pg.AsyncPgJournal`` (PostgreSQL; imported only where it is used)."""
 
 from payout_desk.journal.async_journal import AsyncJournal
 from payout_desk.journal.lock import JournalInUseError

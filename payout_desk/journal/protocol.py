@@ -2,15 +2,11 @@
 and ``AsyncPgJournal`` (PostgreSQL, team mode). Services and ui type against these Protocols and never know
 which implementation they have. Pure typing; no I/O.
 
-Two layers, honestly split while the team journal catches up with exactly-once (issues 11/12) and the
-duplicate warning (issue 16):
-
-* ``HistoryJournal``: reading the history (one payout, counts, totals, pages, events, every match, the CSV
-  export). Both journals satisfy it (mypy checks each).
-* ``PayoutJournal``: the whole desk journal services send, poll, recover and reconcile through
-  (connection identity, attempt_started, ambiguity, mismatch, reconciliation, near duplicates). Only
-  ``AsyncJournal`` satisfies it so far; ``AsyncPgJournal`` gains the rest by team
-  migrations (docs/ARCHITECTURE.md, *Team mode*).
+Two layers: ``HistoryJournal`` (reading the history: one payout, counts, totals, pages, events, every
+match, the CSV export) and ``PayoutJournal`` (everything services send, poll, recover and reconcile
+through: connection identity, attempt_started, ambiguity, mismatch, reconciliation, re-bind, near
+duplicates). Both journals satisfy both (mypy checks each); the team journal refuses a search by amount
+(``HistoryQuery.amount``) in plain words until its queries have it.
 """
 
 from __future__ import annotations

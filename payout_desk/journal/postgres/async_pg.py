@@ -32,8 +32,7 @@ _T = TypeVar("_T")
 
 
 class AsyncPgJournal:
-    """Coroutine facade over PgJournal (satisfies ``journal.protocol.HistoryJournal``; the full
-    ``PayoutJournal`` once the team schema has the exactly-once, duplicate and totals parts)."""
+    """Coroutine facade over PgJournal (satisfies ``journal.protocol.PayoutJournal``)."""
 
     def __init__(self, executor: ThreadPoolExecutor, journal: PgJournal) -> None:
         """Use ``AsyncPgJournal.open``."""
@@ -84,6 +83,7 @@ class AsyncPgJournal:
         profile: str,
         actor: str,
         connection_id: str | None = None,
+        duplicates_shown: Sequence[int] = (),
     ) -> PayoutRecord:
         """See ``PgJournal.record_confirmed``."""
         call = functools.partial(
@@ -92,6 +92,7 @@ class AsyncPgJournal:
             environment=environment,
             profile=profile,
             connection_id=connection_id,
+            duplicates_shown=duplicates_shown,
         )
         return await self._run(call, request, actor=actor)
 
@@ -123,6 +124,17 @@ class AsyncPgJournal:
     async def record_checkin_completed(self, local_id: int, *, actor: str) -> None:
         """See ``PgJournal.record_checkin_completed``."""
         await self._run(self._journal.record_checkin_completed, local_id, actor=actor)
+
+    async def record_reconciled(
+        self, local_id: int, *, decision: str, reason: str, actor: str, back_to: str
+    ) -> PayoutRecord:
+        """See ``PgJournal.record_reconciled``."""
+        call = functools.partial(self._journal.record_reconciled, decision=decision, reason=reason, back_to=back_to)
+        return await self._run(call, local_id, actor=actor)
+
+    async def rebind(self, old_connection: str | None, new_connection: str, *, reason: str, actor: str) -> list[int]:
+        """See ``PgJournal.rebind``."""
+        return await self._run(self._journal.rebind, old_connection, new_connection, reason=reason, actor=actor)
 
     async def record_created(
         self, local_id: int, *, payment_id: str, checkin_url: str | None, status: str, actor: str
@@ -255,6 +267,6 @@ class AsyncPgJournal:
 
 
 if TYPE_CHECKING:  # mypy proves it satisfies the interface services hold
-    from payout_desk.journal.protocol import HistoryJournal
+    from payout_desk.journal.protocol import PayoutJournal
 
-    _satisfies: type[HistoryJournal] = AsyncPgJournal
+    _satisfies: type[PayoutJournal] = AsyncPgJournal

@@ -1,13 +1,16 @@
 """The team journal's attempts and the outcomes that stop automatic sending (issues 11/12): an attempt
 committed before each request (``record_attempt_started``), its outcome (``record_attempt``, possibly
-ambiguous for good), ``mark_ambiguous``, ``record_mismatch``, ``record_needs_reconciliation``, and the
-checkin's return (``record_checkin_completed``). Each is one call of the database function of the same name
-(migrations 0009, 0010); the actor is the database login. ``PgJournal``'s base."""
+ambiguous for good), ``mark_ambiguous``, ``record_mismatch``, ``record_needs_reconciliation``, a person's
+``record_reconciled`` and ``rebind``, and the checkin's return (``record_checkin_completed``). Each is one call
+of the database function of the same name (migrations 0009, 0010, 0013); the actor is the database login.
+``PgJournal``'s base."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any, LiteralString
+
+from psycopg import errors
 
 from payout_desk.journal.models import AttemptLike, PayoutRecord
 
@@ -64,3 +67,20 @@ class PgAttempts:
         """The checkin page redirected back: an event and ``updated_at`` (the status stays)."""
         del actor
         self._attempt_call("record_checkin_completed", local_id)
+
+    def record_reconciled(self, local_id: int, *, decision: str, reason: str, actor: str, back_to: str) -> PayoutRecord:
+        """A person's reconciliation of a ``needs_reconciliation`` payout, audited; ValueError for a payout
+        that does not need it."""
+        del actor
+        try:
+            self._attempt_call("record_reconciled", local_id, decision, reason, back_to)
+        except errors.InvalidParameterValue as exc:
+            raise ValueError(exc.diag.message_primary or str(exc)) from exc
+        return self.get(local_id)
+
+    def rebind(self, old_connection: str | None, new_connection: str, *, reason: str, actor: str) -> list[int]:
+        """Bind every open payout of ``old_connection`` (None: from before connections) to ``new_connection``,
+        one ``rebound`` event each; the local ids re-bound."""
+        del actor
+        moved = self._call("rebind", old_connection, new_connection, reason)
+        return [int(i) for i in moved or []]

@@ -8,12 +8,13 @@ passes is not used; when a ``record_*`` method returns, the change is committed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, LiteralString
 
 import psycopg
 from psycopg import errors, sql
+from psycopg.types.numeric import Int8
 
 from payout_desk.domain.totals import CurrencyTotals, group_totals
 from payout_desk.journal.migrations import AMOUNT_SCALE
@@ -146,9 +147,12 @@ class PgJournal(PgAttempts):
         profile: str,
         actor: str,
         connection_id: str | None = None,
+        duplicates_shown: Sequence[int] = (),
     ) -> PayoutRecord:
         """Journal a confirmed payout for ``connection_id``; the database derives every request column from
-        the body. A reference already used on that connection is DuplicateReferenceError."""
+        the body. A reference already used on that connection is DuplicateReferenceError.
+        ``duplicates_shown``: the near duplicates the person was warned about and sent anyway, recorded in
+        the same transaction as a ``duplicate_warning`` event."""
         del actor  # the database's session_user
         if not idempotency_key:
             raise ValueError("an Idempotency-Key is required")
@@ -156,7 +160,8 @@ class PgJournal(PgAttempts):
             raise ValueError(f"environment must be 'sandbox' or 'live', not {environment!r}")
         body = request.body_json()
         try:
-            local_id = self._call("confirm_payout", body, idempotency_key, environment, profile, connection_id)
+            shown = [Int8(i) for i in duplicates_shown]
+            local_id = self._call("confirm_payout", body, idempotency_key, environment, profile, connection_id, shown)
         except errors.UniqueViolation as exc:
             if exc.diag.constraint_name == "payouts_reference" and request.external_id is not None:
                 owner = exc.diag.message_detail

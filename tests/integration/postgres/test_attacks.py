@@ -28,10 +28,23 @@ FIRST_COLUMN = {
     "payout_status_counts": "n",
 }
 #: Each role's own functions, called with valid arguments for payout 1.
-FUNCTIONS = {
-    "preparer": ("confirm_payout(%s, 'k-attack', 'sandbox', 'P')", (BODY,)),
-    "agent": ("record_status(1, 'succeeded', NULL, 'poll')", ()),
-    "admin": ("set_provider_base_url('https://evil.example')", ()),
+FUNCTIONS: dict[str, list[tuple[str, tuple[object, ...]]]] = {
+    "preparer": [
+        ("confirm_payout(%s, 'k-attack', 'sandbox', 'P', 'conn', '{1}')", (BODY,)),
+        ("record_checkin_completed(1)", ()),
+        ("record_reconciled(1, 'not_found', 'x', 'outcome_unknown')", ()),
+        ("rebind(NULL, 'conn', 'x')", ()),
+    ],
+    "agent": [
+        ("record_status(1, 'succeeded', NULL, 'poll')", ()),
+        ("record_created(1, 'pay_x', NULL, 'pending')", ()),
+        ("record_attempt_started(1, 1, true)", ()),
+        ("record_attempt(1, 1, 201, NULL, 1.0, true)", ()),
+        ("mark_ambiguous(1, 'x')", ()),
+        ("record_mismatch(1, '{x}', 'a', 'poll', 'm')", ()),
+        ("record_needs_reconciliation(1, 'm')", ()),
+    ],
+    "admin": [("set_provider_base_url('https://evil.example')", ())],
 }
 INTERNALS = (
     "append_event(1, now(), 'status', 'someone_else', '{}'::jsonb)",
@@ -39,6 +52,8 @@ INTERNALS = (
     "lock_payout(1)",
     "actor_in('payout_desk_admin')",
     "dba_actor()",
+    "bounded('x', 1)",
+    "lifecycle_status('x')",
     "record_admin_change('add-person', '{}')",
 )
 
@@ -80,11 +95,12 @@ def test_no_role_writes_any_table_directly(seeded: TeamDb, role: str) -> None:
 def test_no_role_calls_another_roles_functions(seeded: TeamDb, role: str) -> None:
     before = _snapshot(seeded)
     conninfo = seeded.server.conninfo(seeded.name, user=f"mallory_{role}")
-    for owner, (call, params) in FUNCTIONS.items():
+    for owner, calls in FUNCTIONS.items():
         if owner == role:
             continue
-        error = _refused(conninfo, f"SELECT payout_desk.{call}", params)
-        assert isinstance(error, errors.InsufficientPrivilege), (role, owner, error)
+        for call, params in calls:
+            error = _refused(conninfo, f"SELECT payout_desk.{call}", params)
+            assert isinstance(error, errors.InsufficientPrivilege), (role, owner, call, error)
     for call in INTERNALS:
         error = _refused(conninfo, f"SELECT payout_desk.{call}")
         assert isinstance(error, errors.InsufficientPrivilege), (role, call, error)
@@ -107,7 +123,7 @@ def test_the_actor_is_the_login_whatever_the_caller_says(seeded: TeamDb) -> None
     conninfo = seeded.as_person("mallory_preparer", "agent")
     # no function takes an actor: a forged one is not even a valid call
     with psycopg.connect(conninfo) as conn, pytest.raises(errors.UndefinedFunction):
-        conn.execute("SELECT payout_desk.confirm_payout(%s, 'k-2', 'sandbox', 'P', 'conn', 'prep_seed')", (BODY,))
+        conn.execute("SELECT payout_desk.confirm_payout(%s, 'k-2', 'sandbox', 'P', 'conn', '{}', 'prep_seed')", (BODY,))
     with psycopg.connect(conninfo) as conn:
         conn.execute("SET application_name = 'prep_seed'")  # harmless: the database reads session_user
         (local_id,) = conn.execute("SELECT payout_desk.confirm_payout(%s, 'k-2', 'sandbox', 'P')", (BODY,)).fetchone()

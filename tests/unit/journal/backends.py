@@ -1,7 +1,6 @@
 """The journal's two backends for the contract tests: the SQLite ``Journal`` and the team ``PgJournal``
 (PostgreSQL, started by the session fixture only when a test asks for it). Both have the same
-synchronous methods; the coroutine facades over them share the ``HistoryJournal`` protocol (the full
-``PayoutJournal`` is SQLite's alone until the team schema has the exactly-once rules).
+synchronous methods; the coroutine facades over them share the ``PayoutJournal`` protocol.
 
 On PostgreSQL the database records the login as the actor, whatever the caller passes: ``recorded``
 says which actor a backend keeps for a given one.

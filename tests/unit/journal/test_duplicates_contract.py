@@ -56,3 +56,15 @@ def test_other_connections_open_payouts_wait_for_their_profile(journal: AnyJourn
     journal.record_rejected(theirs[1].local_id, code="validation_error", message="no", actor=ACTOR)  # not open
     assert [(w.connection_id, w.profile, w.count) for w in journal.waiting(CONNECTION)] == [(OTHER, "Live", 1)]
     assert [(w.connection_id, w.count) for w in journal.waiting(OTHER)] == [(CONNECTION, 1)]
+
+
+def test_a_warning_overridden_is_recorded_with_the_confirmed_payout(journal: AnyJournal, backend: Backend) -> None:
+    first = confirm(journal, "k-1")
+    second = journal.record_confirmed(
+        request(external_id="ORD-2"), idempotency_key="k-2", environment="sandbox", profile="Sandbox", actor=ACTOR,
+        connection_id=CONNECTION, duplicates_shown=[first.local_id],
+    )  # fmt: skip
+    kinds = [(e.kind, e.actor, dict(e.detail)) for e in journal.events(second.local_id)]
+    assert kinds[0][0] == "confirmed"
+    assert kinds[1] == ("duplicate_warning", backend.recorded(ACTOR), {"shown": [first.local_id], "overridden": True})
+    assert [e.kind for e in journal.events(first.local_id)] == ["confirmed"]  # no warning: none shown

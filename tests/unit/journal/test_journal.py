@@ -445,3 +445,32 @@ def test_a_rejected_payout_frees_its_reference(journal: AnyJournal) -> None:
     assert journal.reference_owner(CONNECTION, "INV-9") == second.local_id
     with pytest.raises(DuplicateReferenceError):
         confirm(journal, "k3", external_id="INV-9")
+
+
+def test_a_person_reconciles_and_rebinds_audited(journal: AnyJournal, backend: Backend) -> None:
+    """Both backends: reconciliation only of a payout that needs it, back to the state the decision says;
+    re-binding moves the open payouts of a connection (or of none) with one rebound event each."""
+    stuck = confirm(journal, "k-stuck").local_id
+    with pytest.raises(ValueError, match="does not need reconciliation"):
+        journal.record_reconciled(stuck, decision="not_found", reason="x", actor=ACTOR, back_to="outcome_unknown")
+    journal.record_needs_reconciliation(stuck, message="Check with the provider.", actor=ACTOR)
+    rec = journal.record_reconciled(
+        stuck, decision="not_found", reason="Support said no", actor=ACTOR, back_to="outcome_unknown"
+    )
+    assert rec.status == "outcome_unknown"
+    last = journal.events(stuck)[-1]
+    assert (last.kind, last.actor) == ("reconciled", backend.recorded(ACTOR))
+    assert last.detail == {
+        "decision": "not_found", "reason": "Support said no", "old": "needs_reconciliation", "new": "outcome_unknown",
+    }  # fmt: skip
+    done = confirm(journal, "k-done").local_id
+    journal.record_created(done, payment_id="pay_done", checkin_url=None, status="succeeded", actor=ACTOR)
+    new = "live|https://api.example.com|token:abc|Live"
+    moved = journal.rebind(CONNECTION, new, reason="the profile moved", actor=ACTOR)
+    assert moved == [stuck]  # the succeeded payout stays
+    assert journal.get(stuck).connection_id == new
+    assert journal.events(stuck)[-1].detail == {
+        "old_connection": CONNECTION, "new_connection": new, "reason": "the profile moved",
+    }  # fmt: skip
+    assert journal.unsent(new) == [journal.get(stuck)]
+    assert journal.rebind(CONNECTION, new, reason="again", actor=ACTOR) == []
