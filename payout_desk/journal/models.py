@@ -19,6 +19,7 @@ __all__ = [
     "HistoryQuery",
     "JournalError",
     "JournalEvent",
+    "LeaseLostError",
     "PaymentIdTakenError",
     "PayoutNotFoundError",
     "PayoutRecord",
@@ -88,6 +89,17 @@ class PaymentIdTakenError(JournalError):
         super().__init__(f"Payment {payment_id} already belongs to payout {owner}")
         self.payment_id = payment_id
         self.owner = owner
+
+
+class LeaseLostError(JournalError):
+    """The agent's claim of a payout is no longer its own (another claim came since, or the lease ran out by
+    the database's clock); nothing was written. The payout is another agent's to send now."""
+
+    def __init__(self, local_id: int, generation: int | None) -> None:
+        held = "no claim" if generation is None else f"claim {generation}"
+        super().__init__(f"Payout {local_id}: {held} is no longer this agent's; nothing was written")
+        self.local_id = local_id
+        self.generation = generation
 
 
 class PayoutNotFoundError(JournalError, LookupError):

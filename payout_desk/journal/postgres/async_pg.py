@@ -10,7 +10,7 @@ import functools
 import threading
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar
 
 import psycopg
 
@@ -40,7 +40,7 @@ class AsyncPgJournal:
         self._journal = journal
 
     @classmethod
-    async def open(cls, conninfo: str) -> AsyncPgJournal:
+    async def open(cls, conninfo: str) -> Self:
         """Connect (and check the schema version) on a fresh single worker thread."""
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-journal-pg")
         try:

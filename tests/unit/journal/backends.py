@@ -81,6 +81,7 @@ def make_backend(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> B
         return Backend(name, lambda: Journal.open(path, clock=clock), path)
     team_db = request.getfixturevalue("team_db")
     conninfo = team_db.as_person(ACTOR, "preparer", "agent")
+    team_db.grant_unfenced_writes(ACTOR)
     return Backend(name, lambda: PgJournal.open(conninfo), conninfo, login=ACTOR)
 
 

@@ -1,0 +1,63 @@
+"""The agent's start: the team database, the login's role, the provider identity, then the provider client.
+Each check that does not hold is an ``AgentRefusedError`` in plain words, and nothing is claimed or sent."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+
+from payout_desk.agent.config import AgentConfig
+from payout_desk.agent.runner import AgentContext
+from payout_desk.journal.models import JournalError
+from payout_desk.journal.postgres.fenced import FencedPgJournal
+from payout_desk.logging_setup import redact
+from payout_desk.provider.client import PayoutsClient
+from payout_desk.provider.errors import InsecureBaseUrlError
+from payout_desk.services.team import ProviderMismatchError, check_team_provider
+
+__all__ = ["AGENT_GROUP", "AgentRefusedError", "open_agent"]
+
+log = logging.getLogger("payout_desk.agent")
+AGENT_GROUP = "payout_desk_agent"
+
+
+class AgentRefusedError(Exception):
+    """The agent will not run as configured; the message says why and what to do (never the token)."""
+
+
+def _instance() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def open_agent(config: AgentConfig, token: str) -> AgentContext:
+    """Open the journal and check the schema, the login's role and the provider identity; build the client.
+    AgentRefusedError (everything closed again) when one of them does not hold."""
+    try:
+        journal = await FencedPgJournal.open(config.conninfo)
+    except JournalError as exc:
+        raise AgentRefusedError(str(exc)) from None
+    try:
+        login, groups = await journal.roles()
+        log.info("database %s, as login %s", await journal.database(), login)
+        if AGENT_GROUP not in groups:
+            raise AgentRefusedError(
+                f"The login {login} is not a Payout Desk agent (it holds {', '.join(groups) or 'no app role'}). "
+                f"Ask the database administrator: payout-desk-admin --db … add-person {login} --role agent."
+            )
+        if len(groups) > 1:
+            log.warning("the login %s also holds %s; an agent's login should be an agent only", login, groups)
+        identity = check_team_provider(config.provider_url, await journal.provider_base_url())
+        client = PayoutsClient(identity.endpoint, token)
+    except ProviderMismatchError as exc:
+        await journal.close()
+        raise AgentRefusedError(str(exc)) from None
+    except (InsecureBaseUrlError, ValueError) as exc:  # the token's characters: the message never echoes it
+        await journal.close()
+        raise AgentRefusedError(redact(str(exc))) from None
+    except BaseException:
+        await journal.close()
+        raise
+    log.info("provider %s (%s), the team's provider", identity.endpoint, identity.environment)
+    return AgentContext(config, journal, client, identity, login, _instance())

@@ -1,0 +1,69 @@
+"""The provider token of ``payout-desk-agent``: from the environment (``PAYOUT_DESK_PROVIDER_TOKEN``) or from
+``--token-file`` (owner-only), never from the database. It lives in this process's memory and the provider
+client's headers only; no message here ever contains it, nor any part of it."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+__all__ = ["TOKEN_ENV", "TokenError", "read_token"]
+
+TOKEN_ENV: Final = "PAYOUT_DESK_PROVIDER_TOKEN"  # noqa: S105 (the variable's name, not a secret)
+_MAX_BYTES: Final = 4096
+
+
+class TokenError(Exception):
+    """No usable token; the message names the source and the rule (never the token)."""
+
+
+def _check(token: str, source: str) -> str:
+    if not token:
+        raise TokenError(f"{source} is empty: it must hold the provider's API token (tk_live_… or tk_test_…).")
+    if len(token) > _MAX_BYTES or any(not ("!" <= ch <= "~") for ch in token):
+        raise TokenError(f"{source} does not hold one API token: it has spaces, line breaks or other characters.")
+    return token
+
+
+def _from_file(path: Path) -> str:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise TokenError(f"--token-file {path}: cannot open it ({exc.strerror}).") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise TokenError(f"--token-file {path}: not a regular file.")
+        mode = stat.S_IMODE(info.st_mode)
+        if os.name == "posix" and mode & 0o077:
+            raise TokenError(
+                f"--token-file {path}: readable or writable by group or others (mode {mode:04o}); "
+                f"a token file must be its owner's alone (chmod 600 {path})."
+            )
+        if info.st_size > _MAX_BYTES + 2:
+            raise TokenError(f"--token-file {path}: too large to be one API token.")
+        data = os.read(fd, _MAX_BYTES + 3)
+    finally:
+        os.close(fd)
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise TokenError(f"--token-file {path}: not plain text; it must hold the API token alone.") from None
+    return _check(text.strip(), f"--token-file {path}")
+
+
+def read_token(token_file: Path | None, environ: Mapping[str, str] | None = None) -> str:
+    """The token from ``token_file`` when given, else from ``PAYOUT_DESK_PROVIDER_TOKEN``; TokenError otherwise."""
+    if token_file is not None:
+        return _from_file(token_file)
+    env = os.environ if environ is None else environ
+    value = env.get(TOKEN_ENV)
+    if value is None:
+        raise TokenError(
+            f"No provider token: set {TOKEN_ENV} or pass --token-file FILE (a file only its owner can read, "
+            "chmod 600). The token is never read from the database."
+        )
+    return _check(value.strip(), f"the environment variable {TOKEN_ENV}")
