@@ -5,6 +5,8 @@
     payout-desk-admin --db CONNINFO remove-person LOGIN
     payout-desk-admin --db CONNINFO people     (tab-separated: login, role, can log in)
     payout-desk-admin --db CONNINFO audit      (tab-separated: time, actor, action, detail JSON)
+    payout-desk-admin --db CONNINFO set-provider URL   (the team's provider: the only one its agents send to)
+    payout-desk-admin --db CONNINFO provider   (the team's provider base URL, or a line saying it is not set)
 
 CONNINFO is a libpq URI or key=value string. Exit status: 0 done, 1 failure (a plain message on stderr),
 2 usage.
@@ -16,7 +18,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 import psycopg
 
@@ -24,6 +26,8 @@ from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres.migrate import check_version, migrate
 from payout_desk.journal.postgres.people import GROUPS, add_person, audit_log, list_people, remove_person
 from payout_desk.journal.postgres.store import connect
+from payout_desk.provider.errors import InsecureBaseUrlError
+from payout_desk.provider.urls import normalize_base_url
 
 __all__ = ["main"]
 
@@ -41,7 +45,27 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("login")
     commands.add_parser("people", help="list people and their roles (tab-separated)")
     commands.add_parser("audit", help="list the recorded administrative changes (tab-separated)")
+    provider = commands.add_parser("set-provider", help="set the team's provider base URL (audited)")
+    provider.add_argument("url", help="https://… (http:// only for a loopback sandbox)")
+    commands.add_parser("provider", help="show the team's provider base URL")
     return parser
+
+
+def _set_provider(conn: psycopg.Connection[Any], url: str, out: TextIO) -> None:
+    try:
+        normalised = normalize_base_url(url.strip())
+    except InsecureBaseUrlError as exc:
+        raise JournalError(
+            f"set-provider URL: {exc} (https:// required; http:// only for a sandbox on this computer)"
+        ) from None
+    conn.execute("SELECT payout_desk.set_provider_base_url(%s)", (normalised,))
+    print(f"provider: {normalised} (agents refuse to send anywhere else)", file=out)
+
+
+def _show_provider(conn: psycopg.Connection[Any], out: TextIO) -> None:
+    row = conn.execute("SELECT provider_base_url FROM payout_desk.team_settings").fetchone()
+    url = None if row is None else row[0]
+    print(url or "provider: not set; agents send nothing until `set-provider URL` is run", file=out)
 
 
 def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
@@ -62,6 +86,10 @@ def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
         elif args.command == "remove-person":
             remove_person(conn, args.login)
             print(f"{args.login}: removed", file=out)
+        elif args.command == "set-provider":
+            _set_provider(conn, args.url, out)
+        elif args.command == "provider":
+            _show_provider(conn, out)
         elif args.command == "people":
             for person in list_people(conn):
                 print(f"{person.login}\t{person.role}\t{'login' if person.can_login else 'nologin'}", file=out)

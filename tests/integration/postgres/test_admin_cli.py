@@ -138,3 +138,24 @@ def test_people_cannot_write_or_read_the_admin_audit_through_its_functions(
     assert "not a database administrator" in capsys.readouterr().err
     app_admin = team_db.as_person("app_admin2", "admin")
     assert run("--db", app_admin, "audit")[0] == 0  # the app's admins read it
+
+
+def test_set_provider_normalises_audits_and_refuses_an_insecure_address(
+    team_db: TeamDb, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = team_db.admin
+    assert run("--db", db, "provider") == (
+        0,
+        "provider: not set; agents send nothing until `set-provider URL` is run\n",
+    )
+    assert run("--db", db, "set-provider", "https://Pay.Example.com/") == (
+        0,
+        "provider: https://pay.example.com (agents refuse to send anywhere else)\n",
+    )
+    assert run("--db", db, "provider") == (0, "https://pay.example.com\n")
+    assert run("--db", db, "set-provider", "http://pay.example.com")[0] == 1
+    assert "https:// required" in capsys.readouterr().err
+    assert run("--db", db, "provider") == (0, "https://pay.example.com\n")
+    code, audit = run("--db", db, "audit")
+    assert code == 0
+    assert audit.splitlines()[-1].split("\t")[2] == "set-provider-base-url"
