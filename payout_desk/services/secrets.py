@@ -1,6 +1,8 @@
 """Where API tokens live: the OS keychain through ``keyring`` — or, failing that, memory only.
 
-Service name ``payout-desk``, user name = the profile's name. A backend is acceptable only when
+Service name ``payout-desk``, user name = the profile's name. A Team profile's database password is kept the
+same way under the service ``payout-desk-team`` (:data:`TEAM_SERVICE_NAME`, :meth:`TokenStore.for_service`),
+user name = login@host:port/database. A backend is acceptable only when
 it is a real keychain (Secret Service, macOS Keychain, Windows Credential Locker, KWallet …).
 The ``fail`` and ``null`` backends and every ``keyrings.alt`` backend (plaintext or "encrypted"
 files) are not: with one of those — or when the keychain refuses a write — the token is kept in
@@ -19,11 +21,13 @@ import keyring
 import keyring.backend
 import keyring.errors
 
-__all__ = ["SERVICE_NAME", "TokenStore", "is_acceptable_backend"]
+__all__ = ["SERVICE_NAME", "TEAM_SERVICE_NAME", "TokenStore", "is_acceptable_backend"]
 
 log = logging.getLogger("payout_desk.services.secrets")
 
 SERVICE_NAME = "payout-desk"
+#: Team profiles' database passwords (a service of their own: no profile name can collide with one).
+TEAM_SERVICE_NAME = "payout-desk-team"
 
 _REFUSED_CLASSES = {
     ("keyring.backends.fail", "Keyring"),
@@ -60,9 +64,12 @@ def _describe(backend: Any) -> str:
 class TokenStore:
     """API tokens per profile: in the OS keychain when there is a real one, else memory only."""
 
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
-        """``backend`` defaults to ``keyring.get_keyring()`` (what keyring chose for this OS)."""
+    def __init__(self, backend: keyring.backend.KeyringBackend | None = None, *, service: str = SERVICE_NAME) -> None:
+        """``backend`` defaults to ``keyring.get_keyring()`` (what keyring chose for this OS); ``service`` is the
+        keychain's service name of every entry of this store."""
         self._backend = backend if backend is not None else keyring.get_keyring()
+        self._service = service
+        self._siblings: dict[str, TokenStore] = {}
         self._acceptable = is_acceptable_backend(self._backend)
         self._memory: dict[str, str] = {}
         self._write_failed = False
@@ -72,6 +79,15 @@ class TokenStore:
                 "no usable OS keychain (%s): API tokens are kept in memory for this session only",
                 _describe(self._backend),
             )
+
+    def for_service(self, service: str) -> TokenStore:
+        """The store of another keychain service on the same backend (one per service, so a secret kept in
+        memory for lack of a keychain is found again)."""
+        if service == self._service:
+            return self
+        if service not in self._siblings:
+            self._siblings[service] = TokenStore(self._backend, service=service)
+        return self._siblings[service]
 
     def __repr__(self) -> str:
         return f"TokenStore(backend={_describe(self._backend)!r}, persistent={self.is_persistent})"
@@ -114,7 +130,7 @@ class TokenStore:
         if not self._acceptable:
             return None
         try:
-            token = self._backend.get_password(SERVICE_NAME, profile)
+            token = self._backend.get_password(self._service, profile)
         except Exception as exc:  # any backend failure means "not stored there"
             log.warning("keychain read failed for profile %r: %s", profile, type(exc).__name__)
             self._read_failed = True
@@ -128,7 +144,7 @@ class TokenStore:
             raise ValueError("the token is empty")
         if self._acceptable:
             try:
-                self._backend.set_password(SERVICE_NAME, profile, token)
+                self._backend.set_password(self._service, profile, token)
             except Exception as exc:  # any backend failure means "not stored there"
                 log.warning(
                     "keychain write failed for profile %r (%s); token kept in memory for this session",
@@ -148,7 +164,7 @@ class TokenStore:
         if not self._acceptable:
             return
         try:
-            self._backend.delete_password(SERVICE_NAME, profile)
+            self._backend.delete_password(self._service, profile)
         except keyring.errors.PasswordDeleteError:
             pass
         except Exception as exc:  # any backend failure means "not stored there"

@@ -10,6 +10,11 @@ written atomically (a 0600 temporary file in the same directory, fsync, ``os.rep
 kept owner-only (0600; the directory 0700 when created here). Tokens live in the OS keychain
 (:mod:`payout_desk.services.secrets`): :func:`save_settings` refuses to write anything that
 looks like one.
+
+A *Team* profile (kind ``team``) holds the libpq settings of a team database
+(:class:`~payout_desk.services.team_connection.TeamConnection`), never a password (that is in the keychain).
+Team profiles are written under their own key ``team_profiles``, so an older Payout Desk, which does not know
+them, keeps them verbatim (its unknown keys are kept) instead of dropping them as unusable profiles.
 """
 
 from __future__ import annotations
@@ -23,16 +28,18 @@ import tempfile
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any
 
 from payout_desk.domain.thresholds import default_retype_thresholds, retype_threshold
 from payout_desk.provider.client import Timeouts
-from payout_desk.provider.urls import normalize_base_url
 from payout_desk.services.poll import PollPolicy
+from payout_desk.services.profiles import BUILTIN_PROFILE, MAX_RETENTION_HOURS, Profile, ProfileKind, default_profiles
+from payout_desk.services.team_connection import TeamConnection
 
 __all__ = [
     "BUILTIN_PROFILE",
     "MAX_RECENT_CURRENCIES",
+    "MAX_RETENTION_HOURS",
     "SETTINGS_VERSION",
     "AppSettings",
     "Profile",
@@ -46,78 +53,10 @@ log = logging.getLogger("payout_desk.services.settings")
 
 SETTINGS_VERSION = 2
 MAX_RECENT_CURRENCIES = 8
-ProfileKind = Literal["embedded", "sandbox", "live"]
-#: The default profile: the sandbox built into the app (started on any free port at each start).
-BUILTIN_PROFILE = "Built-in sandbox"
 #: What version 1 wrote as its default profile (never chosen by anyone: see ``from_json``).
 _V1_DEFAULT = ("Sandbox", "http://127.0.0.1:8765")
 _TOKEN_SHAPE = re.compile(r"tk_(?:test|live)_[A-Za-z0-9]|bearer\s+\S", re.IGNORECASE)
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
-#: SPEC: the provider keeps Idempotency-Keys "at least 24 hours"; a longer setting is cut to this.
-MAX_RETENTION_HOURS: Final = 24.0
-
-
-@dataclass
-class Profile:
-    """A provider connection: a name (also the keychain user name for its token), its kind and
-    base URL. A live profile must use https; a sandbox one may use http on loopback. An empty
-    base URL means "not configured yet". The ``embedded`` kind is the built-in sandbox: no URL
-    (its port is picked at each start), a token minted at each start. There is deliberately no
-    token field."""
-
-    name: str
-    kind: ProfileKind
-    base_url: str
-    #: How long the provider keeps Idempotency-Keys (SPEC: at least 24 h). A desk on a sandbox
-    #: reads the sandbox's own value instead; see ``domain.retention``.
-    retention_hours: float = 24.0
-
-    def __post_init__(self) -> None:
-        if isinstance(self.retention_hours, bool) or not float(self.retention_hours) > 0:
-            raise ValueError("the key retention must be a number of hours above 0")
-        # Never longer than the provider promises: a key it may have forgotten could pay twice.
-        self.retention_hours = min(float(self.retention_hours), MAX_RETENTION_HOURS)
-        self.name = self.name.strip()
-        if not self.name:
-            raise ValueError("a profile needs a name")
-        if self.kind not in ("embedded", "sandbox", "live"):
-            raise ValueError(f"unknown profile kind {self.kind!r}")
-        if self.kind == "embedded":
-            self.base_url = ""
-        elif self.base_url.strip():
-            self.base_url = normalize_base_url(self.base_url)  # InsecureBaseUrlError (ValueError)
-            if self.kind == "live" and not self.base_url.startswith("https://"):
-                raise ValueError("a live profile must use an https:// address")
-        else:
-            self.base_url = ""
-
-    @property
-    def is_configured(self) -> bool:
-        """True when the profile can connect: the built-in sandbox, or a base URL."""
-        return self.kind == "embedded" or bool(self.base_url)
-
-    @property
-    def environment(self) -> str:
-        """``live`` or ``sandbox`` (the built-in one is a sandbox)."""
-        return "live" if self.kind == "live" else "sandbox"
-
-    def to_json(self) -> dict[str, str | float]:
-        """The JSON object written to the settings file."""
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "base_url": self.base_url,
-            "retention_hours": self.retention_hours,
-        }
-
-
-def default_profiles() -> list[Profile]:
-    """The built-in sandbox (the default) and a Sandbox profile on the local emulator's default port.
-    No empty Live profile: Settings' "Add Live profile" makes one when it is needed."""
-    return [
-        Profile(BUILTIN_PROFILE, "embedded", ""),
-        Profile("Sandbox", "sandbox", "http://127.0.0.1:8765"),
-    ]
 
 
 @dataclass
@@ -190,13 +129,17 @@ class AppSettings:
     def to_json(self) -> dict[str, Any]:
         """The JSON object written to the file (unknown keys from ``extra`` included)."""
         data: dict[str, Any] = dict(self.extra)
+        data.pop("team_profiles", None)
         data["version"] = SETTINGS_VERSION
         for f in fields(self):
             if f.name == "extra":
                 continue
             value = getattr(self, f.name)
             if f.name == "profiles":
-                value = [p.to_json() for p in value]
+                teams = [p.to_json() for p in value if p.kind == "team"]
+                if teams:
+                    data["team_profiles"] = teams
+                value = [p.to_json() for p in value if p.kind != "team"]
             elif isinstance(value, Decimal):
                 value = str(value)
             elif isinstance(value, list):
@@ -224,11 +167,31 @@ class AppSettings:
                 log.warning("settings: ignoring an unusable %s (%s); using the default", name, exc)
         if not settings.profiles:
             settings.profiles = default_profiles()
+        _add_team_profiles(settings, settings.extra.pop("team_profiles", None))
         _upgrade(settings, data.get("version"))
         _upgrade_threshold(settings, data)
         if all(p.name != settings.active_profile for p in settings.profiles):
             settings.active_profile = settings.profiles[0].name
         return settings
+
+
+def _add_team_profiles(settings: AppSettings, value: object) -> None:
+    """Append the Team profiles read from ``team_profiles`` (an unusable one is skipped, logged)."""
+    if value is None:
+        return
+    try:
+        found = _convert("profiles", value, [])
+    except TypeError as exc:
+        log.warning("settings: ignoring unusable team profiles (%s)", exc)
+        return
+    assert isinstance(found, list)
+    for profile in found:
+        if profile.kind != "team":
+            log.warning("settings: skipping a %s profile among the team profiles", profile.kind)
+        elif any(p.name == profile.name for p in settings.profiles):
+            log.warning("settings: skipping a second profile named %r", profile.name)
+        else:
+            settings.profiles.append(profile)
 
 
 def _upgrade(settings: AppSettings, version: object) -> None:
@@ -282,7 +245,8 @@ def _convert(name: str, value: object, default: object) -> object:
                 hours = item.get("retention_hours", 24.0)
                 if isinstance(hours, bool) or not isinstance(hours, int | float):
                     raise TypeError("retention_hours must be a number")
-                profile = Profile(str(item["name"]), item["kind"], str(item.get("base_url", "")), float(hours))
+                team = TeamConnection.from_json(item.get("team", {})) if item["kind"] == "team" else None
+                profile = Profile(str(item["name"]), item["kind"], str(item.get("base_url", "")), float(hours), team)
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("settings: skipping an unusable profile (%s)", exc)
                 continue
