@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="connect to a sandbox that is already running (its token is minted through its control routes)",
     )
     parser.add_argument(
+        "--team",
+        metavar="CONNINFO",
+        help="open a desk on a team database (libpq conninfo, as your own login): no provider token; the team's "
+        "agent sends; saved settings are not changed",
+    )
+    parser.add_argument(
         "--data-dir",
         metavar="DIR",
         type=Path,
@@ -62,10 +68,13 @@ def launch(argv: Sequence[str]) -> QMainWindow:
     from payout_desk.ui.frame.main_window import MainWindow
 
     args = build_parser().parse_args(list(argv))
-    options = LaunchOptions(sandbox=bool(args.sandbox), sandbox_url=args.sandbox_url, data_dir=args.data_dir)
+    options = LaunchOptions(
+        sandbox=bool(args.sandbox), sandbox_url=args.sandbox_url, data_dir=args.data_dir, team=args.team
+    )
     context = AppContext(options, AppPaths.resolve(args.data_dir))
     window = MainWindow(context)
-    window.setProperty("launchArgs", {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()})
+    shown = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "team"}
+    window.setProperty("launchArgs", shown)  # a conninfo may hold a password: never kept on the window
     window.show()
     window.start()
     return window

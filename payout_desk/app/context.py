@@ -40,6 +40,8 @@ class LaunchOptions:
     sandbox: bool = False
     sandbox_url: str | None = None
     data_dir: Path | None = None
+    #: ``--team CONNINFO``: a desk on the team's database (no provider token; ``app.team``).
+    team: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class AppContext:
     tokens: Any = None  # services.secrets.TokenStore, one per run
     #: The command line's --sandbox/--sandbox-url apply until a profile is chosen in Settings.
     follow_options: bool = True
+    team_login: str = ""  # a team desk's login, its app roles and its database (app.team)
+    team_roles: frozenset[str] = frozenset()
+    team_database: str = ""
     _journal: Any = None
     _client: Any = None
     _closed: bool = field(default=False, repr=False)
@@ -98,7 +103,7 @@ class AppContext:
     async def preload(self) -> None:
         """Import the heavy service modules (httpx, uvicorn, starlette …) on a worker thread, so
         that the GUI thread never stalls on them."""
-        await _off_thread(_import_services, self.options.sandbox or not self.options.sandbox_url)
+        await _off_thread(_import_services, self.options.sandbox or not (self.options.sandbox_url or self.options.team))
 
     async def load_settings(self) -> Any:
         from payout_desk.services.settings import AppSettings, load_settings
@@ -131,7 +136,11 @@ class AppContext:
         # The journal first: its lock refuses a second window on the same data folder before anything
         # else (the embedded sandbox and its state file included) is started.
         await _off_thread(private_folder, self.paths.data_dir)  # 0700 and 0600, also when left looser before
-        if self._journal is None:
+        if self._journal is None and self.options.team:
+            from payout_desk.app.team import open_team_journal
+
+            self._journal = await open_team_journal(self, self.options.team)
+        elif self._journal is None:
             # A journal seen before that is now missing, empty or unreadable is refused here, untouched
             # (JournalDamagedError); the window offers a backup or a new journal (ui/frame/journal_recovery.py).
             path = await _off_thread(checked_journal_path, self.paths.journal, self.journal_registry)
@@ -155,6 +164,10 @@ class AppContext:
         """Open the journal (if not yet), resolve the provider, build the desk, subscribe ``listener``,
         recover. Raises ``services.connection.NotConnected`` saying what is missing."""
         await self.open_journal()
+        if self.options.team:
+            from payout_desk.app.team import connect_team
+
+            return await connect_team(self, listener)
         from payout_desk.app.provider_choice import resolve_provider
         from payout_desk.provider.client import PayoutsClient
         from payout_desk.services.desk import PayoutDesk
@@ -218,6 +231,8 @@ class AppContext:
 
     def expected_profile(self) -> str:
         """The profile a connect will use, for the banner before it is connected."""
+        if self.options.team:
+            return "Team"
         if self.follow_options and (self.options.sandbox or self.options.sandbox_url):
             return "Sandbox"
         try:
@@ -313,6 +328,9 @@ class AppContext:
     async def _close_journal(self) -> None:
         from payout_desk.journal.identity import remember_journal
 
+        if self.options.team:  # the team's database: nothing of it is remembered on this computer
+            await self._journal.close()
+            return
         path = self._journal.path
         await self._journal.close()
         await _off_thread(remember_journal, path, self.journal_registry)  # the record count it closed with

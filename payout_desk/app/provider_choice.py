@@ -41,6 +41,8 @@ class Connection:
     identity: str = ""
     #: The provider's key retention in seconds (None: unknown, resends go without the key).
     retention: float | None = None
+    #: A team desk (``--team``): its database and login for the banner (never the password); None otherwise.
+    team: str | None = None
 
     @property
     def token_mismatch(self) -> bool:

@@ -53,6 +53,11 @@ class AsyncPgJournal:
             raise
         return cls(executor, journal)
 
+    @property
+    def conninfo(self) -> str:
+        """The connection string it was opened with (the feed listens with it)."""
+        return self._journal.conninfo
+
     async def _run(self, fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs) -> _T:
         """``fn`` on the worker thread; a database error arrives as a plain JournalError."""
         if self._executor is None:
@@ -209,6 +214,19 @@ class AsyncPgJournal:
     async def provider_base_url(self) -> str | None:
         """The team's provider identity (``PgJournal.provider_base_url``)."""
         return await self._run(self._journal.provider_base_url)
+
+    async def events_after(self, cursor: int, limit: int = 1000) -> list[JournalEvent]:
+        """The feed's events after ``cursor``, in id order (``PgJournal.events_after``)."""
+        return await self._run(self._journal.events_after, cursor, limit)
+
+    async def last_event_id(self) -> int:
+        """The newest event id: a cursor that starts from now (``PgJournal.last_event_id``)."""
+        return await self._run(self._journal.last_event_id)
+
+    async def on_connection(self, fn: Callable[..., _T], *args: object) -> _T:
+        """``fn(connection, *args)`` on the journal's worker thread, with its (re-opened if lost) connection:
+        for the desk's own reads (``desk_reads``) and calls other modules own (``watch.send_poll_hint``)."""
+        return await self._run(lambda: fn(self._journal.conn, *args))
 
     async def iter_matching(self, query: HistoryQuery, batch: int = 5000) -> AsyncIterator[PayoutRecord]:
         """See ``PgJournal.iter_matching``: each batch is read on the worker thread."""

@@ -27,9 +27,20 @@ log = logging.getLogger(__name__)
 class FeedListener:
     """Calls ``on_wake()`` (from its own thread) when events may have been added; reconnects on failure."""
 
-    def __init__(self, conninfo: str, on_wake: Callable[[], object], *, poll: float = 0.5, retry: float = 1.0) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        on_wake: Callable[[], object],
+        *,
+        poll: float = 0.5,
+        retry: float = 1.0,
+        on_state: Callable[[bool], object] | None = None,
+    ) -> None:
+        """``on_state(True)`` after every (re)connect, ``on_state(False)`` when the connection is lost (or
+        a connect fails after one was made): a desk says so and catches up from its cursor once back."""
         self._conninfo = conninfo
         self._on_wake = on_wake
+        self._on_state = on_state
         self._poll = poll
         self._retry = retry
         self._stopping = threading.Event()
@@ -52,10 +63,14 @@ class FeedListener:
                 with connect(self._conninfo) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.connections += 1
+                    if self._on_state is not None:
+                        self._on_state(True)
                     self._on_wake()  # after every (re)connect: read whatever was missed
                     while not self._stopping.is_set():
                         for _ in conn.notifies(timeout=self._poll):
                             self._on_wake()
             except (psycopg.Error, JournalError) as exc:
                 log.warning("team journal feed: connection lost (%s); reconnecting", exc)
+                if self._on_state is not None:
+                    self._on_state(False)
                 self._stopping.wait(self._retry)

@@ -3,6 +3,8 @@ plain words, and the one button that fixes it. The history stays usable undernea
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -43,6 +45,46 @@ class ConnectionBanner(QFrame):
         self.setAccessibleDescription(message)
         self.show()
 
+    def show_lost(self, database: str) -> None:
+        """A team desk lost its database: what it shows is kept, and it reconnects by itself."""
+        self.reason = "team_lost"
+        message = (
+            f"Lost the team database {database}. The payouts shown are kept as they were and may be out of date; "
+            "sending is off. Reconnecting by itself — changes made meanwhile appear once it is back."
+        )
+        self.label.setText(message)
+        self.button.setText("Try again")
+        self.button.setAccessibleName("Try again")
+        self.setAccessibleDescription(message)
+        self.show()
+
     def clear(self) -> None:
         self.reason = ""
         self.hide()
+
+
+def follow_team_desk(window: Any) -> None:
+    """A team desk (``--team``) on ``window``: a viewer's form stays off; losing the team database shows this
+    banner (the rows shown are kept, sending is off) until the desk is back and has caught up from its cursor.
+    A single desk has no ``subscribe_state``: nothing to do."""
+    desk = window.context.desk
+    subscribe = getattr(desk, "subscribe_state", None)
+    if subscribe is None:
+        return
+    view_only = "View only: your login may look at the team's payouts, not prepare them"
+    if not desk.can_prepare:
+        window.form.set_ready(False, view_only)
+
+    def changed(online: bool) -> None:
+        if window.context.desk is not desk:
+            return  # an older desk, replaced by a reconnect
+        banner: ConnectionBanner = window.connection_banner
+        if online:
+            banner.clear()
+            window.form.set_ready(desk.can_prepare, "" if desk.can_prepare else view_only)
+            window.statusBar().showMessage("Back on the team database: caught up with every change.", 8000)
+        else:
+            banner.show_lost(desk.database)
+            window.form.set_ready(False, "Team database lost")
+
+    subscribe(changed)

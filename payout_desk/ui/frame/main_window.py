@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk import APP_NAME
-from payout_desk.ui.frame.connection_banner import ConnectionBanner
+from payout_desk.ui.frame.connection_banner import ConnectionBanner, follow_team_desk
 from payout_desk.ui.frame.connector import Connector
 from payout_desk.ui.frame.desk_bridge import DeskBridge
 from payout_desk.ui.frame.garbage import GuiThreadGarbageCollector
@@ -38,6 +38,7 @@ from payout_desk.ui.frame.menus import WindowMenus
 from payout_desk.ui.frame.notifications import Notifier
 from payout_desk.ui.frame.waiting_banner import WaitingBanner
 from payout_desk.ui.frame.window_context import ShownConnection, WindowContext, banner_text
+from payout_desk.ui.history.columns import COL_CREATED_BY
 from payout_desk.ui.sending.host import FlowWindow
 from payout_desk.ui.sending.payout_form import PayoutForm
 from payout_desk.ui.sending.submit_flow import SubmitFlow, checkin_return_url
@@ -242,6 +243,7 @@ class MainWindow(FlowWindow):
         self.waiting_banner.task = asyncio.ensure_future(self.waiting_banner.refresh(self.context.desk))
         self.refresh_history()  # the active connection changed: "waiting for profile" notes follow it
         self.form.set_ready(True)
+        follow_team_desk(self)  # a team desk: a viewer's form stays off; a lost database says so
         self.connected.emit(connection)
 
     def on_not_connected(self, problem: Any) -> None:
@@ -266,8 +268,11 @@ class MainWindow(FlowWindow):
         self.history_stack.setCurrentWidget(panel)
         self.menus.add_row_actions(panel.row_actions.all())
         self.window_layout.restore_history(panel)
+        team = bool(getattr(self.context.options, "team", None))
+        panel.table.setColumnHidden(COL_CREATED_BY, not team)  # who confirmed it: a team's history only
         panel.reload()
-        self.recovery.check_integrity()  # quick_check off the GUI thread, once per journal opened
+        if not team:  # the team's database is the server's to check
+            self.recovery.check_integrity()  # quick_check off the GUI thread, once per journal opened
 
     def _remove_history(self) -> None:
         if self.history is not None:

@@ -63,6 +63,9 @@ class WindowContext(FlowContext, Protocol):
 
 
 def banner_text(connection: ShownConnection) -> str:
+    team = getattr(connection, "team", None)  # a team desk: its database and login, never a password
+    if team:
+        return f"TEAM — {team}"
     text = "LIVE — " + connection.profile if connection.environment == "live" else "SANDBOX"
     if connection.token_mismatch and connection.token_kind:
         expected = "live" if connection.environment == "live" else "test"

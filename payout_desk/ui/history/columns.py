@@ -33,6 +33,7 @@ __all__ = [
     "COLUMNS",
     "COL_AMOUNT",
     "COL_CREATED",
+    "COL_CREATED_BY",
     "COL_CURRENCY",
     "COL_DESCRIPTION",
     "COL_PAYMENT_ID",
@@ -53,8 +54,10 @@ __all__ = [
 
 COL_CREATED, COL_STATUS, COL_AMOUNT, COL_CURRENCY, COL_DESCRIPTION = 0, 1, 2, 3, 4
 COL_RECIPIENT, COL_REFERENCE, COL_PAYMENT_ID, COL_UPDATED = 5, 6, 7, 8
-#: (header, sort key) per column, in column order.
-COLUMNS: Final[tuple[tuple[str, SortKey], ...]] = (
+#: Who confirmed the payout (their database login): shown on a team desk only (the window hides it otherwise).
+COL_CREATED_BY = 9
+#: (header, sort key) per column, in column order (None: the column does not sort).
+COLUMNS: Final[tuple[tuple[str, SortKey | None], ...]] = (
     ("Created", SortKey.CREATED_AT),
     ("Status", SortKey.STATUS),
     ("Amount", SortKey.AMOUNT),
@@ -64,6 +67,7 @@ COLUMNS: Final[tuple[tuple[str, SortKey], ...]] = (
     ("Reference", SortKey.EXTERNAL_ID),
     ("Payment ID", SortKey.PAYMENT_ID),
     ("Last update", SortKey.UPDATED_AT),
+    ("Created by", None),
 )
 
 #: Sample texts the default column widths are measured from (cell padding and the icon come on top).
@@ -76,6 +80,7 @@ _SAMPLES: Final = {
     COL_REFERENCE: "PO-2024-10440",
     COL_PAYMENT_ID: "pay_30c62ebe95f550002ad4504a",
     COL_UPDATED: "2026-11-24 22:05",
+    COL_CREATED_BY: "katherine.johnson",
 }
 _PADDING: Final = 16
 _ICON: Final = 22
@@ -165,6 +170,8 @@ def record_text(record: PayoutRecord, column: int, locale: str, active: str | No
         return record.payment_id or ""
     if column == COL_UPDATED:
         return format_local_time(record.updated_at, seconds=False)
+    if column == COL_CREATED_BY:
+        return record.created_by
     return ""
 
 

@@ -164,7 +164,7 @@ class HistoryModel(QAbstractTableModel):
             return
         key = COLUMNS[column][1]
         descending = order == Qt.SortOrder.DescendingOrder
-        if key == self._query.sort and descending == self._query.descending:
+        if key is None or (key == self._query.sort and descending == self._query.descending):  # None: Created by
             return
         self.set_query(replace(self._query, sort=key, descending=descending))
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDialog
 
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.ui.common.background import spawn_logged
+from payout_desk.ui.sending.team_checkin import TeamCheckin
 
 if TYPE_CHECKING:
     from payout_desk.ui.sending.confirm_dialog import ConfirmDialog
@@ -76,6 +77,7 @@ class SubmitFlow(QObject):
         self._tasks: set[asyncio.Future[Any]] = set()
         self._confirm_pending = False
         self._unanswered: tuple[int, str] | None = None  # the payout the error line waits on
+        self.team = TeamCheckin(self)  # a team desk: the agent's created event opens the checkin page
         window.form.submitRequested.connect(self.open_confirm)
 
     # -- confirm -----------------------------------------------------------------------------
@@ -184,6 +186,10 @@ class SubmitFlow(QObject):
             self.submitFailed.emit(message)
             return record
         window.form.clear_for_next()
+        if self.team.is_team():  # the team's agent sends it; the feed brings its checkin page
+            self.submitted.emit(record)
+            self.team.expect(record)
+            return record
         if record.status in ("outcome_unknown", "confirmed"):
             message = (
                 "No answer from the provider yet. The payout is saved and will be sent again automatically "
@@ -205,6 +211,7 @@ class SubmitFlow(QObject):
     def payout_changed(self, change: Any) -> None:
         """Slot for the desk's changes: once the payout the error line waits on is answered (the
         outage recovered by itself), the error line goes, if it still says that."""
+        self.team.changed(change)
         if self._unanswered is None or change.record.local_id != self._unanswered[0]:
             return
         if change.record.status in ("outcome_unknown", "confirmed"):

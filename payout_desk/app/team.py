@@ -1,0 +1,76 @@
+"""``--team CONNINFO``: the wiring of a desk on a team database (issue 20). No provider client, no token, no
+keychain: the journal is the team's PostgreSQL (as the person's own login), the desk is a
+:class:`~payout_desk.services.team_desk.TeamDesk`, and the banner names the database (never the password).
+Saved settings are read (currencies, thresholds) but the active profile is not touched."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from payout_desk.app.provider_choice import Connection
+from payout_desk.services.availability import NotConnected
+
+if TYPE_CHECKING:
+    from payout_desk.app.context import AppContext
+
+__all__ = ["connect_team", "open_team_journal"]
+
+log = logging.getLogger(__name__)
+
+
+async def open_team_journal(ctx: AppContext, conninfo: str) -> Any:
+    """The team journal as this login (schema version and role checked: a plain JournalError says why not)."""
+    from payout_desk.journal import JournalError
+    from payout_desk.journal.postgres.async_pg import AsyncPgJournal
+    from payout_desk.journal.postgres.desk_reads import DESK_ROLES, database_label, login_roles
+
+    journal = await AsyncPgJournal.open(conninfo)
+    try:
+        login, roles = await journal.on_connection(login_roles)
+        if not roles & DESK_ROLES:
+            held = ", ".join(sorted(roles)) or "no Payout Desk role"
+            raise JournalError(
+                f"The login {login} holds {held}: a desk opens with a preparer, approver or viewer login only "
+                "(an agent's or administrator's login has its own tools). Ask your administrator "
+                "(payout-desk-admin add-person)."
+            )
+        ctx.team_login, ctx.team_roles = login, roles
+        ctx.team_database = await journal.on_connection(database_label)
+    except BaseException:
+        await journal.close()
+        raise
+    return journal
+
+
+async def connect_team(ctx: AppContext, listener: Any) -> Connection:
+    """The team desk on the open journal; NotConnected (the history stays) while the team names no provider."""
+    from payout_desk.provider.errors import InsecureBaseUrlError
+    from payout_desk.services.team import team_identity
+    from payout_desk.services.team_desk import TeamDesk
+
+    journal = ctx._journal
+    base_url = await journal.provider_base_url()
+    if base_url is None:
+        raise NotConnected(
+            "other",
+            "The team database names no provider yet, so nothing can be sent. An administrator sets it "
+            "(payout-desk-admin set-provider URL); then Try again.",
+            profile="Team",
+        )
+    try:
+        identity = team_identity(base_url)
+    except InsecureBaseUrlError as exc:
+        raise NotConnected(
+            "other", f"The team's provider {base_url} is not usable: {exc.detail}", profile="Team"
+        ) from None
+    desk = TeamDesk(journal, identity, login=ctx.team_login, roles=ctx.team_roles, database=ctx.team_database)
+    if listener is not None:
+        listener(desk)
+    await desk.start()
+    connection = Connection(identity.environment, identity.profile, identity.endpoint, identity=identity.key)
+    connection.team = f"{ctx.team_database} as {ctx.team_login}"
+    ctx.desk, ctx.connection = desk, connection
+    ctx.records.attach(desk)
+    log.info("team desk: %s, provider %s (agents send; no token here)", connection.team, identity.endpoint)
+    return connection
