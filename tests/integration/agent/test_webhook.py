@@ -140,3 +140,28 @@ def test_desks_hints_reach_the_poller_through_the_database(rig: Rig) -> None:
     with psycopg.connect(viewer, autocommit=True) as conn, pytest.raises(ValueError, match="reason"):
         send_poll_hint(conn, local_id, "webhook")
     assert agent.stop() == 0
+
+
+def test_a_webhook_received_by_another_agent_wakes_the_one_that_polls(rig: Rig) -> None:
+    """Only the lock holder polls; a webhook kept by any agent of the team reaches it through the database."""
+    (local_id,) = confirm(rig.team_db, rig.identity, 1)
+    url = f"http://127.0.0.1:{free_port()}/webhooks/provider"
+    token = rig.control.mint_token(webhook_url=url)
+    poller = rig.agent(token=token, login="agent_b")
+    poller.output.expect(r"poller: holding the team's poll lock")
+    receiver = rig.agent("--listen", url.split("/")[2], token=token)
+    receiver.output.expect(r"webhooks: listening")
+    wait_for_journal(rig.team_db.admin, lambda conn: status_of(local_id)(conn) == "pending")
+    (payment,) = rig.control.payments()
+    rig.control.complete(payment["id"], "failed", "account_closed")
+    receiver.output.expect(rf"webhook \S+ for payout {local_id}: kept")
+    wait_for_journal(rig.team_db.admin, lambda conn: status_of(local_id)(conn) == "failed")
+    with psycopg.connect(rig.team_db.admin) as conn:
+        row = conn.execute(
+            "SELECT actor, detail->>'failure_reason' FROM payout_desk.events WHERE local_id = %s AND kind = 'status'",
+            (local_id,),
+        ).fetchone()
+    assert row == ("agent_b", "account_closed")  # recorded by the poller's GET, not by the receiving agent
+    assert receiver.stop() == 0
+    assert "holding the team's poll lock" not in receiver.output.text()
+    assert poller.stop() == 0
