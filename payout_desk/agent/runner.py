@@ -53,10 +53,16 @@ class AgentContext:
 
 
 def build_components(context: AgentContext) -> list[Component]:
-    """The agent's components. The watching half adds its poller and, with ``--listen``, its webhook server."""
+    """The agent's components: the sender and the poller; with ``--listen``, the webhook receiver too."""
+    from payout_desk.agent.poller import TeamPoller
     from payout_desk.agent.sender import Sender
 
-    return [Sender(context)]
+    components: list[Component] = [Sender(context), TeamPoller(context)]
+    if context.config.listen is not None:
+        from payout_desk.agent.webhooks import WebhookReceiver
+
+        components.append(WebhookReceiver(context))
+    return components
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:

@@ -1,7 +1,8 @@
 """The sandbox's Starlette application: routes, error format, fault injection, lifespan.
 
 ``create_app(SandboxConfig(...))`` returns the ASGI app; ``app.state.engine`` is its
-:class:`~payout_desk.sandbox.engine.SandboxEngine`, ``app.state.faults`` its fault queue.
+:class:`~payout_desk.sandbox.engine.SandboxEngine`, ``app.state.faults`` its fault queue,
+``app.state.requests`` its log of API requests.
 Every error outside the checkin page is JSON in the SPEC's format.
 """
 
@@ -25,6 +26,7 @@ from payout_desk.sandbox import api, checkin, control
 from payout_desk.sandbox.engine import SandboxConfig, SandboxEngine
 from payout_desk.sandbox.errors import ApiError, code_for_status, error_response
 from payout_desk.sandbox.faults import FaultMiddleware, FaultRegistry
+from payout_desk.sandbox.request_log import RequestLog, RequestLogMiddleware
 
 OPENAPI_RESOURCE = "openapi.json"
 
@@ -70,6 +72,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     """A new sandbox application (its state opens now; its timers start with the lifespan)."""
     engine = SandboxEngine(config or SandboxConfig())
     faults = FaultRegistry()
+    requests = RequestLog()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -87,10 +90,11 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
             *checkin.routes,
             *control.routes,
         ],
-        middleware=[Middleware(FaultMiddleware, registry=faults)],
+        middleware=[Middleware(RequestLogMiddleware, log=requests), Middleware(FaultMiddleware, registry=faults)],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
     )
     app.state.engine = engine
     app.state.faults = faults
+    app.state.requests = requests
     return app

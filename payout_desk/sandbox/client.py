@@ -107,6 +107,11 @@ class SandboxControl:
         result: list[dict[str, Any]] = self._call("GET", "/_sandbox/webhooks")["deliveries"]
         return result
 
+    def requests(self) -> list[dict[str, Any]]:
+        """The API requests seen, oldest first: ``{method, path, at}`` (``at``: Unix seconds)."""
+        result: list[dict[str, Any]] = self._call("GET", "/_sandbox/requests")["requests"]
+        return result
+
     def add_fault(self, *, method: str, path: str, fault: str, times: int = 1, **params: Any) -> None:
         """Queue fault ``fault`` for the next ``times`` requests matching method and path."""
         self._call("POST", "/_sandbox/faults", _fault_body(method, path, fault, times, params))

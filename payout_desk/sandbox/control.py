@@ -12,6 +12,7 @@ header is a loopback origin (no cross-site requests from a browser page).
 | ``GET /_sandbox/payments/{id}`` | one of those |
 | ``POST /_sandbox/payments/{id}/complete`` ``{"outcome", "reason"?}`` | the payment; 409 if not allowed |
 | ``GET /_sandbox/webhooks`` | ``{"deliveries": [{url, status, attempt, headers, body, …}]}`` |
+| ``GET /_sandbox/requests`` | ``{"requests": [{method, path, at}]}``: the API requests seen (``at``: Unix seconds) |
 | ``POST /_sandbox/faults`` / ``GET`` / ``DELETE`` | queue a fault (201) / list them / clear them (204) |
 | ``GET /_sandbox/`` | ``{"idempotencyTtlSeconds": …, "routes": [...]}``: how long keys are kept, and the routes |
 """
@@ -121,6 +122,12 @@ async def webhook_log(request: Request) -> Response:
     return JSONResponse({"deliveries": _engine(request).webhooks.log()})
 
 
+async def request_log(request: Request) -> Response:
+    """The API requests seen: method, path, arrival time (Unix seconds)."""
+    require_loopback(request)
+    return JSONResponse({"requests": request.app.state.requests.entries()})
+
+
 def _faults(request: Request) -> FaultRegistry:
     registry: FaultRegistry = request.app.state.faults
     return registry
@@ -160,6 +167,7 @@ async def index(request: Request) -> Response:
                 "GET /_sandbox/payments/{id}",
                 "POST /_sandbox/payments/{id}/complete",
                 "GET /_sandbox/webhooks",
+                "GET /_sandbox/requests",
                 "POST /_sandbox/faults",
                 "GET /_sandbox/faults",
                 "DELETE /_sandbox/faults",
@@ -176,6 +184,7 @@ routes = [
     Route("/_sandbox/payments/{payment_id}", show_payment, methods=["GET"]),
     Route("/_sandbox/payments/{payment_id}/complete", complete_payment, methods=["POST"]),
     Route("/_sandbox/webhooks", webhook_log, methods=["GET"]),
+    Route("/_sandbox/requests", request_log, methods=["GET"]),
     Route("/_sandbox/faults", add_fault, methods=["POST"]),
     Route("/_sandbox/faults", list_faults, methods=["GET"]),
     Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),

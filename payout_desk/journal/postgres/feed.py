@@ -1,5 +1,6 @@
 """The change feed's wake-up: a thread holding its own autocommit connection that LISTENs on
-``payout_desk_events`` and calls ``on_wake`` for every notification and after every (re)connect.
+``payout_desk_events`` (or another ``channel``: the agent's poll hints) and calls ``on_wake`` for every
+notification and after every (re)connect; ``on_payload``, when given, also gets each notification's payload.
 
 A notification carries only an event id and is never replayed, so it is a wake-up, nothing more: the
 reader keeps a cursor and reads ``event_id > cursor`` each time (``PgJournal.events_after``). psycopg is
@@ -35,16 +36,22 @@ class FeedListener:
         poll: float = 0.5,
         retry: float = 1.0,
         on_state: Callable[[bool], object] | None = None,
+        channel: str = CHANNEL,
+        on_payload: Callable[[str], object] | None = None,
     ) -> None:
         """``on_state(True)`` after every (re)connect, ``on_state(False)`` when the connection is lost (or
         a connect fails after one was made): a desk says so and catches up from its cursor once back."""
+        if not channel.isidentifier():
+            raise ValueError(f"not a channel name: {channel!r}")
         self._conninfo = conninfo
         self._on_wake = on_wake
         self._on_state = on_state
+        self._channel = channel
+        self._on_payload = on_payload
         self._poll = poll
         self._retry = retry
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="payout-journal-feed", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"payout-journal-{channel}", daemon=True)
         self.connections = 0  # how many times it (re)connected: for tests and diagnostics
 
     def start(self) -> None:
@@ -61,13 +68,15 @@ class FeedListener:
         while not self._stopping.is_set():
             try:
                 with connect(self._conninfo) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {self._channel}")
                     self.connections += 1
                     if self._on_state is not None:
                         self._on_state(True)
                     self._on_wake()  # after every (re)connect: read whatever was missed
                     while not self._stopping.is_set():
-                        for _ in conn.notifies(timeout=self._poll):
+                        for note in conn.notifies(timeout=self._poll):
+                            if self._on_payload is not None:
+                                self._on_payload(note.payload)
                             self._on_wake()
             except (psycopg.Error, JournalError) as exc:
                 log.warning("team journal feed: connection lost (%s); reconnecting", exc)

@@ -37,6 +37,21 @@ def test_listing_shows_what_the_api_does_not_echo(api_client: httpx.Client, sand
         {"id": "c-1", "name": "User"}, "https://m.example/r", "https://m.example/h")  # fmt: skip
 
 
+def test_the_request_log_has_every_api_request_in_order(
+    api_client: httpx.Client, sandbox_control: SandboxControl
+) -> None:
+    """What the team's shared rate cap is checked against: the API requests as the provider saw them."""
+    before = len(sandbox_control.requests())
+    api_client.get("/api/payments/pay_missing")
+    api_client.get("/api/payments/pay_missing_too")
+    sandbox_control.payments()  # control routes are not the provider's API: not logged
+    seen = sandbox_control.requests()[before:]
+    assert [(r["method"], r["path"]) for r in seen] == [
+        ("GET", "/api/payments/pay_missing"), ("GET", "/api/payments/pay_missing_too")
+    ]
+    assert seen[0]["at"] <= seen[1]["at"]
+
+
 def test_complete_unknown_payment_is_404(sandbox_server: EmbeddedSandbox) -> None:
     response = httpx.post(f"{sandbox_server.base_url}/_sandbox/payments/pay_none/complete", json={"outcome": "failed"})
     assert_error(response, 404, "not_found")
@@ -62,7 +77,8 @@ async def test_control_routes_refuse_non_loopback_clients(client_host: str) -> N
     transport = httpx.ASGITransport(app=app, client=(client_host, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8765") as client:
         for method, path in [("GET", "/_sandbox/payments"), ("POST", "/_sandbox/tokens"), ("GET", "/_sandbox/webhooks"),
-                             ("POST", "/_sandbox/faults"), ("DELETE", "/_sandbox/faults")]:  # fmt: skip
+                             ("POST", "/_sandbox/faults"), ("DELETE", "/_sandbox/faults"),
+                             ("GET", "/_sandbox/requests")]:  # fmt: skip
             assert_error(await client.request(method, path, json={}), 403, "forbidden")
     loopback = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
     async with httpx.AsyncClient(transport=loopback, base_url="http://127.0.0.1:8765") as client:
