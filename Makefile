@@ -1,5 +1,5 @@
 # Payout Desk: every target installs what is missing first (scripts/bootstrap.sh).
-.PHONY: setup run test bench package screenshots clean
+.PHONY: setup run test bench package screenshots team clean
 
 setup:
 	bash scripts/bootstrap.sh
@@ -9,6 +9,9 @@ run:
 
 test:
 	bash scripts/test.sh
+
+team:
+	bash scripts/bootstrap.sh --with-postgres && .venv/bin/python scripts/team.py $(ARGS)
 
 bench:
 	bash scripts/bootstrap.sh && .venv/bin/python -m benchmarks
