@@ -3,7 +3,8 @@
 Runs each benchmark in fresh child processes, prints one table (Markdown) with every figure next to
 its baseline and target, and writes it as JSON to ``benchmarks/results/latest.json``
 (``latest-quick.json`` with ``--quick``). Benchmarks: commit, submit, startup, history, history-pg
-(the team journal on PostgreSQL), polling, package (the size of what ``make package`` built).
+(the team journal on PostgreSQL), polling, package (the size of what ``make package`` built), agent-send
+(team mode: payout-desk-agent's sends per second, 1 and 2 agents).
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import history, history_pg, journal_commit, package_size, polling, startup, submit_to_checkin
+from benchmarks import (
+    agent_send,
+    history,
+    history_pg,
+    journal_commit,
+    package_size,
+    polling,
+    startup,
+    submit_to_checkin,
+)
 from benchmarks.harness import RESULTS_DIR, Figure, Options, format_table, machine_info, results_payload, write_json
 
 BENCHMARKS: dict[str, Callable[[Options], list[Figure]]] = {
@@ -25,6 +35,7 @@ BENCHMARKS: dict[str, Callable[[Options], list[Figure]]] = {
     "history-pg": history_pg.run,
     "polling": polling.run,
     "package": package_size.run,
+    "agent-send": agent_send.run,
 }
 
 
