@@ -8,7 +8,7 @@ from __future__ import annotations
 import signal
 
 from tests.integration.agent.conftest import Rig, status_of, wait_for_journal
-from tests.integration.agent.ops_helpers import CREATE, events, payout_state, request_held_by_sandbox, until
+from tests.integration.agent.ops_helpers import CREATE, all_output, events, payout_state, request_held_by_sandbox, until
 from tests.integration.postgres.team_setup import confirm
 
 
@@ -46,7 +46,7 @@ def test_an_agent_with_another_provider_url_refuses_to_claim(rig: Rig) -> None:
     other = "http://127.0.0.1:9"  # a sandbox address, but not the team's provider
     agent = rig.agent("--provider-url", other, token=rig.token)
     assert agent.popen.wait(timeout=30) == 1
-    text = agent.output.text()
+    text = all_output(agent)
     assert f"--provider-url {other} is not the team's provider {rig.base_url.rstrip('/')}" in text
     assert "Nothing was claimed or sent" in text
     state = payout_state(rig.team_db.admin, local_id)

@@ -10,13 +10,13 @@ import sys
 import pytest
 
 from tests.integration.agent.conftest import Process, Rig, spawn
-from tests.integration.agent.ops_helpers import events
+from tests.integration.agent.ops_helpers import all_output, events
 from tests.integration.postgres.team_setup import confirm
 
 
 def _finished(process: Process) -> tuple[int, str]:
     status = process.popen.wait(timeout=60)
-    return status, process.output.text()
+    return status, all_output(process)
 
 
 def test_the_self_test_passes_and_creates_nothing(rig: Rig) -> None:

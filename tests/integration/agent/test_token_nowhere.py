@@ -12,7 +12,7 @@ from psycopg import sql
 
 from tests.fixtures.postgres import postgres_bin
 from tests.integration.agent.conftest import Rig, status_of, wait_for_journal
-from tests.integration.agent.ops_helpers import payout_state
+from tests.integration.agent.ops_helpers import all_output, payout_state
 from tests.integration.postgres.team_setup import confirm
 
 
@@ -42,9 +42,10 @@ def test_the_token_is_in_no_table_dump_or_log(rig: Rig) -> None:
     (local_id,) = confirm(rig.team_db, rig.identity, 1)
     agent = rig.agent("--log-level", "debug", token=token)
     wait_for_journal(rig.team_db.admin, lambda conn: status_of(local_id)(conn) == "pending")
-    assert agent.stop() == 0
     payment_id = payout_state(rig.team_db.admin, local_id).payment_id
     assert payment_id is not None
+    agent.output.expect(rf"payout {local_id} created as {payment_id}")
+    assert agent.stop() == 0
     # The server's log first: the scans below send the token themselves, as query parameters.
     with server_log.open("rb") as log:
         log.seek(log_start)
@@ -63,6 +64,7 @@ def test_the_token_is_in_no_table_dump_or_log(rig: Rig) -> None:
     assert payment_id in dump
     assert token not in dump
 
-    agent_log = agent.output.text()
+    agent_log = all_output(agent)
     assert f"payout {local_id} created as {payment_id}" in agent_log
+    assert "stopped" in agent_log  # the whole log, to its last line
     assert token not in agent_log
