@@ -4,7 +4,8 @@ Runs each benchmark in fresh child processes, prints one table (Markdown) with e
 its baseline and target, and writes it as JSON to ``benchmarks/results/latest.json``
 (``latest-quick.json`` with ``--quick``). Benchmarks: commit, submit, startup, history, history-pg
 (the team journal on PostgreSQL), polling, package (the size of what ``make package`` built), agent-webhook
-(the team agent: webhook received → status stored).
+(the team agent: webhook received → status stored), agent-send (payout-desk-agent's sends per second, 1 and 2
+agents).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import (
+    agent_send,
     agent_webhook,
     history,
     history_pg,
@@ -36,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[Options], list[Figure]]] = {
     "polling": polling.run,
     "package": package_size.run,
     "agent-webhook": agent_webhook.run,
+    "agent-send": agent_send.run,
 }
 
 

@@ -4,7 +4,8 @@
 2. the login is a Payout Desk agent;
 3. ``--provider-url`` is the team's provider (``team_settings``);
 4. the provider answers with the token: ``PayoutsClient.check_connection`` — a GET of a payment id that does not
-   exist (401: bad token) and a POST of a payout body with no amount (403: no payout permission; 422: may send).
+   exist (401: bad token) and a POST of a payout body with no amount (403: no payout permission; 422: may send);
+5. with ``--listen``, the webhook address can be bound (bound and closed again at once).
 
 It never creates a payout, on any provider — a sandbox on this computer included: the agent may only send what a
 person confirmed in the team journal, and the self-test confirms nothing.
@@ -13,14 +14,25 @@ person confirmed in the team journal, and the self-test confirms nothing.
 from __future__ import annotations
 
 import logging
+import socket
 
-from payout_desk.agent.config import AgentConfig
+from payout_desk.agent.config import AgentConfig, HostPort
 from payout_desk.agent.startup import AgentRefusedError, open_agent
 from payout_desk.provider.models import ConnectionStatus
 
 __all__ = ["run_self_test"]
 
 log = logging.getLogger("payout_desk.agent.selftest")
+
+
+def _cannot_listen(listen: HostPort) -> str | None:
+    """Why the webhook address cannot be bound, in plain words; None when it can (it is closed again at once)."""
+    family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
+    try:
+        with socket.create_server((listen.host, listen.port), family=family):
+            return None
+    except OSError as exc:
+        return f"--listen {listen}: cannot listen there ({exc.strerror or exc}); pick a free port or a local address"
 
 
 async def run_self_test(config: AgentConfig, token: str) -> int:
@@ -39,6 +51,12 @@ async def run_self_test(config: AgentConfig, token: str) -> int:
             log.error("self-test FAILED: %s (%s)", check.user_message, check.detail)
             return 1
         log.info("self-test ok: %s (%s, token kind %s)", check.user_message, check.detail, check.token_kind)
+        if config.listen is not None:
+            problem = _cannot_listen(config.listen)
+            if problem is not None:
+                log.error("self-test FAILED: %s", problem)
+                return 1
+            log.info("self-test ok: --listen %s can be bound (nothing is served by the self-test)", config.listen)
         log.info("self-test PASSED: this agent can send the team's payouts to %s", context.identity.endpoint)
         return 0
     finally:

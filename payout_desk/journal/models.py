@@ -96,8 +96,11 @@ class LeaseLostError(JournalError):
     the database's clock); nothing was written. The payout is another agent's to send now."""
 
     def __init__(self, local_id: int, generation: int | None) -> None:
-        held = "no claim" if generation is None else f"claim {generation}"
-        super().__init__(f"Payout {local_id}: {held} is no longer this agent's; nothing was written")
+        if generation is None:
+            message = f"Payout {local_id}: this agent no longer holds a claim of it; nothing was written"
+        else:
+            message = f"Payout {local_id}: claim {generation} is no longer this agent's; nothing was written"
+        super().__init__(message)
         self.local_id = local_id
         self.generation = generation
 

@@ -33,6 +33,7 @@ from payout_desk.domain.retention import DEFAULT_RETENTION_SECONDS, key_is_fresh
 from payout_desk.domain.status import CONFIRMED, OUTCOME_UNKNOWN
 from payout_desk.journal import PaymentIdTakenError, PayoutJournal, PayoutRecord
 from payout_desk.journal.history import from_micros
+from payout_desk.journal.models import LeaseLostError
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.provider.errors import (
     IdempotencyKeyReusedError,
@@ -229,6 +230,8 @@ class Submitter:
             return await self._unknown(record, exc.detail)
         except ProviderError as exc:  # not expected from create_payout; handled the safe way
             return await self._unknown(record, exc.detail)
+        except LeaseLostError:  # an agent's claim was taken over: nothing more is written, the new holder sends
+            raise
         except Exception as exc:
             log.exception("payout %s: unexpected error while sending; it stays unsent", local_id)
             return await self._unknown(record, self._client.scrub(f"{type(exc).__name__}: {exc}"))

@@ -114,3 +114,10 @@ def lease_run_out(conninfo: str, local_id: int) -> bool:
         local_id,
     )
     return row is not None and bool(row[0])
+
+
+def all_output(process: Process) -> str:
+    """Everything an ended process wrote, once its reader has reached the end of the pipe."""
+    assert process.popen.poll() is not None
+    process.output._thread.join(timeout=15)
+    return process.output.text()
