@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -153,9 +154,13 @@ class SettingsDialog(QDialog):
         (self.url_edit, self.in_use_label, self.url_error, self.token_edit, self.show_token, self.keychain_notice,
          self.test_button, self.result_label, self.retention_spin) = provider_page.widgets()  # fmt: skip
         self.retention_spin.valueChanged.connect(self._retention_edited)
-        self.team_editor = TeamProfileEditor(self.tokens, parent=self.stack)
+        self.team_editor = TeamProfileEditor(self.tokens)
+        team_page = QScrollArea(self.stack)  # scrolls on a small screen rather than clipping its words
+        team_page.setWidgetResizable(True)
+        team_page.setFrameShape(QScrollArea.Shape.NoFrame)
+        team_page.setWidget(self.team_editor)
         self.stack.addWidget(provider_page)
-        self.stack.addWidget(self.team_editor)
+        self.stack.addWidget(team_page)
         right.addWidget(self.stack, 1)
         row.addLayout(right, 3)
         layout.addWidget(profiles, 1)
@@ -219,7 +224,7 @@ class SettingsDialog(QDialog):
         self.name_edit.setReadOnly(not d.is_new)
         self.kind_label.setText(_KIND_TEXT[d.kind])
         self.remove_button.setEnabled(d.kind in ("live", "team"))
-        self.stack.setCurrentIndex(1 if d.kind == "team" else 0)
+        self.stack.setCurrentIndex(1 if d.kind == "team" else 0)  # the team editor's scroll area, or the form
         if d.kind == "team":
             self.team_editor.load(d)
             self._validate()

@@ -94,20 +94,33 @@ class TeamProfileEditor(QWidget):
         paste.addWidget(self.conninfo_button)
         form.addRow("Co&nnection string:", paste)
         form.addRow("", self._error_label("conninfo"))
+        self.sslmode_combo = self._named(QComboBox(self), "teamSslmodeCombo", "TLS mode (sslmode)")
+        for mode in reversed(SSLMODES):
+            self.sslmode_combo.addItem(_SSLMODE_WORDS[mode], mode)
+        self.sslmode_combo.activated.connect(self._edited)
         for name in TEAM_FIELDS:
             if name == "sslmode":
-                self.sslmode_combo = self._named(QComboBox(self), "teamSslmodeCombo", "TLS mode (sslmode)")
-                for mode in reversed(SSLMODES):
-                    self.sslmode_combo.addItem(_SSLMODE_WORDS[mode], mode)
-                self.sslmode_combo.activated.connect(self._edited)
-                form.addRow("&TLS (sslmode):", self.sslmode_combo)
-            else:
-                label, accessible, placeholder = _LABELS[name]
-                edit = self._named(QLineEdit(self), f"team{name.capitalize()}Edit", accessible)
-                edit.setPlaceholderText(placeholder)
-                edit.textEdited.connect(self._edited)
-                self.edits[name] = edit
-                form.addRow(label, edit)
+                continue
+            _label, accessible, placeholder = _LABELS[name]
+            edit = self._named(QLineEdit(self), f"team{name.capitalize()}Edit", accessible)
+            edit.setPlaceholderText(placeholder)
+            edit.textEdited.connect(self._edited)
+            self.edits[name] = edit
+        where = QHBoxLayout()  # host and port on one row: the dialog fits a 640-pixel-high screen
+        where.addWidget(self.edits["host"], 1)
+        port_label = QLabel(_LABELS["port"][0], self)
+        port_label.setBuddy(self.edits["port"])
+        where.addWidget(port_label)
+        self.edits["port"].setMaximumWidth(90)
+        where.addWidget(self.edits["port"])
+        host_label = QLabel(_LABELS["host"][0], self)
+        host_label.setBuddy(self.edits["host"])
+        form.addRow(host_label, where)
+        form.addRow("", self._error_label("host"))
+        form.addRow("", self._error_label("port"))
+        for name in ("dbname", "user", "sslmode", "sslrootcert"):
+            widget = self.sslmode_combo if name == "sslmode" else self.edits[name]
+            form.addRow("&TLS (sslmode):" if name == "sslmode" else _LABELS[name][0], widget)
             form.addRow("", self._error_label(name))
         self.edits["port"].setValidator(QIntValidator(1, 65535, self))
         self.password_edit = self._named(QLineEdit(self), "teamPasswordEdit", "Database password")
@@ -229,10 +242,10 @@ class TeamProfileEditor(QWidget):
             "A password is stored — type here to replace it" if stored else "Leave empty to log in without one"
         )
         if not self._passwords.is_persistent:
-            where = "No system keychain is available: the password is kept in memory until you close Payout Desk."
+            where = "No system keychain: kept in memory until you close Payout Desk."
         else:
             where = "The password is kept in the system keychain, never in the settings file."
-        self.password_notice.setText(f"{where} One password per login, host, port and database.")
+        self.password_notice.setText(f"{where} One per login, host, port and database.")
 
     def forget_stored(self) -> None:
         """The keychain changed (the dialog saved): look passwords up again on the next load."""
