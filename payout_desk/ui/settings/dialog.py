@@ -1,5 +1,6 @@
-"""SettingsDialog: connection profiles (Sandbox + Live), API tokens in the OS keychain, Test connection,
-and the confirm-retype thresholds per currency (``thresholds.ThresholdEditor``).
+"""SettingsDialog: connection profiles (Sandbox + Live + Team), API tokens in the OS keychain, Test connection,
+and the confirm-retype thresholds per currency (``thresholds.ThresholdEditor``). A Team profile (a team database's
+libpq settings, its password in the keychain) is edited by ``team_editor.TeamProfileEditor`` (``teamEditor``).
 
 Construct::
 
@@ -18,7 +19,7 @@ not usable (``TokenStore.is_persistent`` False) the dialog says plainly that the
 Existing profiles keep their names (the name is the keychain entry); new Live profiles are named freely.
 
 Object names: ``settingsDialog``, ``activeProfileCombo``, ``profileList``, ``addProfileButton``,
-``removeProfileButton``, ``profileName``, ``profileKind``, ``baseUrlEdit``, ``baseUrlError``,
+``removeProfileButton``, ``addTeamProfileButton``, ``profileName``, ``profileKind``, ``baseUrlEdit``, ``baseUrlError``,
 ``tokenEdit``, ``showTokenButton``, ``keychainNotice``, ``testConnectionButton``,
 ``connectionResult``, ``retypeThresholds``, ``thresholdError`` (and the editor's own names). Methods
 returning futures for tests:
@@ -29,16 +30,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QLocale, Qt, Signal, Slot
+from PySide6.QtCore import QLocale, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -46,6 +45,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -54,9 +55,13 @@ from payout_desk.provider.models import ConnectionCheck
 from payout_desk.provider.urls import url_host
 from payout_desk.services.connection import run_connection_test
 from payout_desk.services.secrets import TokenStore
-from payout_desk.services.settings import AppSettings, Profile, save_settings
+from payout_desk.services.settings import AppSettings, Profile, ProfileKind, save_settings
+from payout_desk.services.team_profile import forget_team_password, store_team_password
 from payout_desk.ui.common.screen import resize_within_screen
-from payout_desk.ui.settings.rules import ProfileDraft, connection_message, draft_error
+from payout_desk.ui.settings.offgui import off_gui as _off_gui
+from payout_desk.ui.settings.provider_form import ProviderForm
+from payout_desk.ui.settings.rules import ProfileDraft, connection_message, draft_error, draft_of, profile_of
+from payout_desk.ui.settings.team_editor import TeamProfileEditor
 from payout_desk.ui.settings.thresholds import ThresholdEditor
 from payout_desk.ui.style.status import status_style
 
@@ -64,19 +69,14 @@ __all__ = ["NO_KEYCHAIN_TEXT", "SettingsDialog", "connection_message"]
 
 NO_KEYCHAIN_TEXT: Final = "No system keychain is available: the token is kept in memory until you close Payout Desk."
 ConnectionTest = Callable[[Profile, str], Awaitable[ConnectionCheck]]
-# Keychain calls and the settings write: off the GUI thread, one at a time, plain Python threads.
-_IO: Final = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings-io")
-
-
-async def _off_gui(fn: Callable[..., Any], *args: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(_IO, fn, *args)
-
 
 _KIND_TEXT = {
     "embedded": "Built-in sandbox: test data on this computer; no address or token needed",
     "sandbox": "Sandbox: test data, no real money moves",
     "live": "Live: REAL money is paid out with this profile",
+    "team": "Team: the team's shared database; the team's agent sends the payouts (no token on this computer)",
 }
+_LIST_WORDS = {"live": "real money", "team": "team database"}
 
 
 class SettingsDialog(QDialog):
@@ -104,10 +104,9 @@ class SettingsDialog(QDialog):
         self._connection_test = connection_test
         self._in_use = dict(addresses_in_use or {})  # profile → the address the desk uses right now
         self.changed_tokens: set[str] = set()  # profiles whose token was typed here (after Save)
-        self._drafts = [
-            ProfileDraft(p.name, p.kind, p.base_url, retention_hours=p.retention_hours) for p in settings.profiles
-        ]
+        self._drafts = [draft_of(p) for p in settings.profiles]
         self._removed: list[str] = []
+        self._removed_teams = [p.team for p in settings.profiles if p.team is not None]  # forgotten if not kept
         self._stored: dict[str, bool] = {}
         self._current = -1
         self._build()
@@ -135,58 +134,35 @@ class SettingsDialog(QDialog):
                                       "Add a Live profile")  # fmt: skip
         self.remove_button = self._named(QPushButton("Remove", profiles), "removeProfileButton", "Remove this profile")
         left.addWidget(self.profile_list, 1)
+        self.add_team_button = self._named(QPushButton("Add Team profile", profiles), "addTeamProfileButton",
+                                           "Add a Team profile (a team database)")  # fmt: skip
         left.addWidget(self.add_button)
+        left.addWidget(self.add_team_button)
         left.addWidget(self.remove_button)
         row.addLayout(left, 1)
 
-        form = QFormLayout()
+        head = QFormLayout()
         self.name_edit = self._named(QLineEdit(profiles), "profileName", "Profile name")
         self.kind_label = self._named(QLabel(profiles), "profileKind", "Profile kind")
         self.kind_label.setWordWrap(True)
-        self.url_edit = self._named(QLineEdit(profiles), "baseUrlEdit", "Provider address (base URL)")
-        self.url_edit.setPlaceholderText("https://api.provider.example")
-        self.in_use_label = self._named(QLabel(profiles), "addressInUse", "Address in use now")
-        self.in_use_label.setWordWrap(True)
-        self.in_use_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.url_error = self._named(QLabel(profiles), "baseUrlError", "Provider address problem")
-        self.url_error.setWordWrap(True)
-        self.url_error.setStyleSheet(f"color: {status_style('failed').color.name()};")
-        self.token_edit = self._named(QLineEdit(profiles), "tokenEdit", "API token")
-        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.show_token = self._named(QPushButton("Show", profiles), "showTokenButton", "Show or hide the token")
-        self.show_token.setCheckable(True)
-        token_row = QHBoxLayout()
-        token_row.addWidget(self.token_edit, 1)
-        token_row.addWidget(self.show_token)
-        self.keychain_notice = self._named(QLabel(profiles), "keychainNotice", "Where the token is kept")
-        self.keychain_notice.setWordWrap(True)
-        self.test_button = self._named(QPushButton("Test connection", profiles), "testConnectionButton",
-                                       "Test the connection with this token")  # fmt: skip
-        self.result_label = self._named(QLabel(profiles), "connectionResult", "Connection test result")
-        self.result_label.setWordWrap(True)
-        form.addRow("&Name:", self.name_edit)
-        form.addRow("Kind:", self.kind_label)
-        form.addRow("&Address:", self.url_edit)
-        form.addRow("", self.in_use_label)
-        form.addRow("", self.url_error)
-        token_label = QLabel("API &token:", profiles)
-        token_label.setBuddy(self.token_edit)
-        form.addRow(token_label, token_row)
-        form.addRow("", self.keychain_notice)
-        self.retention_spin = self._named(QDoubleSpinBox(profiles), "retentionHoursSpin",
-                                          "How long the provider keeps sending keys, in hours")  # fmt: skip
-        self.retention_spin.setRange(0.1, 24)  # the provider promises 24 h; longer could pay twice
-        self.retention_spin.setDecimals(1)
-        self.retention_spin.setSuffix(" h")
-        self.retention_spin.setToolTip(
-            "The provider keeps each payout's sending key at least this long (its documentation says 24 hours). "
-            "After 90 % of it, a payout is resent without the key, by its reference. A sandbox says it itself."
-        )
+        head.addRow("&Name:", self.name_edit)
+        head.addRow("Kind:", self.kind_label)
+        right = QVBoxLayout()
+        right.addLayout(head)
+        self.stack = QStackedWidget(profiles)
+        provider_page = ProviderForm(self.stack)
+        (self.url_edit, self.in_use_label, self.url_error, self.token_edit, self.show_token, self.keychain_notice,
+         self.test_button, self.result_label, self.retention_spin) = provider_page.widgets()  # fmt: skip
         self.retention_spin.valueChanged.connect(self._retention_edited)
-        form.addRow("Key &retention:", self.retention_spin)
-        form.addRow("", self.test_button)
-        form.addRow("", self.result_label)
-        row.addLayout(form, 3)
+        self.team_editor = TeamProfileEditor(self.tokens)
+        team_page = QScrollArea(self.stack)  # scrolls on a small screen rather than clipping its words
+        team_page.setWidgetResizable(True)
+        team_page.setFrameShape(QScrollArea.Shape.NoFrame)
+        team_page.setWidget(self.team_editor)
+        self.stack.addWidget(provider_page)
+        self.stack.addWidget(team_page)
+        right.addWidget(self.stack, 1)
+        row.addLayout(right, 3)
         layout.addWidget(profiles, 1)
 
         safety = QGroupBox("Confirmation: retype the amount", self)
@@ -213,6 +189,8 @@ class SettingsDialog(QDialog):
         self._refresh_lists()
         self.profile_list.currentRowChanged.connect(self._select)
         self.add_button.clicked.connect(self.add_live_profile)
+        self.add_team_button.clicked.connect(self.add_team_profile)
+        self.team_editor.edited.connect(self._validate)
         self.remove_button.clicked.connect(self._remove)
         self.name_edit.textEdited.connect(self._edited)
         self.url_edit.textEdited.connect(self._edited)
@@ -231,7 +209,7 @@ class SettingsDialog(QDialog):
         self.profile_list.blockSignals(True)
         self.profile_list.clear()
         for d in self._drafts:
-            self.profile_list.addItem(f"{d.name}  ·  {'real money' if d.kind == 'live' else 'test data'}")
+            self.profile_list.addItem(f"{d.name}  ·  {_LIST_WORDS.get(d.kind, 'test data')}")
         self.profile_list.blockSignals(False)
         if 0 <= row < len(self._drafts):
             self.profile_list.setCurrentRow(row)
@@ -245,6 +223,12 @@ class SettingsDialog(QDialog):
         self.name_edit.setText(d.name)
         self.name_edit.setReadOnly(not d.is_new)
         self.kind_label.setText(_KIND_TEXT[d.kind])
+        self.remove_button.setEnabled(d.kind in ("live", "team"))
+        self.stack.setCurrentIndex(1 if d.kind == "team" else 0)  # the team editor's scroll area, or the form
+        if d.kind == "team":
+            self.team_editor.load(d)
+            self._validate()
+            return
         in_use = self._in_use.get(d.name, "")
         self.url_edit.setText(in_use if d.kind == "embedded" else d.base_url)
         shown = in_use and in_use.rstrip("/") != d.base_url.rstrip("/") and d.kind != "embedded"
@@ -258,7 +242,6 @@ class SettingsDialog(QDialog):
         self.retention_spin.setValue(d.retention_hours)
         self.retention_spin.blockSignals(False)
         self.retention_spin.setEnabled(d.kind == "live")  # a sandbox's own value is read from it
-        self.remove_button.setEnabled(d.kind == "live")
         self.result_label.clear()
         self._update_token_hint()
         self._validate()
@@ -281,17 +264,25 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def add_live_profile(self) -> None:
+        self._add("Live", "live")
+        self.url_edit.setFocus()
+
+    @Slot()
+    def add_team_profile(self) -> None:
+        """A new Team profile (TLS verify-full by default), selected for editing."""
+        self._add("Team", "team")
+        self.team_editor.edits["host"].setFocus()
+
+    def _add(self, base: str, kind: ProfileKind) -> None:
         taken = {d.name for d in self._drafts}
-        candidates = ("Live", *(f"Live {n}" for n in range(2, 1000)))
-        name = next(c for c in candidates if c not in taken)
-        self._drafts.append(ProfileDraft(name, "live", "", is_new=True))
+        name = next(c for c in (base, *(f"{base} {n}" for n in range(2, 1000))) if c not in taken)
+        self._drafts.append(ProfileDraft(name, kind, "", is_new=True))
         self._refresh_lists()
         self.profile_list.setCurrentRow(len(self._drafts) - 1)
-        self.url_edit.setFocus()
 
     def _remove(self) -> None:
         row = self._current
-        if 0 <= row < len(self._drafts) and self._drafts[row].kind == "live":
+        if 0 <= row < len(self._drafts) and self._drafts[row].kind in ("live", "team"):
             draft = self._drafts.pop(row)
             if not draft.is_new:
                 self._removed.append(draft.name)
@@ -384,9 +375,12 @@ class SettingsDialog(QDialog):
             return False
         thresholds = self.thresholds.thresholds()
         assert thresholds is not None
-        profiles = [Profile(d.name, d.kind, d.base_url, d.retention_hours) for d in self._drafts]
-        new_tokens = {d.name: d.token for d in self._drafts if d.token}
+        profiles = [profile_of(d) for d in self._drafts]
+        new_tokens = {d.name: d.token for d in self._drafts if d.token and d.kind != "team"}
         removed = [n for n in self._removed if n not in new_tokens]
+        passwords = [(p.team, d.password) for p, d in zip(profiles, self._drafts, strict=True) if p.team and d.password]
+        kept = {p.team.keychain_account for p in profiles if p.team is not None}
+        gone = {t.keychain_account: t for t in self._removed_teams if t.keychain_account not in kept}
         self.save_button.setEnabled(False)
 
         def store() -> None:
@@ -394,6 +388,10 @@ class SettingsDialog(QDialog):
                 self.tokens.set(name, token)
             for name in removed:
                 self.tokens.delete(name)
+            for team, password in passwords:
+                store_team_password(team, password, self.tokens)
+            for team in gone.values():  # no profile left uses that login, host, port and database
+                forget_team_password(team, self.tokens)
 
         try:
             await _off_gui(store)
@@ -407,6 +405,7 @@ class SettingsDialog(QDialog):
             self.save_button.setEnabled(True)
             return False
         self.changed_tokens = set(new_tokens)
+        self.team_editor.forget_stored()
         self.settingsSaved.emit(self.settings)
         self.accept()
         return True

@@ -3,15 +3,32 @@ with a profile being edited, and how a retype threshold is read (as strictly as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Any, Final
 
 from payout_desk.domain.money import AmountError, UnknownCurrencyError, currency, parse_amount
 from payout_desk.provider.models import ConnectionCheck, ConnectionStatus
 from payout_desk.services.settings import Profile, ProfileKind
+from payout_desk.services.team_connection import TeamConnection, check_team_connection
 
-__all__ = ["ProfileDraft", "connection_message", "draft_error", "parse_currency_threshold"]
+__all__ = [
+    "TEAM_FIELDS",
+    "ProfileDraft",
+    "connection_message",
+    "draft_error",
+    "draft_of",
+    "parse_currency_threshold",
+    "profile_of",
+    "team_error",
+    "team_from_texts",
+    "team_texts",
+]
+
+#: The Team profile's settings the editor shows (the others, e.g. sslcert, come from a pasted connection string).
+TEAM_FIELDS: Final = ("host", "port", "dbname", "user", "sslmode", "sslrootcert")
+_NUMBERS: Final = ("port", "connect_timeout")
 
 
 def parse_currency_threshold(code: str, text: str, decimal_point: str = ".") -> Decimal | str:
@@ -65,6 +82,52 @@ class ProfileDraft:
     token: str = ""  # typed in this dialog; "" = keep the stored one
     is_new: bool = False
     retention_hours: float = 24.0  # how long the provider keeps keys (a sandbox says it itself)
+    #: A Team profile's libpq settings as typed (TeamConnection's field names), and its password typed here
+    #: ("" = keep the stored one); neither is used by the other kinds.
+    team_texts: dict[str, str] = field(default_factory=dict)
+    password: str = ""
+
+
+def draft_of(p: Profile) -> ProfileDraft:
+    """A saved profile, to edit."""
+    texts = team_texts(p.team) if p.team is not None else {}
+    return ProfileDraft(p.name, p.kind, p.base_url, retention_hours=p.retention_hours, team_texts=texts)
+
+
+def profile_of(d: ProfileDraft) -> Profile:
+    """The profile to save (ValueError if a Team profile's numbers are not numbers: validated before)."""
+    team = team_from_texts(d.team_texts) if d.kind == "team" else None
+    return Profile(d.name, d.kind, d.base_url, d.retention_hours, team)
+
+
+def team_texts(tc: TeamConnection) -> dict[str, str]:
+    """A TeamConnection as the editor's texts (every field; None as "")."""
+    return {f.name: "" if getattr(tc, f.name) is None else str(getattr(tc, f.name)) for f in fields(tc)}
+
+
+def team_from_texts(texts: Mapping[str, str]) -> TeamConnection:
+    """The TeamConnection typed; ValueError starting with the field when a number is not one."""
+    values: dict[str, Any] = {}
+    for f in fields(TeamConnection):
+        text = texts.get(f.name, "").strip()
+        if f.name not in _NUMBERS:
+            values[f.name] = text
+        elif text and not text.isdigit():
+            raise ValueError(
+                f"{f.name}: {text!r} is not a whole number" + (" (usually 5432)" if f.name == "port" else "")
+            )
+        elif text:
+            values[f.name] = int(text)
+    return TeamConnection(**values)
+
+
+def team_error(texts: Mapping[str, str]) -> str:
+    """What is wrong with a Team profile's settings ("field: rule"), or ""."""
+    try:
+        check_team_connection(team_from_texts(texts))
+    except ValueError as exc:
+        return str(exc)
+    return ""
 
 
 def draft_error(d: ProfileDraft, drafts: Sequence[ProfileDraft]) -> str:
@@ -73,6 +136,8 @@ def draft_error(d: ProfileDraft, drafts: Sequence[ProfileDraft]) -> str:
         return "Give the profile a name."
     if [x.name for x in drafts].count(d.name) > 1:
         return f"Another profile is already called \u201c{d.name}\u201d."
+    if d.kind == "team":
+        return team_error(d.team_texts)
     if not d.base_url:
         return ""  # not configured yet: allowed (Test connection asks for it)
     if d.kind == "live" and not d.base_url.lower().startswith("https://"):
