@@ -10,6 +10,7 @@ its exact JSON text (UTF-8), hex — the same digest the journal's ``confirmed``
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,6 +26,9 @@ __all__ = [
     "ApprovalRule",
     "Money",
     "body_hash",
+    "required_approvals",
+    "rules_summary",
+    "uncovered",
 ]
 
 DEFAULT_EXPIRY_DAYS: Final = 7
@@ -102,3 +106,67 @@ class ApprovalRule:
     amount_from: Decimal
     approvers: int
     preparer: str | None
+
+
+def required_approvals(rules: Iterable[ApprovalRule], currency: str, amount: Decimal, preparer: str) -> int:
+    """Approvals a payout needs, as the database decides at confirmation: the larger of the general
+    rule (the currency's tiers for everyone, or else ``*``'s: the tier with the greatest ``amount_from``
+    ≤ ``amount``) and the preparer's own (the same among the tiers for ``preparer`` alone); no tier: 0.
+    A preparer's tiers can only add approvals."""
+    rules = tuple(rules)
+    found = 0
+    for personal in (False, True):
+        scope = [r for r in rules if (r.preparer == preparer if personal else r.preparer is None)]
+        own = [r for r in scope if r.currency == currency]
+        tiers = [r for r in own or [r for r in scope if r.currency == "*"] if r.amount_from <= amount]
+        if tiers:
+            found = max(found, max(tiers, key=lambda r: r.amount_from).approvers)
+    return found
+
+
+def rules_summary(rules: Iterable[ApprovalRule]) -> list[str]:
+    """What the rules mean, in plain sentences: first which currencies need no approval at all, then
+    from which amount each rule asks approvals."""
+    rules = tuple(rules)
+    general = [r for r in rules if r.preparer is None]
+    personal = [r for r in rules if r.preparer is not None]
+    catch_all = sorted((r for r in general if r.currency == "*"), key=lambda r: r.amount_from)
+    own = sorted({r.currency for r in general if r.currency != "*"})
+    lines: list[str] = []
+    if not catch_all and not own:
+        lines.append("No currency needs approval: no rule asks for any (* from 0 → 0 approvers).")
+    elif not catch_all:
+        lines.append(f"Every currency except {', '.join(own)} needs no approval (no rule for *).")
+    else:
+        lines.append("Every currency needs approval from some amount on (a rule for * covers the others).")
+    for rule in sorted(rules, key=lambda r: (r.currency != "*", r.currency, r.preparer or "", r.amount_from)):
+        who = f", prepared by {rule.preparer}" if rule.preparer else ""
+        what = "any currency without its own rule" if rule.currency == "*" else rule.currency
+        lines.append(
+            f"{what}{who}: from {format(rule.amount_from, 'f')} on, {rule.approvers} "
+            f"approver{'s' if rule.approvers != 1 else ''}"
+        )
+    for rule in general:
+        if (
+            rule.currency != "*"
+            and rule.amount_from > 0
+            and rule is min((r for r in general if r.currency == rule.currency), key=lambda r: r.amount_from)
+        ):
+            lines.append(f"{rule.currency} below {format(rule.amount_from, 'f')} needs no approval.")
+    if catch_all and catch_all[0].amount_from > 0:
+        lines.append(f"Other currencies below {format(catch_all[0].amount_from, 'f')} need no approval.")
+    if personal:
+        lines.append("A preparer's own rules can only add approvals to the rules for everyone.")
+    return lines
+
+
+def uncovered(rules: Iterable[ApprovalRule]) -> str | None:
+    """A warning when some currencies need no approval at any amount (for everyone), else None."""
+    rules = tuple(rules)
+    general = [r for r in rules if r.preparer is None]
+    if any(r.currency == "*" for r in general):
+        return None
+    own = sorted({r.currency for r in general})
+    if not own:
+        return "Warning: no currency needs approval now (no rule asks for any)."
+    return f"Warning: every currency except {', '.join(own)} needs no approval now (no rule for *)."
