@@ -53,7 +53,7 @@ def test_nobody_outside_the_approvers_approves_or_rejects(team_db: TeamDb, role:
             approvals.reject(conn, local_id, "x")
         for table in ("approvals", "approval_rules"):
             with pytest.raises(errors.InsufficientPrivilege):
-                conn.execute(f"DELETE FROM payout_desk.{table}")  # type: ignore[arg-type]
+                conn.execute(f"DELETE FROM payout_desk.{table}")
     assert row(team_db, local_id) == ("awaiting_approval", 1)
 
 
