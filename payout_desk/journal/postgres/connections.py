@@ -57,8 +57,11 @@ def payment_owner(conn: psycopg.Connection[Any], payment_id: str) -> int | None:
 
 def reference_owner(conn: psycopg.Connection[Any], connection_id: str, external_id: str) -> int | None:
     """The payout of ``connection_id`` that already uses the reference ``external_id``, if any; a rejected
-    payout does not hold it (the provider never held that payout)."""
-    where = "connection_id = %s AND external_id = %s AND status <> 'rejected'"
+    payout, or one closed before approval, does not hold it (the provider never held that payout)."""
+    where = (
+        "connection_id = %s AND external_id = %s"
+        " AND status NOT IN ('rejected', 'approval_rejected', 'withdrawn', 'expired')"
+    )
     return _owner(conn, where, (connection_id, external_id))
 
 

@@ -19,11 +19,12 @@ from psycopg import sql
 
 from payout_desk.journal.models import JournalError
 
-__all__ = ["GROUPS", "AuditEntry", "Person", "add_person", "audit_log", "list_people", "remove_person"]
+__all__ = ["GROUPS", "AuditEntry", "Person", "add_person", "audit_log", "check_login", "list_people", "remove_person"]
 
 #: The app's group roles by the name people are given.
 GROUPS: Final[dict[str, str]] = {
     "preparer": "payout_desk_preparer",
+    "approver": "payout_desk_approver",
     "viewer": "payout_desk_viewer",
     "admin": "payout_desk_admin",
     "agent": "payout_desk_agent",
@@ -50,7 +51,7 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
-def _check_login(login: str) -> None:
+def check_login(login: str) -> None:
     if not _LOGIN.match(login):
         raise JournalError(
             f"login {login!r}: use 1–63 lower-case letters, digits, '_', '.', '@' or '-', starting with a letter or '_'"
@@ -72,7 +73,7 @@ def _audit(conn: psycopg.Connection[Any], action: str, detail: dict[str, Any]) -
 def add_person(conn: psycopg.Connection[Any], login: str, role: str, password: str | None = None) -> bool:
     """Make ``login`` a member of the app role ``role`` (creating the login role when missing, with the
     password when given); True when the role was created. One transaction, audited."""
-    _check_login(login)
+    check_login(login)
     if role not in GROUPS:
         raise JournalError(f"role {role!r}: choose one of {', '.join(GROUPS)}")
     with conn.transaction():
@@ -93,7 +94,7 @@ def add_person(conn: psycopg.Connection[Any], login: str, role: str, password: s
 
 def remove_person(conn: psycopg.Connection[Any], login: str) -> None:
     """Remove a person: drop the login role (their payouts and events keep the name). Audited."""
-    _check_login(login)
+    check_login(login)
     with conn.transaction():
         held = [p.role for p in list_people(conn) if p.login == login]
         if not held:
