@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -97,13 +98,23 @@ class MainWindow(FlowWindow):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.form)
         scroll.setMinimumWidth(400)
-        self.history_stack = QStackedWidget(splitter)
+        # The history is the first page of ``mainTabs``; team mode adds the approvals queue
+        # (:meth:`install_approvals`). With one page the tab bar hides: a single desk looks as before.
+        self.tabs = QTabWidget(splitter)
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setAccessibleName("Pages")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabBarAutoHide(True)
+        self.history_stack = QStackedWidget(self.tabs)
+        self.history_stack.setObjectName("historyTab")
         placeholder = QLabel("Opening the journal…", self.history_stack)
         placeholder.setObjectName("historyPlaceholder")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.history_stack.addWidget(placeholder)
+        self.tabs.addTab(self.history_stack, "&History")
+        self.approvals: Any = None
         splitter.addWidget(scroll)
-        splitter.addWidget(self.history_stack)
+        splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([460, 980])  # the form needs ~420; the history's filter row ~780
@@ -268,6 +279,21 @@ class MainWindow(FlowWindow):
         self.window_layout.restore_history(panel)
         panel.reload()
         self.recovery.check_integrity()  # quick_check off the GUI thread, once per journal opened
+
+    def install_approvals(self, panel: QWidget) -> None:
+        """Team mode: the approvals queue as the ``approvalsTab`` page of ``mainTabs``; the tab's text
+        follows the panel's ``countChanged(int)`` (what waits for this person)."""
+        if self.approvals is not None:
+            self.tabs.removeTab(self.tabs.indexOf(self.approvals))
+            self.approvals.deleteLater()
+        panel.setObjectName("approvalsTab")
+        self.approvals = panel
+        self.tabs.addTab(panel, "&Approvals")
+        panel.countChanged.connect(self._show_approvals_count)  # type: ignore[attr-defined]
+
+    def _show_approvals_count(self, waiting: int) -> None:
+        if self.approvals is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.approvals), f"&Approvals ({waiting})")
 
     def _remove_history(self) -> None:
         if self.history is not None:
