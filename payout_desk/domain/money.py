@@ -46,6 +46,7 @@ __all__ = [
     "MAX_AMOUNT",
     "AmountError",
     "Currency",
+    "Money",
     "UnknownCurrencyError",
     "active_currencies",
     "amount_to_wire",
@@ -84,6 +85,31 @@ class Currency:
     def quantum(self) -> Decimal:
         """The smallest amount this currency can carry: ``Decimal("0.01")`` for EUR, ``1`` for JPY."""
         return Decimal(1).scaleb(-self.minor_units)
+
+
+@dataclass(frozen=True)
+class Money:
+    """An exact amount in a currency (``Decimal``, never float), at most the currency's minor-unit
+    digits; zero allowed (a rule's lowest tier), negatives not. :attr:`wire` is the SPEC string."""
+
+    amount: Decimal
+    currency: Currency
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            raise TypeError(f"amount must be a Decimal, not {type(self.amount).__name__}")
+        if not self.amount.is_finite() or self.amount < 0:
+            raise AmountError("sign", "Amount: must be a finite amount of zero or more.")
+        with localcontext(_EXACT):
+            quantized = self.amount.quantize(self.currency.quantum)
+        if quantized != self.amount:
+            raise AmountError("precision", f"Amount: {self.currency.code} allows {_places(self.currency.minor_units)}.")
+        object.__setattr__(self, "amount", quantized)
+
+    @property
+    def wire(self) -> str:
+        """Plain notation with exactly the currency's minor-unit digits (``"15000.00"``)."""
+        return format(self.amount, "f")
 
 
 class UnknownCurrencyError(ValueError):

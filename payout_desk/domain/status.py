@@ -8,7 +8,16 @@ provider and says whether it is there) are the app's alone. Once the provider ho
 status follows the provider's known statuses ``pending``, ``succeeded``, ``failed``; any other
 provider text is ``created`` (exists, not final, still followed) and the text itself is kept
 verbatim in ``provider_status`` (:func:`shown_status`). A ``succeeded`` payout may later read
-``failed`` (a bank return)."""
+``failed`` (a bank return).
+
+Team mode adds the maker-checker states (issue 21). ``awaiting_approval``: confirmed by its preparer
+(body and key journaled), waiting for the approvals its rule required at confirmation; never sent
+in this state. The last required approval makes it ``confirmed`` (sendable) in the same
+transaction. ``approval_rejected`` (an approver refused it, with a reason), ``withdrawn`` (its
+preparer took it back while it waited) and ``expired`` (not approved in time) are terminal: closed,
+never sent, no payment at the provider (:data:`CLOSED_STATUSES`, :func:`is_terminal`).
+:data:`FINAL_STATUSES` keeps its meaning (the provider's answer is final): it is frozen into the
+journals' open-payout indexes."""
 
 from __future__ import annotations
 
@@ -17,9 +26,13 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "APPROVAL_REJECTED",
     "AUTOMATIC_STATUSES",
+    "AWAITING_APPROVAL",
+    "CLOSED_STATUSES",
     "CONFIRMED",
     "CREATED",
+    "EXPIRED",
     "FAILED",
     "FINAL_STATUSES",
     "KNOWN_STATUSES",
@@ -29,8 +42,12 @@ __all__ = [
     "PENDING",
     "REJECTED",
     "SUCCEEDED",
+    "TERMINAL_STATUSES",
+    "WITHDRAWN",
     "StatusTone",
+    "is_closed",
     "is_final",
+    "is_terminal",
     "payment_id_words",
     "shown_status",
     "status_label",
@@ -46,11 +63,22 @@ FAILED: Final = "failed"
 CREATED: Final = "created"
 MISMATCH: Final = "mismatch"
 NEEDS_RECONCILIATION: Final = "needs_reconciliation"
+AWAITING_APPROVAL: Final = "awaiting_approval"
+APPROVAL_REJECTED: Final = "approval_rejected"
+WITHDRAWN: Final = "withdrawn"
+EXPIRED: Final = "expired"
 
+#: Closed before any sending (team mode's approvals): never sent, no payment at the provider.
+CLOSED_STATUSES: Final[frozenset[str]] = frozenset({APPROVAL_REJECTED, WITHDRAWN, EXPIRED})
 KNOWN_STATUSES: Final[frozenset[str]] = frozenset(
     {CONFIRMED, OUTCOME_UNKNOWN, REJECTED, PENDING, SUCCEEDED, FAILED, CREATED, MISMATCH, NEEDS_RECONCILIATION}
+    | {AWAITING_APPROVAL}
+    | CLOSED_STATUSES
 )
+#: The provider's final answers (frozen into the journals' ``payouts_open`` indexes: unchanged).
 FINAL_STATUSES: Final[frozenset[str]] = frozenset({REJECTED, SUCCEEDED, FAILED})
+#: Nothing more will ever happen to the payout: a final answer, or closed before sending.
+TERMINAL_STATUSES: Final[frozenset[str]] = FINAL_STATUSES | CLOSED_STATUSES
 #: Statuses the app acts on by itself (resend or poll); every other one waits for a person or is final.
 AUTOMATIC_STATUSES: Final[frozenset[str]] = frozenset({CONFIRMED, OUTCOME_UNKNOWN, PENDING, CREATED})
 
@@ -71,6 +99,16 @@ def is_final(status: str) -> bool:
     return status in FINAL_STATUSES
 
 
+def is_closed(status: str) -> bool:
+    """True for approval_rejected, withdrawn and expired: closed before sending, never sent."""
+    return status in CLOSED_STATUSES
+
+
+def is_terminal(status: str) -> bool:
+    """True when nothing more will happen to the payout: :func:`is_final` or :func:`is_closed`."""
+    return status in TERMINAL_STATUSES
+
+
 _LABELS: Final[dict[str, str]] = {
     CONFIRMED: "Sending…",
     OUTCOME_UNKNOWN: "Outcome unknown — retrying",
@@ -81,6 +119,10 @@ _LABELS: Final[dict[str, str]] = {
     CREATED: "Created at the provider",
     MISMATCH: "Answer mismatch — check",
     NEEDS_RECONCILIATION: "Needs reconciliation",
+    AWAITING_APPROVAL: "Awaiting approval",
+    APPROVAL_REJECTED: "Rejected by an approver",
+    WITHDRAWN: "Withdrawn",
+    EXPIRED: "Expired — not approved in time",
 }
 
 _TONES: Final[dict[str, StatusTone]] = {
@@ -93,6 +135,10 @@ _TONES: Final[dict[str, StatusTone]] = {
     CREATED: StatusTone.WARNING,
     MISMATCH: StatusTone.FAILURE,
     NEEDS_RECONCILIATION: StatusTone.FAILURE,
+    AWAITING_APPROVAL: StatusTone.NEUTRAL,
+    APPROVAL_REJECTED: StatusTone.FAILURE,
+    WITHDRAWN: StatusTone.NEUTRAL,
+    EXPIRED: StatusTone.NEUTRAL,
 }
 
 
@@ -140,6 +186,8 @@ def payment_id_words(status: str, *, attempted: bool) -> str:
     answer that did not match), and reading "not created" a person would key it again."""
     if status == REJECTED:
         return "not created at the provider (refused)"
-    if not attempted and status == CONFIRMED:
+    if status in CLOSED_STATUSES:
+        return "none — never sent (closed before approval)"
+    if not attempted and status in (CONFIRMED, AWAITING_APPROVAL):
         return "none — not sent yet"
     return "not known — the provider may hold this payout; do not create it again"

@@ -18,9 +18,41 @@ def test_constants_match_the_architecture_table() -> None:
         "created",
         "mismatch",
         "needs_reconciliation",
+        "awaiting_approval",
+        "approval_rejected",
+        "withdrawn",
+        "expired",
     } == st.KNOWN_STATUSES
     assert {"rejected", "succeeded", "failed"} == st.FINAL_STATUSES
     assert st.FINAL_STATUSES <= st.KNOWN_STATUSES
+    assert {"approval_rejected", "withdrawn", "expired"} == st.CLOSED_STATUSES
+    assert st.TERMINAL_STATUSES == st.FINAL_STATUSES | st.CLOSED_STATUSES
+    assert not st.CLOSED_STATUSES & st.AUTOMATIC_STATUSES  # never sent nor polled
+
+
+@pytest.mark.parametrize(
+    ("status", "closed", "terminal"),
+    [
+        ("awaiting_approval", False, False),
+        ("approval_rejected", True, True),
+        ("withdrawn", True, True),
+        ("expired", True, True),
+        ("succeeded", False, True),
+        ("confirmed", False, False),
+        ("Withdrawn", False, False),
+    ],
+)
+def test_closed_and_terminal(status: str, closed: bool, terminal: bool) -> None:
+    assert st.is_closed(status) is closed
+    assert st.is_terminal(status) is terminal
+    assert not st.is_final(status) or status == "succeeded"
+
+
+def test_closed_payouts_say_they_were_never_sent() -> None:
+    for status in st.CLOSED_STATUSES:
+        assert "never sent" in st.payment_id_words(status, attempted=False)
+    assert st.payment_id_words("awaiting_approval", attempted=False) == "none — not sent yet"
+    assert st.status_label("awaiting_approval") == "Awaiting approval"
 
 
 @pytest.mark.parametrize(
