@@ -8,7 +8,7 @@ Three kinds of warning, in plain words, amounts formatted as the confirmation fo
   is none ("First payout to this recipient").
 * ``duplicate`` — near-duplicates among the journal's payouts, by the desk's one rule
   (``domain.duplicates.match``: same currency, 90 days, same recipient within 0.5 % or same description
-  and amount); the payout itself is never its own duplicate.
+  and amount); the payout itself is never its own duplicate, nor is one closed before sending.
 * ``far_above`` — more than :data:`FAR_ABOVE_FACTOR` (3×) the largest payout to that recipient in the
   last 365 days.
 
@@ -24,9 +24,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final, Literal
 
+from payout_desk.domain.approvals import ApprovalRequest
 from payout_desk.domain.duplicates import PastPayout, PayoutProbe, find_duplicates
+from payout_desk.domain.money import Money, format_amount
 from payout_desk.domain.money import currency as find_currency
-from payout_desk.domain.money import format_amount
+from payout_desk.domain.status import is_closed
 
 __all__ = [
     "FAR_ABOVE_FACTOR",
@@ -35,6 +37,7 @@ __all__ = [
     "WaitingPayout",
     "WarningKind",
     "approval_warnings",
+    "request_warnings",
 ]
 
 #: How far back the recipient's history (and the "far above usual" comparison) looks.
@@ -65,6 +68,18 @@ class WaitingPayout:
     recipient: str | None
     description: str | None
     confirmed_at: datetime  # aware
+
+    @classmethod
+    def of(cls, request: ApprovalRequest) -> WaitingPayout:
+        """The fields of a queued request the warnings look at."""
+        return cls(
+            request.local_id,
+            request.amount.amount,
+            request.amount.currency.code,
+            request.recipient,
+            request.description,
+            request.confirmed_at,
+        )
 
 
 def _date(at: datetime, locale: str) -> str:
@@ -132,7 +147,8 @@ def _duplicates(payout: WaitingPayout, candidates: Iterable[PastPayout], locale:
         description=payout.description,
         at=payout.confirmed_at,
     )
-    others = (c for c in candidates if c.local_id != payout.local_id)
+    # Closed before sending (withdrawn, expired, rejected by an approver): no money went, not a duplicate.
+    others = (c for c in candidates if c.local_id != payout.local_id and not is_closed(c.status))
     found = []
     for match in find_duplicates(probe, others):
         old = match.past
@@ -164,3 +180,17 @@ def approval_warnings(
     shown = _history(payout, history, locale)
     warnings = [w for w in shown if w.kind == "far_above"] + _duplicates(payout, open_payouts, locale)
     return warnings + [w for w in shown if w.kind != "far_above"]
+
+
+def request_warnings(
+    request: ApprovalRequest,
+    history: Sequence[tuple[Money, datetime]],
+    open_payouts: Iterable[PastPayout],
+    *,
+    locale: str = "en_US",
+) -> list[ApprovalWarning]:
+    """:func:`approval_warnings` for a queued request and the journal's ``recipient_history`` (amounts in
+    another currency are not this recipient's history in the request's currency and are left out)."""
+    code = request.amount.currency.code
+    amounts = [(money.amount, at) for money, at in history if money.currency.code == code]
+    return approval_warnings(WaitingPayout.of(request), amounts, open_payouts, locale=locale)

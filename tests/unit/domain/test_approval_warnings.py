@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from payout_desk.domain.approval_warnings import WaitingPayout, approval_warnings
+from payout_desk.domain.approval_warnings import WaitingPayout, approval_warnings, request_warnings
+from payout_desk.domain.approvals import ApprovalRequest
 from payout_desk.domain.duplicates import PastPayout
+from payout_desk.domain.money import Money, currency
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -81,6 +83,8 @@ def test_near_duplicates_use_the_desk_rule_and_never_the_payout_itself() -> None
         past("15000.00", 5, timedelta(days=5), recipient_name="Someone Else", description="Invoice 2026-118"),
         past("15000.00", 6, timedelta(days=91)),  # outside the 90 days
         past("15000.00", 8, timedelta(days=1), status="rejected"),  # nothing was sent
+        past("15000.00", 9, timedelta(days=1), status="withdrawn"),  # closed before sending
+        past("15000.00", 10, timedelta(days=1), status="expired"),
     ]
     found = approval_warnings(waiting(), [], candidates)
     duplicates = [w for w in found if w.kind == "duplicate"]
@@ -105,3 +109,20 @@ def test_zero_decimal_currency_is_formatted_without_decimals() -> None:
     assert [w.kind for w in found] == ["far_above", "history"]
     assert "¥500,000 is 5.1× the largest" in found[0].text
     assert "always ¥98,000" in found[1].text
+
+
+def test_a_queued_request_and_its_money_history() -> None:
+    eur = currency("EUR")
+    request = ApprovalRequest(
+        local_id=9, amount=Money(Decimal("15000.00"), eur), description="Invoice", recipient="Ada Lovelace",
+        reference="INV-9", prepared_by="pat", confirmed_at=NOW, required=1, decisions=(), body_hash="ab",
+        expires_at=NOW + timedelta(days=7),
+    )  # fmt: skip
+    history = [
+        (Money(Decimal("2000.00"), eur), NOW - timedelta(days=30)),
+        (Money(Decimal("90000"), currency("JPY")), NOW - timedelta(days=20)),  # another currency: not counted
+    ]
+    found = request_warnings(request, history, [])
+    assert [w.kind for w in found] == ["far_above", "history"]
+    assert "7.5× the largest" in found[0].text
+    assert found[1].text.startswith("1 earlier payout to this recipient in EUR")
