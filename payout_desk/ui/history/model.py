@@ -69,25 +69,9 @@ from payout_desk.ui.history.columns import (  # re-exported: the model's public 
 from payout_desk.ui.history.source import HistorySource, JournalHistorySource
 
 __all__ = [
-    "COLUMNS",
-    "COL_AMOUNT",
-    "COL_CREATED",
-    "COL_CURRENCY",
-    "COL_DESCRIPTION",
-    "COL_PAYMENT_ID",
-    "COL_RECIPIENT",
-    "COL_REFERENCE",
-    "COL_STATUS",
-    "COL_UPDATED",
-    "PLACEHOLDER",
-    "HistoryModel",
-    "HistorySource",
-    "JournalHistorySource",
-    "LoadedRole",
-    "LocalIdRole",
-    "RecordRole",
-    "StatusRole",
-    "format_local_time",
+    "COLUMNS", "COL_AMOUNT", "COL_CREATED", "COL_CURRENCY", "COL_DESCRIPTION", "COL_PAYMENT_ID", "COL_RECIPIENT",
+    "COL_REFERENCE", "COL_STATUS", "COL_UPDATED", "PLACEHOLDER", "HistoryModel", "HistorySource",
+    "JournalHistorySource", "LoadedRole", "LocalIdRole", "RecordRole", "StatusRole", "format_local_time",
     "format_record_amount",
 ]
 

@@ -356,3 +356,4 @@ def _connection_settings(settings: Any) -> tuple[str, str, str]:
     except KeyError:
         return (settings.active_profile, "", "")
     return (profile.name, profile.kind, profile.base_url)
+
