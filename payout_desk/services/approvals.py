@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol, cast
 
 import psycopg
@@ -22,7 +23,8 @@ import psycopg
 from payout_desk.domain.approval_warnings import HISTORY_WINDOW, ApprovalWarning, request_warnings
 from payout_desk.domain.approvals import ApprovalRefusedError, ApprovalRequest
 from payout_desk.domain.duplicates import PayoutProbe
-from payout_desk.domain.money import Currency, Money
+from payout_desk.domain.money import Money
+from payout_desk.journal.models import JournalEvent
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 
 __all__ = ["APPROVER_ROLE", "ApprovalRefusedError", "ApprovalsApi", "ApprovalsService", "Person", "QueueItem"]
@@ -43,8 +45,9 @@ class ApprovalsApi(Protocol):
     def reject(self, conn: Conn, local_id: int, reason: str) -> object: ...
     def withdraw(self, conn: Conn, local_id: int) -> object: ...
     def recipient_history(
-        self, conn: Conn, recipient: str, currency: Currency, since: datetime
+        self, conn: Conn, recipient: str, currency_code: str, since: datetime
     ) -> list[tuple[Money, datetime]]: ...
+    def retype_thresholds(self, conn: Conn) -> dict[str, Decimal]: ...
 
 
 def _journal_api() -> ApprovalsApi:
@@ -105,6 +108,14 @@ class ApprovalsService:
         self.person = await self.journal.on_connection(_whoami)
         return self.person
 
+    async def retype_thresholds(self) -> dict[str, Decimal]:
+        """The team's retype thresholds (in team mode they live in the database)."""
+        return await self.journal.on_connection(self._api.retype_thresholds)
+
+    async def events(self, local_id: int) -> list[JournalEvent]:
+        """A payout's journal events (what became of a payout that left the queue)."""
+        return await self.journal.events(local_id)
+
     async def queue(self) -> list[QueueItem]:
         """Everything awaiting approval that the database shows this person, oldest first, with warnings."""
         requests = await self.journal.on_connection(self._api.approval_queue)
@@ -116,7 +127,7 @@ class ApprovalsService:
         if request.recipient:
             since = request.confirmed_at - HISTORY_WINDOW
             history = await self.journal.on_connection(
-                self._api.recipient_history, request.recipient, money.currency, since
+                self._api.recipient_history, request.recipient, money.currency.code, since
             )
         probe = PayoutProbe(
             amount=money.amount,

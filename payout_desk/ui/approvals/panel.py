@@ -32,6 +32,7 @@ from payout_desk.domain.thresholds import DEFAULT_RETYPE_THRESHOLDS, retype_thre
 from payout_desk.journal.models import JournalError
 from payout_desk.services.approvals import ApprovalsService, QueueItem
 from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog, decisions_text, short_time
+from payout_desk.ui.history.event_words import describe_event
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
 
 __all__ = ["COLUMNS", "ApprovalsPanel"]
@@ -46,6 +47,7 @@ class ApprovalsPanel(QWidget):
 
     countChanged = Signal(int)  # how many payouts wait for this person's decision
     decided = Signal(int)  # a payout approved, rejected or withdrawn from this desk
+    preparerNotice = Signal(str)  # what became of one of my payouts that left the queue
 
     def __init__(
         self,
@@ -81,6 +83,13 @@ class ApprovalsPanel(QWidget):
         self.message.setStyleSheet(f"color: {ERROR_COLOR};")
         self.message.hide()
         layout.addWidget(self.message)
+        self.notice = QLabel(self)
+        self.notice.setObjectName("approvalsNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.hide()
+        layout.addWidget(self.notice)
 
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("approvalsTable")
@@ -122,6 +131,10 @@ class ApprovalsPanel(QWidget):
 
         async def run() -> None:
             await self.service.start()
+            try:
+                self.thresholds = await self.service.retype_thresholds()  # team mode: the database's
+            except (JournalError, ApprovalRefusedError) as exc:
+                log.warning("approvals: the team's retype thresholds could not be read (%s); the defaults apply", exc)
             self._watch = self.service.watch(self.reload)
 
         return asyncio.ensure_future(run())
@@ -147,9 +160,28 @@ class ApprovalsPanel(QWidget):
             except (JournalError, ApprovalRefusedError) as exc:
                 self.show_message(f"The approvals queue could not be read: {exc}")
                 return
+            gone = {i.request.local_id for i in self.items if i.mine} - {i.request.local_id for i in items}
             self.show_items(items)
+            for local_id in sorted(gone):
+                await self._tell_preparer(local_id)
             if not self._again:
                 return
+
+    async def _tell_preparer(self, local_id: int) -> None:
+        """One of my payouts left the queue: say what became of it (approved, rejected with the reason, …)."""
+        try:
+            events = await self.service.events(local_id)
+        except JournalError as exc:
+            log.warning("approvals: the events of payout %s could not be read (%s)", local_id, exc)
+            return
+        steps = [e for e in events if e.kind in ("approval_granted", "approval_rejected", "withdrawn", "expired")]
+        if steps:
+            text = f"Your payout #{local_id}: {describe_event(steps[-1])}."
+            lines = [*[line for line in self.notice.text().splitlines() if line][-4:], text]
+            self.notice.setText("\n".join(lines))
+            self.notice.setAccessibleName(text)
+            self.notice.show()
+            self.preparerNotice.emit(text)
 
     def show_items(self, items: Sequence[QueueItem]) -> None:
         selected = self.selected()
