@@ -65,12 +65,12 @@ class Person:
 
 def _whoami(conn: Conn) -> Person:
     row = conn.execute(
-        "SELECT current_user::text, coalesce(pg_has_role(current_user, %s, 'MEMBER'), false)"
+        "SELECT session_user::text, coalesce(pg_has_role(session_user, %s, 'MEMBER'), false)"
         " FROM pg_roles WHERE rolname = %s",
         (APPROVER_ROLE, APPROVER_ROLE),
     ).fetchone()
     if row is None:  # no approver role in this database (an older schema): nobody approves
-        login = conn.execute("SELECT current_user::text").fetchone()
+        login = conn.execute("SELECT session_user::text").fetchone()
         return Person(str(login[0]) if login else "", approver=False)
     return Person(str(row[0]), bool(row[1]))
 
