@@ -104,6 +104,7 @@ class ApprovalsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.activated.connect(lambda _index: self.open_approve())  # opens the dialog; never approves
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
