@@ -211,3 +211,23 @@ def test_the_main_window_shows_the_queue_as_a_tab_with_the_waiting_count(
     team.confirm("15000.00", 20)
     qtbot.waitUntil(lambda: tabs.tabText(1) == "&Approvals (1)", timeout=10_000)
     window.hide()
+
+
+def test_a_preparer_who_is_also_an_approver_never_approves_their_own(
+    team: Team, qtbot: Any, run_async: Callable[..., Any]
+) -> None:
+    both = team.db.as_person("pia", "preparer", "approver")
+    journal = run_async(AsyncPgJournal.open(both))
+    panel = ApprovalsPanel(ApprovalsService(journal))
+    qtbot.addWidget(panel)
+    try:
+        run_async(panel.start())
+        team.confirm("15000.00", 30)
+        qtbot.waitUntil(lambda: len(panel.items) == 1, timeout=10_000)
+        assert panel.service.person.approver
+        assert buttons(panel) == (False, False, True)
+        with pytest.raises(ApprovalRefusedError, match="someone else must approve"):
+            run_async(panel.service.approve(panel.items[0].request))
+    finally:
+        panel.stop()
+        run_async(journal.close())
