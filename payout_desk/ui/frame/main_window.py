@@ -98,15 +98,15 @@ class MainWindow(FlowWindow):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.form)
         scroll.setMinimumWidth(400)
-        # The history is the first page of ``mainTabs``; team mode adds the approvals queue
-        # (:meth:`install_approvals`). With one page the tab bar hides: a single desk looks as before.
+        # mainTabs: the history; team mode adds the approvals (install_approvals). One page: no tab bar.
         self.tabs = QTabWidget(splitter)
         self.tabs.setObjectName("mainTabs")
         self.tabs.setAccessibleName("Pages")
         self.tabs.setDocumentMode(True)
         self.tabs.setTabBarAutoHide(True)
+        self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a hidden tab bar must not break the Tab chain
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.history_stack = QStackedWidget(self.tabs)
-        self.history_stack.setObjectName("historyTab")
         placeholder = QLabel("Opening the journal…", self.history_stack)
         placeholder.setObjectName("historyPlaceholder")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -281,14 +281,14 @@ class MainWindow(FlowWindow):
         self.recovery.check_integrity()  # quick_check off the GUI thread, once per journal opened
 
     def install_approvals(self, panel: QWidget) -> None:
-        """Team mode: the approvals queue as the ``approvalsTab`` page of ``mainTabs``; the tab's text
-        follows the panel's ``countChanged(int)`` (what waits for this person)."""
+        """Team mode: the approvals queue as ``mainTabs``' page ``approvalsTab``; its tab counts what waits."""
         if self.approvals is not None:
             self.tabs.removeTab(self.tabs.indexOf(self.approvals))
             self.approvals.deleteLater()
         panel.setObjectName("approvalsTab")
         self.approvals = panel
         self.tabs.addTab(panel, "&Approvals")
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.TabFocus)  # two pages: the tab bar is reachable
         panel.countChanged.connect(self._show_approvals_count)  # type: ignore[attr-defined]
 
     def _show_approvals_count(self, waiting: int) -> None:
