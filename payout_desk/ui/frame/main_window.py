@@ -308,6 +308,8 @@ class MainWindow(FlowWindow):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._connect_task
         self.connector.stop()
+        if self.approvals is not None:
+            self.approvals.stop()  # its feed follower, before the journal closes
         self.flow.close_dialogs()
         self.bridge.detach()
 
