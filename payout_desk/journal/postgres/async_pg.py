@@ -10,7 +10,7 @@ import functools
 import threading
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
 import psycopg
 
@@ -210,6 +210,17 @@ class AsyncPgJournal:
     async def events(self, local_id: int) -> list[JournalEvent]:
         """See ``PgJournal.events``."""
         return await self._run(self._journal.events, local_id)
+
+    async def on_connection(
+        self, fn: Callable[Concatenate[psycopg.Connection[Any], _P], _T], *args: _P.args, **kwargs: _P.kwargs
+    ) -> _T:
+        """``fn(connection, *args)`` on the worker thread with the journal's own connection (a journal API
+        written as functions of a connection, e.g. ``journal.postgres.approvals``); errors as ``_run``'s."""
+        return await self._run(lambda: fn(self._journal.conn, *args, **kwargs))
+
+    async def last_event_id(self) -> int:
+        """The feed's newest event id (a cursor to start :meth:`changes` from)."""
+        return await self._run(self._journal.last_event_id)
 
     async def provider_base_url(self) -> str | None:
         """The team's provider identity (``PgJournal.provider_base_url``)."""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -98,13 +99,23 @@ class MainWindow(FlowWindow):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.form)
         scroll.setMinimumWidth(400)
-        self.history_stack = QStackedWidget(splitter)
+        # mainTabs: the history; team mode adds the approvals (install_approvals). One page: no tab bar.
+        self.tabs = QTabWidget(splitter)
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setAccessibleName("Pages")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabBarAutoHide(True)
+        self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a hidden tab bar must not break the Tab chain
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.history_stack = QStackedWidget(self.tabs)
         placeholder = QLabel("Opening the journal…", self.history_stack)
         placeholder.setObjectName("historyPlaceholder")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.history_stack.addWidget(placeholder)
+        self.tabs.addTab(self.history_stack, "&History")
+        self.approvals: Any = None
         splitter.addWidget(scroll)
-        splitter.addWidget(self.history_stack)
+        splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([460, 980])  # the form needs ~420; the history's filter row ~780
@@ -274,6 +285,21 @@ class MainWindow(FlowWindow):
         if not team:  # the team's database is the server's to check
             self.recovery.check_integrity()  # quick_check off the GUI thread, once per journal opened
 
+    def install_approvals(self, panel: QWidget) -> None:
+        """Team mode: the approvals queue as ``mainTabs``' page ``approvalsTab``; its tab counts what waits."""
+        if self.approvals is not None:
+            self.tabs.removeTab(self.tabs.indexOf(self.approvals))
+            self.approvals.deleteLater()
+        panel.setObjectName("approvalsTab")
+        self.approvals = panel
+        self.tabs.addTab(panel, "&Approvals")
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.TabFocus)  # two pages: the tab bar is reachable
+        panel.countChanged.connect(self._show_approvals_count)  # type: ignore[attr-defined]
+
+    def _show_approvals_count(self, waiting: int) -> None:
+        if self.approvals is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.approvals), f"&Approvals ({waiting})")
+
     def _remove_history(self) -> None:
         if self.history is not None:
             self.history_stack.removeWidget(self.history)
@@ -287,6 +313,8 @@ class MainWindow(FlowWindow):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._connect_task
         self.connector.stop()
+        if self.approvals is not None:
+            self.approvals.stop()  # its feed follower, before the journal closes
         self.flow.close_dialogs()
         self.bridge.detach()
 

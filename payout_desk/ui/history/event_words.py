@@ -8,7 +8,7 @@ from typing import Any
 
 from payout_desk.domain.failures import failure_text
 from payout_desk.domain.money import currency
-from payout_desk.domain.status import shown_status, status_label
+from payout_desk.domain.status import AWAITING_APPROVAL, CONFIRMED, shown_status, status_label
 from payout_desk.journal.models import JournalEvent
 
 __all__ = ["currency_name", "describe_event", "pending_words", "status_words"]
@@ -38,7 +38,12 @@ def describe_event(event: JournalEvent) -> str:
     d: Mapping[str, Any] = event.detail
     kind = event.kind
     if kind == "confirmed":
-        return f"Confirmed and recorded ({d.get('environment', '')}, profile {d.get('profile', '')})"
+        text = f"Confirmed and recorded ({d.get('environment', '')}, profile {d.get('profile', '')})"
+        if d.get("new") == AWAITING_APPROVAL:
+            text += f"; waits for {_approvals(d.get('approvals_required'))}"
+        return text
+    if kind in _APPROVAL_KINDS:
+        return _approval_words(event)
     if kind == "attempt":
         outcome = f"HTTP {d['status_code']}" if d.get("status_code") is not None else "no answer"
         if d.get("error"):
@@ -83,3 +88,25 @@ def describe_event(event: JournalEvent) -> str:
             return f"Provider reason: {failure_text(str(d['failure_reason']))}"
         return "Note: " + ", ".join(f"{k}={v}" for k, v in d.items())
     return f"{kind}: " + ", ".join(f"{k}={v}" for k, v in d.items())
+
+
+_APPROVAL_KINDS = frozenset({"approval_granted", "approval_rejected", "withdrawn", "expired"})
+
+
+def _approvals(count: object) -> str:
+    return f"{count} approval{'' if count == 1 else 's'}"
+
+
+def _approval_words(event: JournalEvent) -> str:
+    """Team mode's approval events (issue 21): every approval, rejection, withdrawal and expiry."""
+    d: Mapping[str, Any] = event.detail
+    if event.kind == "approval_granted":
+        text = f"Approved by {event.actor} ({d.get('approvals', '?')} of {_approvals(d.get('required', '?'))})"
+        return text + ("; ready to send" if d.get("new") == CONFIRMED else "")
+    if event.kind == "approval_rejected":
+        return f"Rejected by {event.actor}, an approver: {d.get('reason', '')}. Never sent"
+    if event.kind == "withdrawn":
+        return f"Withdrawn by {event.actor} while it awaited approval. Never sent"
+    return (
+        f"Expired: not approved in time ({d.get('approvals', '?')} of {_approvals(d.get('required', '?'))}). Never sent"
+    )

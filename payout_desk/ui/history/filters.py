@@ -39,6 +39,9 @@ STATUS_FILTERS: Final[tuple[tuple[str, frozenset[str] | None], ...]] = (
     ("Outcome unknown", frozenset({"outcome_unknown"})),
     ("Sending", frozenset({"confirmed"})),
     ("Needs a person", frozenset({"mismatch", "needs_reconciliation"})),
+    # Team mode (issue 21): waiting for approvers; closed before sending (never sent).
+    ("Awaiting approval", frozenset({"awaiting_approval"})),
+    ("Closed, never sent", frozenset({"approval_rejected", "withdrawn", "expired"})),
 )
 SEARCH_DELAY_MS: Final = 250
 

@@ -27,7 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.domain.duplicates import DuplicateMatch
-from payout_desk.domain.money import AmountError, amount_to_wire, display_name, format_amount, parse_amount
+from payout_desk.domain.money import (
+    AmountError,
+    Currency,
+    amount_to_wire,
+    display_name,
+    format_amount,
+    parse_amount,
+)
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.ui.sending.duplicate_warning import DuplicateWarning
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
@@ -39,6 +46,37 @@ def environment_text(environment: str, profile: str = "") -> str:
     if environment == "live":
         return f"LIVE — {profile}" if profile else "LIVE"
     return "SANDBOX"
+
+
+def add_amount_lines(
+    layout: QVBoxLayout, parent: QWidget, formatted: str, prefix: str, cur: Currency, locale_name: str, wire: str
+) -> None:
+    """The amount as people read it (large, bold: ``<prefix>Amount``) and the currency's name with the value
+    sent on the wire (``<prefix>WireAmount``). Shared by the confirmation and the approval."""
+    amount = QLabel(formatted, parent)
+    amount.setObjectName(f"{prefix}Amount")
+    font = QFont(amount.font())
+    font.setPointSizeF(font.pointSizeF() * 2.0)
+    font.setBold(True)
+    amount.setFont(font)
+    amount.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    amount.setAccessibleName(f"Amount {formatted}")
+    layout.addWidget(amount)
+    currency_line = QLabel(f"{display_name(cur, locale_name)} ({cur.code}) · sent as {wire}", parent)
+    currency_line.setObjectName(f"{prefix}WireAmount")
+    layout.addWidget(currency_line)
+
+
+def retype_matches(text: str, amount: Decimal, cur: Currency, decimal_separators: str) -> tuple[bool, str]:
+    """Whether the retyped ``text`` is exactly ``amount`` (the form's strict parsing), and the message to show
+    ("" while empty or matching). Shared by the confirmation and the approval."""
+    if not text.strip():
+        return False, ""
+    try:
+        matches = parse_amount(text, cur, decimal_separators=decimal_separators) == amount
+    except AmountError as exc:
+        return False, str(exc)
+    return matches, "" if matches else "This is not the same amount."
 
 
 class ConfirmDialog(QDialog):
@@ -81,18 +119,7 @@ class ConfirmDialog(QDialog):
 
         intro = QLabel("You are about to send this payout:", self)
         layout.addWidget(intro)
-        amount = QLabel(self.formatted_amount, self)
-        amount.setObjectName("confirmAmount")
-        font = QFont(amount.font())
-        font.setPointSizeF(font.pointSizeF() * 2.0)
-        font.setBold(True)
-        amount.setFont(font)
-        amount.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        amount.setAccessibleName(f"Amount {self.formatted_amount}")
-        layout.addWidget(amount)
-        currency_line = QLabel(f"{display_name(cur, locale_name)} ({cur.code}) · sent as {self.wire_amount}", self)
-        currency_line.setObjectName("confirmWireAmount")
-        layout.addWidget(currency_line)
+        add_amount_lines(layout, self, self.formatted_amount, "confirm", cur, locale_name, self.wire_amount)
 
         line = QFrame(self)
         line.setFrameShape(QFrame.Shape.HLine)
@@ -186,16 +213,7 @@ class ConfirmDialog(QDialog):
         form.addRow(f"{label}:", widget)
 
     def _check_retype(self, text: str) -> None:
-        matches = False
-        message = ""
-        if text.strip():
-            try:
-                matches = parse_amount(text, self.request.currency, decimal_separators=self._separators) == (
-                    self.request.amount
-                )
-                message = "" if matches else "This is not the same amount."
-            except AmountError as exc:
-                message = str(exc)
+        matches, message = retype_matches(text, self.request.amount, self.request.currency, self._separators)
         self.retype_error.setText(message)
         self.retype_error.setAccessibleName(message)
         self._retype_ok = matches

@@ -1,0 +1,1 @@
+"""Team mode's approvals in the desk (issue 21): the queue panel, the approval and rejection dialogs."""

@@ -1,0 +1,215 @@
+"""The approval and the rejection dialogs (issue 21).
+
+The approval shows the payout as the confirmation shows it (amount in the person's locale, the currency's
+name, the value sent on the wire), who prepared it and when, the recipient, the reference, the decisions so
+far and the warnings (``approvalWarnings``). At or above the currency's retype threshold the approver types
+the amount again (``approvalRetypeEdit``). Enter never approves: no button is default, Cancel has the focus,
+Return/Enter are swallowed; approving takes a click on ``approveConfirmButton`` or Alt+A.
+
+The rejection needs a reason (``rejectReasonEdit``; the preparer is shown it): ``rejectConfirmButton``
+enables only once one is typed, and Enter does not reject either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from payout_desk.domain.approval_warnings import ApprovalWarning
+from payout_desk.domain.approvals import ApprovalRequest
+from payout_desk.domain.money import format_amount
+from payout_desk.ui.sending.confirm_dialog import add_amount_lines, retype_matches
+from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
+
+__all__ = ["ApproveDialog", "RejectDialog", "decisions_text", "short_time", "warnings_text"]
+
+WARNING_COLOR = "#8a5a00"
+
+
+def short_time(at: datetime) -> str:
+    """A timestamp in the desk's local time, to the minute."""
+    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def decisions_text(request: ApprovalRequest) -> str:
+    """The approvals so far in words: "1 of 2 approvals: approved by ann (2026-12-06 09:12)"."""
+    head = f"{request.approvals} of {request.required} approval{'' if request.required == 1 else 's'}"
+    said = [
+        f"{'approved' if d.approved else 'rejected'} by {d.by} ({short_time(d.at)})"
+        + (f": {d.reason}" if d.reason else "")
+        for d in request.decisions
+    ]
+    return head + (": " + "; ".join(said) if said else "")
+
+
+def warnings_text(warnings: Sequence[ApprovalWarning]) -> str:
+    """One line per warning, a serious one marked with "⚠", the history line with "ℹ"."""
+    return "\n".join(("⚠ " if w.serious else "ℹ ") + w.text for w in warnings)
+
+
+class _NoEnterDialog(QDialog):
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter alone never decides (and never triggers any button); Escape still cancels.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _label(self, form: QFormLayout, name: str, label: str, value: str) -> QLabel:
+        shown = value or "—"
+        widget = QLabel(shown, self)
+        widget.setObjectName(name)
+        widget.setWordWrap(True)
+        widget.setTextFormat(Qt.TextFormat.PlainText)
+        widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        widget.setAccessibleName(f"{label}: {shown}")
+        form.addRow(f"{label}:", widget)
+        return widget
+
+    def _summary(self, layout: QVBoxLayout, request: ApprovalRequest, locale_name: str) -> None:
+        cur = request.amount.currency
+        self.formatted_amount = format_amount(request.amount.amount, cur, locale_name)
+        self.wire_amount = f"{request.amount.wire} {cur.code}"
+        add_amount_lines(layout, self, self.formatted_amount, "approval", cur, locale_name, self.wire_amount)
+        details = QFormLayout()
+        details.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self._label(details, "approvalRecipient", "Recipient", request.recipient or "")
+        self._label(details, "approvalDescription", "Description", request.description or "")
+        self._label(details, "approvalReference", "Reference", request.reference or "")
+        prepared = f"{request.prepared_by}, confirmed {short_time(request.confirmed_at)}"
+        self._label(details, "approvalPreparedBy", "Prepared by", prepared)
+        self._label(details, "approvalDecisions", "Approvals", decisions_text(request))
+        self._label(details, "approvalExpires", "Expires", short_time(request.expires_at))
+        layout.addLayout(details)
+
+    def _buttons(self, layout: QVBoxLayout, text: str, name: str, accessible: str, description: str) -> None:
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.cancel_button = push_button(self, "Cancel", f"{name}Cancel", "Cancel", "Close; nothing is decided")
+        self.decide_button = push_button(self, text, name, accessible, description)
+        self.decide_button.setToolTip(f"{description}. Enter does not {accessible.lower().split()[0]}.")
+        self.cancel_button.clicked.connect(self.reject)
+        self.decide_button.clicked.connect(self.accept)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.decide_button)
+        layout.addLayout(row)
+
+
+class ApproveDialog(_NoEnterDialog):
+    """Shows one queued payout and returns Accepted only after an explicit approval."""
+
+    def __init__(
+        self,
+        request: ApprovalRequest,
+        warnings: Sequence[ApprovalWarning],
+        *,
+        locale_name: str = "en_US",
+        decimal_separators: str = ".",
+        retype_threshold: Decimal | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("approveDialog")
+        self.setWindowTitle(f"Approve payout #{request.local_id}")
+        self.setAccessibleName(self.windowTitle())
+        self.setModal(True)
+        self.request = request
+        self._separators = decimal_separators
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(10)
+        layout.addWidget(QLabel(f"{request.prepared_by} asks you to approve this payout:", self))
+        self._summary(layout, request, locale_name)
+
+        self.warnings = QLabel(warnings_text(warnings) or "Nothing unusual found.", self)
+        self.warnings.setObjectName("approvalWarnings")
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextFormat(Qt.TextFormat.PlainText)
+        self.warnings.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warnings.setAccessibleName("Warnings")
+        self.warnings.setAccessibleDescription(self.warnings.text())
+        if any(w.serious for w in warnings):
+            self.warnings.setStyleSheet(
+                f"QLabel {{ color: {WARNING_COLOR}; background: #fff8e1; border: 1px solid #e0c070;"
+                " border-radius: 4px; padding: 6px; }"
+            )
+        layout.addWidget(self.warnings)
+
+        cur = request.amount.currency
+        self.retype_required = retype_threshold is not None and request.amount.amount >= retype_threshold
+        self._retype_ok = not self.retype_required
+        self.retype_edit: QLineEdit | None = None
+        self.retype_error = QLabel(self)
+        if self.retype_required:
+            hint = QLabel(f"A large payout for {cur.code}. Type the amount again to approve ({request.amount.wire}):")
+            hint.setWordWrap(True)
+            self.retype_edit = QLineEdit(self)
+            self.retype_edit.setObjectName("approvalRetypeEdit")
+            self.retype_edit.setAccessibleName("Retype the amount")
+            self.retype_edit.setAccessibleDescription("Type the amount again; approving is possible when it matches")
+            self.retype_edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+            self.retype_edit.textChanged.connect(self._check_retype)
+            self.retype_error.setObjectName("approvalRetypeError")
+            self.retype_error.setStyleSheet(f"color: {ERROR_COLOR};")
+            self.retype_error.setWordWrap(True)
+            self.retype_error.setTextFormat(Qt.TextFormat.PlainText)
+            hint.setBuddy(self.retype_edit)
+            layout.addWidget(hint)
+            layout.addWidget(self.retype_edit)
+            layout.addWidget(self.retype_error)
+
+        self._buttons(layout, "&Approve", "approveConfirmButton", "Approve", f"Approves {self.wire_amount} (Alt+A)")
+        self.decide_button.setEnabled(self._retype_ok)
+        self.setMinimumWidth(520)
+        (self.retype_edit or self.cancel_button).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @property
+    def approve_button(self) -> QWidget:
+        return self.decide_button
+
+    def _check_retype(self, text: str) -> None:
+        cur = self.request.amount.currency
+        matches, message = retype_matches(text, self.request.amount.amount, cur, self._separators)
+        self.retype_error.setText(message)
+        self.retype_error.setAccessibleName(message)
+        self._retype_ok = matches
+        self.decide_button.setEnabled(matches)
+
+
+class RejectDialog(_NoEnterDialog):
+    """Asks for the reason (required: the preparer is shown it) and returns Accepted with :attr:`reason`."""
+
+    def __init__(self, request: ApprovalRequest, *, locale_name: str = "en_US", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("rejectDialog")
+        self.setWindowTitle(f"Reject payout #{request.local_id}")
+        self.setAccessibleName(self.windowTitle())
+        self.setModal(True)
+        self.request = request
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.addWidget(QLabel(f"Reject this payout prepared by {request.prepared_by}? It will never be sent.", self))
+        self._summary(layout, request, locale_name)
+        hint = QLabel("Rea&son (shown to the preparer):", self)
+        self.reason_edit = QLineEdit(self)
+        self.reason_edit.setObjectName("rejectReasonEdit")
+        self.reason_edit.setAccessibleName("Reason for the rejection")
+        self.reason_edit.setAccessibleDescription("Required; the preparer is shown it")
+        self.reason_edit.setMaxLength(500)
+        hint.setBuddy(self.reason_edit)
+        layout.addWidget(hint)
+        layout.addWidget(self.reason_edit)
+        self._buttons(layout, "&Reject", "rejectConfirmButton", "Reject", "Rejects the payout with this reason")
+        self.decide_button.setEnabled(False)
+        self.reason_edit.textChanged.connect(lambda text: self.decide_button.setEnabled(bool(text.strip())))
+        self.setMinimumWidth(480)
+        self.reason_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @property
+    def reason(self) -> str:
+        return self.reason_edit.text().strip()

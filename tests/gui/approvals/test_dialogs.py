@@ -1,0 +1,106 @@
+"""The approval and rejection dialogs (issue 21): the amount as the confirmation shows it, the warnings, the
+retype at or above the threshold, Enter never approves, a rejection needs a reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+
+from payout_desk.domain.approval_warnings import ApprovalWarning
+from payout_desk.domain.approvals import ApprovalDecision, ApprovalRequest
+from payout_desk.domain.money import Money, currency
+from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog
+
+NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+
+def request(amount: str = "15000.00", code: str = "EUR", **kw: Any) -> ApprovalRequest:
+    values: dict[str, Any] = {
+        "local_id": 12, "description": "Invoice 2026-118", "recipient": "Ada Lovelace", "reference": "INV-118",
+        "prepared_by": "pia", "confirmed_at": NOW, "required": 2, "decisions": (), "body_hash": "ab" * 32,
+        "expires_at": NOW + timedelta(days=7),
+    }  # fmt: skip
+    values.update(kw)
+    return ApprovalRequest(amount=Money(Decimal(amount), currency(code)), **values)
+
+
+WARNINGS = [
+    ApprovalWarning("far_above", "Far above usual: €15,000.00 is 7.5× the largest payout …", serious=True),
+    ApprovalWarning("history", "1 earlier payout to this recipient in EUR …", serious=False),
+]
+
+
+def test_the_approval_shows_the_amount_as_the_confirmation_does(qtbot: Any) -> None:
+    dialog = ApproveDialog(request(), WARNINGS, locale_name="de_DE", retype_threshold=Decimal("10000"))
+    qtbot.addWidget(dialog)
+    assert dialog.findChild(QLabel, "approvalAmount").text() == "15.000,00\xa0€"
+    assert dialog.findChild(QLabel, "approvalWireAmount").text() == "Euro (EUR) · sent as 15000.00 EUR"
+    assert dialog.findChild(QLabel, "approvalRecipient").text() == "Ada Lovelace"
+    assert dialog.findChild(QLabel, "approvalReference").text() == "INV-118"
+    assert dialog.findChild(QLabel, "approvalPreparedBy").text().startswith("pia, confirmed ")
+    assert dialog.findChild(QLabel, "approvalDecisions").text() == "0 of 2 approvals"
+    warnings = dialog.findChild(QLabel, "approvalWarnings").text()
+    assert warnings.splitlines() == ["⚠ " + WARNINGS[0].text, "ℹ " + WARNINGS[1].text]
+
+
+def test_at_the_threshold_the_approver_retypes_and_enter_never_approves(qtbot: Any) -> None:
+    dialog = ApproveDialog(request(), [], retype_threshold=Decimal("15000.00"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    button = dialog.findChild(QPushButton, "approveConfirmButton")
+    edit = dialog.findChild(QLineEdit, "approvalRetypeEdit")
+    assert not button.isDefault()
+    assert not button.autoDefault()
+    assert not button.isEnabled()
+    qtbot.keyClicks(edit, "15,000.00")  # grouping separators are refused, as in the form
+    assert not button.isEnabled()
+    assert dialog.findChild(QLabel, "approvalRetypeError").text()
+    edit.clear()
+    qtbot.keyClicks(edit, "1500.00")
+    assert not button.isEnabled()
+    assert dialog.findChild(QLabel, "approvalRetypeError").text() == "This is not the same amount."
+    edit.clear()
+    qtbot.keyClicks(edit, "15000")
+    assert button.isEnabled()
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog, Qt.Key.Key_Enter)
+    assert dialog.isVisible()
+    assert dialog.result() == 0
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_below_the_threshold_no_retype_but_still_no_default_button(qtbot: Any) -> None:
+    decided = request(required=2, decisions=(ApprovalDecision("ann", NOW, True, None, "ab" * 32),))
+    dialog = ApproveDialog(decided, [], retype_threshold=Decimal("20000"))
+    qtbot.addWidget(dialog)
+    assert dialog.findChild(QLineEdit, "approvalRetypeEdit") is None
+    assert dialog.findChild(QLabel, "approvalWarnings").text() == "Nothing unusual found."
+    assert dialog.findChild(QLabel, "approvalDecisions").text().startswith("1 of 2 approvals: approved by ann (")
+    button = dialog.findChild(QPushButton, "approveConfirmButton")
+    assert button.isEnabled()
+    assert not button.isDefault()
+    assert not button.autoDefault()
+    assert dialog.focusWidget() is dialog.cancel_button
+
+
+def test_a_rejection_needs_a_reason(qtbot: Any) -> None:
+    dialog = RejectDialog(request())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    button = dialog.findChild(QPushButton, "rejectConfirmButton")
+    edit = dialog.findChild(QLineEdit, "rejectReasonEdit")
+    assert not button.isEnabled()
+    qtbot.keyClicks(edit, "   ")
+    assert not button.isEnabled()
+    qtbot.keyClicks(edit, "Wrong IBAN on the invoice")
+    assert button.isEnabled()
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+    with qtbot.waitSignal(dialog.accepted):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert dialog.reason == "Wrong IBAN on the invoice"
