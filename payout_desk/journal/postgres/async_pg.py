@@ -230,15 +230,6 @@ class AsyncPgJournal:
         """The feed's events after ``cursor``, in id order (``PgJournal.events_after``)."""
         return await self._run(self._journal.events_after, cursor, limit)
 
-    async def last_event_id(self) -> int:
-        """The newest event id: a cursor that starts from now (``PgJournal.last_event_id``)."""
-        return await self._run(self._journal.last_event_id)
-
-    async def on_connection(self, fn: Callable[..., _T], *args: object) -> _T:
-        """``fn(connection, *args)`` on the journal's worker thread, with its (re-opened if lost) connection:
-        for the desk's own reads (``desk_reads``) and calls other modules own (``watch.send_poll_hint``)."""
-        return await self._run(lambda: fn(self._journal.conn, *args))
-
     async def iter_matching(self, query: HistoryQuery, batch: int = 5000) -> AsyncIterator[PayoutRecord]:
         """See ``PgJournal.iter_matching``: each batch is read on the worker thread."""
         iterator = await self._run(self._journal.iter_matching, query, batch)
