@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import shiboken6
 
 from payout_desk.journal.postgres.store import PgJournal
 from tests.e2e.helpers import complete_checkin, fill_form, row_status, submit_and_confirm
@@ -63,7 +64,7 @@ def test_a_payout_from_desk_a_goes_live_on_desk_b_and_succeeds_once(
         assert str(seen_on_b.checkin_url).startswith(rig.base_url + "/")  # the team's provider's page
         assert dialog.windowTitle()  # the page opened in desk A itself
         complete_checkin(qtbot, dialog, "DE89370400440532013000")
-        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+        qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(), timeout=5000)
         if not AGENT_POLLS:
             _play_the_agents_poller(qtbot, rig, local_id, str(seen_on_b.payment_id))
         for window in (desk_a, desk_b):
