@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk import APP_NAME
+from payout_desk.ui.approvals.install import open_team_approvals
 from payout_desk.ui.frame.connection_banner import ConnectionBanner, follow_team_desk
 from payout_desk.ui.frame.connector import Connector
 from payout_desk.ui.frame.desk_bridge import DeskBridge
@@ -255,6 +256,7 @@ class MainWindow(FlowWindow):
         self.refresh_history()  # the active connection changed: "waiting for profile" notes follow it
         self.form.set_ready(True)
         follow_team_desk(self)  # a team desk: a viewer's form stays off; a lost database says so
+        open_team_approvals(self)  # a team desk: the approvals queue (once)
         self.connected.emit(connection)
 
     def on_not_connected(self, problem: Any) -> None:
