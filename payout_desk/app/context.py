@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -136,6 +136,12 @@ class AppContext:
         # The journal first: its lock refuses a second window on the same data folder before anything
         # else (the embedded sandbox and its state file included) is started.
         await _off_thread(private_folder, self.paths.data_dir)  # 0700 and 0600, also when left looser before
+        if self._journal is None and not self.options.team and not (self.options.sandbox or self.options.sandbox_url):
+            from payout_desk.app.team import team_profile_conninfo
+
+            conninfo = await team_profile_conninfo(self)  # the active profile is a Team profile: its database
+            if conninfo is not None:
+                self.options = replace(self.options, team=conninfo)
         if self._journal is None and self.options.team:
             from payout_desk.app.team import open_team_journal
 

@@ -14,9 +14,28 @@ from payout_desk.services.availability import NotConnected
 if TYPE_CHECKING:
     from payout_desk.app.context import AppContext
 
-__all__ = ["connect_team", "open_team_journal"]
+__all__ = ["connect_team", "open_team_journal", "team_profile_conninfo"]
 
 log = logging.getLogger(__name__)
+
+
+async def team_profile_conninfo(ctx: AppContext) -> str | None:
+    """The conninfo of the active profile when it is a Team profile (its libpq settings, the sslmode rule checked,
+    the password from the keychain), else None. A profile that breaks the rule is a JournalError naming it."""
+    from payout_desk.journal import JournalError
+    from payout_desk.services.team_profile import resolve_team_conninfo
+
+    try:
+        profile = ctx.settings.profile()
+    except (KeyError, AttributeError):
+        return None
+    if getattr(profile, "kind", None) != "team":
+        return None
+    tokens = await ctx.token_store()
+    try:
+        return str(await ctx.off_thread(resolve_team_conninfo, profile, tokens))
+    except ValueError as exc:
+        raise JournalError(f"The Team profile “{profile.name}” cannot be used: {exc}. Fix it in Settings.") from None
 
 
 async def open_team_journal(ctx: AppContext, conninfo: str) -> Any:
