@@ -41,7 +41,8 @@ def test_the_active_team_profile_opens_a_team_desk(qtbot: Any, team_db: TeamDb, 
         assert isinstance(window.context.desk, TeamDesk)
         assert window.context.desk.client is None  # no provider token on a team desk
         banner = window.findChild(QLabel, "environmentBanner").text()
-        assert banner.startswith("TEAM — ") and "as rita" in banner
+        assert banner.startswith("TEAM — ")
+        assert "as rita" in banner
         assert not (tmp_path / "rita" / "journal.sqlite3").exists()
     finally:
         close_desk(qtbot, window)
