@@ -5,7 +5,7 @@ its baseline and target, and writes it as JSON to ``benchmarks/results/latest.js
 (``latest-quick.json`` with ``--quick``). Benchmarks: commit, submit, startup, history, history-pg
 (the team journal on PostgreSQL), polling, package (the size of what ``make package`` built), agent-webhook
 (the team agent: webhook received → status stored), agent-send (payout-desk-agent's sends per second, 1 and 2
-agents).
+agents), team-feed (one desk's commit → another desk told, 1 and 20 listening desks).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from benchmarks import (
     polling,
     startup,
     submit_to_checkin,
+    team_feed,
 )
 from benchmarks.harness import RESULTS_DIR, Figure, Options, format_table, machine_info, results_payload, write_json
 
@@ -39,6 +40,7 @@ BENCHMARKS: dict[str, Callable[[Options], list[Figure]]] = {
     "package": package_size.run,
     "agent-webhook": agent_webhook.run,
     "agent-send": agent_send.run,
+    "team-feed": team_feed.run,
 }
 
 

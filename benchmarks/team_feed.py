@@ -1,7 +1,7 @@
 """Team feed latency (issue 20): one desk's commit (a payout confirmed by ``pia`` through ``confirm_payout``) →
 another desk's change (a :class:`TeamDesk` listener told of that payout), p50/p99 over ``ROUNDS``; then the same
 with ``LISTENERS`` desks listening at once in this process (each its own FeedListener, journal and TeamDesk).
-A throwaway PostgreSQL cluster. Run: ``.venv/bin/python -m benchmarks.team_feed`` (not yet in ``make bench``)."""
+A throwaway PostgreSQL cluster. In ``make bench`` as ``team-feed``; alone: ``python -m benchmarks.team_feed``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from benchmarks.harness import Figure, Options
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 from payout_desk.journal.postgres.migrate import migrate
 from payout_desk.journal.postgres.people import add_person
@@ -84,6 +85,47 @@ def _figures(name: str, values: list[float]) -> str:
     ordered = sorted(values)
     p99 = ordered[int(len(ordered) * 0.99) - 1]
     return f"{name}: p50 {statistics.median(ordered) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms (n={len(ordered)})"
+
+
+NAME = "team-feed"
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * share) - 1)] * 1000
+
+
+def _latencies() -> tuple[list[float], list[float]]:
+    with running_server() as server:
+        admin = server.conninfo()
+        migrate(admin)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            add_person(conn, "pia", "preparer")
+            add_person(conn, "bob", "viewer")
+            conn.execute("SELECT payout_desk.set_provider_base_url(%s)", (PROVIDER,))
+        writer = PgJournal.open(server.conninfo(user="pia"))
+        reader = server.conninfo(user="bob")
+        try:
+            one: Any = asyncio.run(_measure(writer, reader, 1, 1))
+            many: Any = asyncio.run(_measure(writer, reader, LISTENERS, 1 + ROUNDS))
+        finally:
+            writer.close()
+    return one, many
+
+
+def run(opts: Options) -> list[Figure]:
+    """``make bench``: the feed latency with 1 and with 20 listening desks (p50, p99; target p99 <= 250 ms)."""
+    del opts  # ROUNDS is small enough for --quick too
+    one, many = _latencies()
+    label = "feed latency: a desk's commit → another desk told"
+    return [
+        Figure(NAME, f"{label}, 1 desk, p50", _percentile(one, 0.5), "ms", runs=len(one)),
+        Figure(NAME, f"{label}, 1 desk, p99", _percentile(one, 0.99), "ms", runs=len(one), target_max=250.0),
+        Figure(NAME, f"{label}, {LISTENERS} desks, p50", _percentile(many, 0.5), "ms", runs=len(many)),
+        Figure(
+            NAME, f"{label}, {LISTENERS} desks, p99", _percentile(many, 0.99), "ms", runs=len(many), target_max=250.0
+        ),
+    ]
 
 
 def main() -> None:
