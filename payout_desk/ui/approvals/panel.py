@@ -69,6 +69,7 @@ class ApprovalsPanel(QWidget):
         self.dialog: ApproveDialog | RejectDialog | None = None
         self._watch: asyncio.Task[None] | None = None
         self._loading: asyncio.Task[None] | None = None
+        self._starting: asyncio.Task[None] | None = None
         self._again = False
 
         layout = QVBoxLayout(self)
@@ -138,12 +139,16 @@ class ApprovalsPanel(QWidget):
                 log.warning("approvals: the team's retype thresholds could not be read (%s); the defaults apply", exc)
             self._watch = self.service.watch(self.reload)
 
-        return asyncio.ensure_future(run())
+        self._starting = asyncio.ensure_future(run())
+        return self._starting
 
-    def stop(self) -> None:
-        for task in (self._watch, self._loading):
-            if task is not None:
-                task.cancel()
+    async def stop(self) -> None:
+        """Stop following the feed and wait until it has stopped (its listening thread joined): a start still
+        under way is cancelled too, so no follower outlives the panel's journal."""
+        tasks = [task for task in (self._starting, self._watch, self._loading) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def reload(self) -> asyncio.Task[None]:
         """Read the queue again (one read at a time; a reload asked for meanwhile runs after it)."""

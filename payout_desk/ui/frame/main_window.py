@@ -316,7 +316,7 @@ class MainWindow(FlowWindow):
                 await self._connect_task
         self.connector.stop()
         if self.approvals is not None:
-            self.approvals.stop()  # its feed follower, before the journal closes
+            await self.approvals.stop()  # its feed follower, before the journal closes
         self.flow.close_dialogs()
         self.bridge.detach()
 

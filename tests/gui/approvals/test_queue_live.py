@@ -80,7 +80,7 @@ def desks(team: Team, qtbot: Any, run_async: Callable[..., Any]) -> Iterator[tup
         panels.append(panel)
     yield panels[0], panels[1]
     for panel, journal in zip(panels, journals, strict=True):
-        panel.stop()
+        run_async(panel.stop())
         run_async(journal.close())
 
 
@@ -229,5 +229,5 @@ def test_a_preparer_who_is_also_an_approver_never_approves_their_own(
         with pytest.raises(ApprovalRefusedError, match="someone else must approve"):
             run_async(panel.service.approve(panel.items[0].request))
     finally:
-        panel.stop()
+        run_async(panel.stop())
         run_async(journal.close())

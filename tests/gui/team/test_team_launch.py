@@ -3,6 +3,7 @@ no token; the banner names the database (never a password); wrong logins and dat
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,23 @@ def test_a_viewer_sees_the_history_but_cannot_send(qtbot: Any, team_db: TeamDb, 
         assert "View only" in window.form._not_ready_reason
     finally:
         close_desk(qtbot, window)
+
+
+def feed_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith("payout-journal-") and t.is_alive()}
+
+
+def test_a_desk_closed_as_soon_as_it_connects_leaves_no_feed_listening(
+    qtbot: Any, team_db: TeamDb, tmp_path: Path
+) -> None:
+    """Closed while the approvals queue is still starting: every feed thread it started is joined by the close
+    (none lives on, reconnecting to a database the desk has left)."""
+    set_provider(team_db, PROVIDER)
+    before = feed_threads()
+    window = open_desk(qtbot, team_db.as_person("rosa", "preparer"), tmp_path / "rosa")
+    assert feed_threads() - before  # the desk follows the feed
+    close_desk(qtbot, window)
+    assert not feed_threads() - before
 
 
 def test_an_agent_login_is_refused_in_words(qtbot: Any, team_db: TeamDb, tmp_path: Path) -> None:
