@@ -139,6 +139,10 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
         record = confirm_with_retype(qtbot, pia, AMOUNT)
         local_id = int(record.local_id)
         assert record.status == "awaiting_approval"
+        assert pia.statusBar().currentMessage() == (
+            f"Payout #{local_id} saved in the team journal; it waits for approval; once approved, the team's agent"
+            " sends it. Its checkin page opens here as soon as the provider has it."
+        )
         assert (record.amount, record.currency) == (Decimal(AMOUNT), "EUR")
         for window in (pia, abe):
             qtbot.waitUntil(lambda w=window: row_status(w, local_id) == "awaiting_approval", timeout=LIVE_MS)
@@ -273,6 +277,7 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
             i for i, what in enumerate(whats) if what.startswith("Created at the provider")
         )
         assert agent.stop() == 0
+        assert token not in agent.output.text()
     finally:
         close_desk(qtbot, pia)
         close_desk(qtbot, abe)
