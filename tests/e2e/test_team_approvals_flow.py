@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QTab
 
 from payout_desk.domain.approvals import ApprovalRefusedError
 from payout_desk.ui.history.details_pane import WhatRole, WhoRole
-from tests.e2e.helpers import complete_checkin, fill_form, row_status
+from tests.e2e.helpers import complete_checkin, fill_form, row_status, submit_and_confirm
 from tests.fixtures.postgres import TeamDb
 from tests.gui.team.helpers import close_desk, open_desk
 from tests.integration.agent import conftest as agent_rig
@@ -39,6 +39,7 @@ rig = agent_rig.rig  # the agent's rig: the sandbox in its own process, the team
 LIVE_MS = 15000
 FINAL_MS = 30000
 AMOUNT = "15000.00"
+IBAN = "DE89370400440532013000"
 
 
 def admin_cli(conninfo: str, *argv: str) -> str:
@@ -126,6 +127,13 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
             assert window.findChild(QTabWidget, "mainTabs").indexOf(window.approvals) >= 0
         assert queue_rows(abe) == 0
 
+        # -- an earlier payout to the same recipient, below the rule: sent at once, the recipient's history ------
+        fill_form(qtbot, pia, "1200.00", description="Invoice 2026-071", name="Ada Lovelace")
+        earlier = submit_and_confirm(qtbot, pia)  # no approval needed: the agent's created event opens its page
+        complete_checkin(qtbot, earlier, IBAN)
+        qtbot.waitUntil(lambda: row_status(abe, earlier.local_id) == "succeeded", timeout=FINAL_MS)
+        assert queue_rows(abe) == 0
+
         # -- the preparer confirms 15,000.00 EUR: it waits ---------------------------------------------------
         fill_form(qtbot, pia, AMOUNT, description="Invoice 2026-118", name="Ada Lovelace")
         opened: list[Any] = []
@@ -161,13 +169,17 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
             "pia",
             "0 of 1",
         ]
+        assert table.item(0, 8).text().startswith("Far above usual")  # the serious warning, in the row itself
 
         # -- the agent claims nothing: a small payout confirmed later is claimed and sent, so the agent has
         # looked for work since; the big one was never claimed ------------------------------------------------
         (sentinel,) = confirm(team_db, rig.identity, 1, first=24)  # 24.00 EUR to Anna Müller: below the rule
         qtbot.waitUntil(lambda: payout_row(team_db, sentinel)[0] == "pending", timeout=FINAL_MS)
         assert payout_row(team_db, local_id) == ("awaiting_approval", 0, None, 1)
-        assert [p["amount"] for p in rig.control.payments()] == ["24.00"]  # nothing of it at the provider
+        assert sorted(p["amount"] for p in rig.control.payments()) == [
+            "1200.00",
+            "24.00",
+        ]  # nothing of it at the provider
 
         # -- the preparer cannot approve: no enabled button, and the database refuses ------------------------
         qtbot.waitUntil(lambda: len(pia.approvals.items) == 1, timeout=LIVE_MS)
@@ -194,7 +206,8 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
         accepted: list[bool] = []
         dialog.accepted.connect(lambda: accepted.append(True))
         warnings = dialog.findChild(QLabel, "approvalWarnings")
-        assert "First payout to this recipient" in warnings.text()
+        assert "Far above usual: €15,000.00 is 12.5× the largest payout to this recipient" in warnings.text()
+        assert "1 earlier payout to this recipient in EUR in the last 365 days, always €1,200.00" in warnings.text()
         assert dialog.findChild(QLabel, "approvalAmount").text() == "€15,000.00"
         approve_confirm = dialog.findChild(QPushButton, "approveConfirmButton")
         retype = dialog.findChild(QLineEdit, "approvalRetypeEdit")
@@ -238,7 +251,7 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
         big = [p for p in rig.control.payments() if p["amount"] == AMOUNT]
         assert len(big) == 1
         assert (big[0]["currency"], big[0]["status"]) == ("EUR", "pending")
-        complete_checkin(qtbot, checkin, "DE89370400440532013000")
+        complete_checkin(qtbot, checkin, IBAN)
         qtbot.waitUntil(lambda: not shiboken6.isValid(checkin) or not checkin.isVisible(), timeout=5000)
 
         # -- the webhook: delivered to the agent, kept; succeeded on both desks -----------------------------
@@ -259,7 +272,7 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
         payments = [p for p in rig.control.payments() if p["amount"] == AMOUNT]
         assert len(payments) == 1  # exactly once at the provider
         assert payments[0]["status"] == "succeeded"
-        assert len(rig.control.payments()) == 2  # and the sentinel: nothing else was created
+        assert len(rig.control.payments()) == 3  # and the earlier one and the sentinel: nothing else
 
         # -- the timeline on a desk shows the approval: who, k of N -----------------------------------------
         history = pia.history
