@@ -280,6 +280,19 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
         assert len(payments) == 1  # exactly once at the provider
         assert payments[0]["status"] == "succeeded"
         assert len(rig.control.payments()) == 3  # and the earlier one and the sentinel: nothing else
+        # What was approved is what was sent: the body hash confirmed, approved and sent is one, with the key
+        # journaled at confirmation.
+        with psycopg.connect(team_db.admin) as conn:
+            said = dict(
+                conn.execute(
+                    "SELECT kind, detail FROM payout_desk.events WHERE local_id = %s"
+                    " AND kind IN ('confirmed', 'approval_granted', 'attempt')",
+                    (local_id,),
+                ).fetchall()
+            )
+        assert said["confirmed"]["body_sha256"] == said["approval_granted"]["body_sha256"]
+        assert said["attempt"]["body_sha256"] == said["confirmed"]["body_sha256"]
+        assert payments[0]["idempotencyKey"] == said["confirmed"]["idempotency_key"]
 
         # -- the timeline on a desk shows the approval: who, k of N -----------------------------------------
         history = pia.history
