@@ -19,7 +19,6 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
@@ -31,7 +30,6 @@ from payout_desk.domain.status import MISMATCH, NEEDS_RECONCILIATION, is_final
 from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal import DuplicateReferenceError, HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.journal.once import WaitingConnection
-from payout_desk.journal.postgres import approvals
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 from payout_desk.services.desk import PayoutChange, ReferenceInUseError, new_reference
 from payout_desk.services.desk_feed import DeskFeed
@@ -231,11 +229,6 @@ class TeamDesk:
         if record.local_id not in self._statuses:
             self._notify(record, None, "confirmed")
         return record
-
-    async def retype_thresholds(self) -> dict[str, Decimal]:
-        """The team's retype thresholds: in team mode they live in the database (an administrator sets them with
-        ``payout-desk-admin set-retype-threshold``); read at every confirmation, so a change applies at once."""
-        return await self._journal.on_connection(approvals.retype_thresholds)
 
     async def reference_owner(self, external_id: str) -> int | None:
         """The team payout that already uses the reference ``external_id``, if any."""

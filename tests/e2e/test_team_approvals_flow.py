@@ -30,9 +30,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QTableWidget, QTabWidget
 
-from payout_desk.app.context import AppPaths
 from payout_desk.domain.approvals import ApprovalRefusedError
-from payout_desk.services.settings import AppSettings
 from payout_desk.ui.history.details_pane import WhatRole, WhoRole
 from tests.e2e.helpers import complete_checkin, fill_form, row_status, submit_and_confirm
 from tests.fixtures.postgres import TeamDb
@@ -89,7 +87,7 @@ def confirm_with_retype(qtbot: Any, window: Any, amount: str) -> Any:
         qtbot.mouseClick(window.findChild(QPushButton, "submitButton"), Qt.MouseButton.LeftButton)
     dialog = opened.args[0]
     retype = dialog.findChild(QLineEdit, "retypeAmountEdit")
-    assert retype is not None  # the team's threshold applies on the preparer's desk too
+    assert retype is not None  # 15,000.00 EUR is at or above the retype threshold on the preparer's desk too
     qtbot.keyClicks(retype, amount)
     button = dialog.findChild(QPushButton, "confirmButton")
     qtbot.waitUntil(button.isEnabled, timeout=3000)
@@ -125,11 +123,6 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
     # Its poller takes the team's poll lock, sits out one rate window, then listens for hints (a webhook's
     # wake-up among them): a hint sent before that is not heard (the regular schedule polls the payout later).
     agent.output.expect(r"poller: following \d+ open payouts")
-    # pia's own desk settings would ask for the retype only from 20,000.00 EUR: on a team desk the team's
-    # threshold (12,000.00, in the database) is the one that applies.
-    own = AppSettings()
-    own.retype_thresholds["EUR"] = Decimal("20000")
-    own.save(AppPaths.resolve(tmp_path / "pia").settings)
     # pia prepares and is an approver too: only the rule "not its preparer" stops her approving her own.
     pia = open_desk(qtbot, team_db.as_person("pia", "preparer", "approver"), tmp_path / "pia")
     abe = open_desk(qtbot, team_db.as_person("abe", "approver"), tmp_path / "abe")

@@ -19,7 +19,6 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
 from payout_desk.domain.payout import PayoutRequest
-from payout_desk.domain.thresholds import retype_threshold as threshold_of
 from payout_desk.ui.common.background import spawn_logged
 from payout_desk.ui.sending.team_checkin import TeamCheckin
 
@@ -114,26 +113,11 @@ class SubmitFlow(QObject):
             except Exception:
                 log.warning("the duplicate check failed; the confirmation says so", exc_info=True)
                 duplicates = None
-            threshold = await self._retype_threshold(request.currency.code)
-            return self._show_confirm(request, duplicates, threshold)
+            return self._show_confirm(request, duplicates)
         finally:
             self._confirm_pending = False
 
-    async def _retype_threshold(self, code: str) -> Decimal | None:
-        """From which amount ``code`` is typed twice: on a team desk the team's threshold (its database's, read
-        now; unreadable: always typed twice), on a single desk this desk's settings."""
-        team = getattr(self.window.context.desk, "retype_thresholds", None)
-        if team is None:
-            return retype_threshold(self.window.context.settings, code)
-        try:
-            return threshold_of(await team(), code)
-        except Exception:
-            log.warning("the team's retype thresholds could not be read; the amount is typed twice", exc_info=True)
-            return Decimal(0)
-
-    def _show_confirm(
-        self, request: PayoutRequest, duplicates: list[Any] | None, threshold: Decimal | None
-    ) -> ConfirmDialog | None:
+    def _show_confirm(self, request: PayoutRequest, duplicates: list[Any] | None) -> ConfirmDialog | None:
         context = self.window.context
         connection = context.connection
         if connection is None or self.confirm_dialog is not None or self.window.shutting_down:
@@ -146,7 +130,7 @@ class SubmitFlow(QObject):
             profile=connection.profile,
             locale_name=self.window.form.locale_name,
             decimal_separators=self.window.form.decimal_separators,
-            retype_threshold=threshold,
+            retype_threshold=retype_threshold(context.settings, request.currency.code),
             duplicates=duplicates or (),
             parent=self.window,
         )
@@ -379,3 +363,4 @@ def _connection_settings(settings: Any) -> tuple[str, str, str]:
     except KeyError:
         return (settings.active_profile, "", "")
     return (profile.name, profile.kind, profile.base_url)
+
