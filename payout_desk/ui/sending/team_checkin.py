@@ -28,8 +28,13 @@ class TeamCheckin:
     def expect(self, record: Any) -> None:
         """``record`` was confirmed here: its checkin page opens when the agent has created it."""
         self.awaiting = int(record.local_id)
+        sends = (
+            "it waits for approval; once approved, the team's agent sends it"
+            if record.status == "awaiting_approval"
+            else "the team's agent sends it"
+        )
         self.flow.window.statusBar().showMessage(
-            f"Payout #{record.local_id} saved in the team journal; the team's agent sends it. "
+            f"Payout #{record.local_id} saved in the team journal; {sends}. "
             "Its checkin page opens here as soon as the provider has it.",
             15000,
         )
