@@ -16,14 +16,12 @@ from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +31,7 @@ from payout_desk.ui.approvals.install import open_team_approvals
 from payout_desk.ui.frame.connection_banner import ConnectionBanner, follow_team_desk
 from payout_desk.ui.frame.connector import Connector
 from payout_desk.ui.frame.desk_bridge import DeskBridge
+from payout_desk.ui.frame.error_banner import ErrorBanner
 from payout_desk.ui.frame.garbage import GuiThreadGarbageCollector
 from payout_desk.ui.frame.geometry import WindowLayout
 from payout_desk.ui.frame.journal_recovery import JournalRecovery
@@ -81,7 +80,8 @@ class MainWindow(FlowWindow):
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setWordWrap(True)
         layout.addWidget(self.banner)
-        self.error_banner = self._build_error_banner(central)
+        self.error_banner = ErrorBanner(central)
+        self.error_label = self.error_banner.label
         layout.addWidget(self.error_banner)
         self.connection_banner = ConnectionBanner(central)
         layout.addWidget(self.connection_banner)
@@ -146,29 +146,6 @@ class MainWindow(FlowWindow):
         self.form.focus_amount()
 
     # -- building ----------------------------------------------------------------------------
-    def _build_error_banner(self, parent: QWidget) -> QFrame:
-        frame = QFrame(parent)
-        frame.setObjectName("errorBanner")
-        frame.setStyleSheet(
-            "QFrame#errorBanner { background: #fdecea; border: 1px solid #e3a29d; border-radius: 4px; }"
-        )
-        row = QHBoxLayout(frame)
-        row.setContentsMargins(10, 6, 6, 6)
-        self.error_label = QLabel(frame)
-        self.error_label.setObjectName("errorBannerText")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.error_label.setStyleSheet("color: #5f1410;")
-        close = QToolButton(frame)
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setAccessibleName("Dismiss message")
-        close.clicked.connect(frame.hide)
-        row.addWidget(self.error_label, 1)
-        row.addWidget(close)
-        frame.hide()
-        return frame
-
     def _install_shortcuts(self) -> None:
         def add(keys: QKeySequence | str, slot: Any, name: str) -> None:
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -206,11 +183,10 @@ class MainWindow(FlowWindow):
 
     def show_error(self, message: str) -> None:
         """A calm inline message (never a stack trace)."""
-        self.error_label.setText(message)
-        self.error_banner.setVisible(bool(message))
+        self.error_banner.show_message(message)
 
     def shown_error(self) -> str:
-        return self.error_label.text() if self.error_banner.isVisibleTo(self) else ""
+        return self.error_banner.shown(self)
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> asyncio.Task[None]:
