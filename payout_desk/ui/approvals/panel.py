@@ -68,6 +68,7 @@ class ApprovalsPanel(QWidget):
         self.items: list[QueueItem] = []
         self.dialog: ApproveDialog | RejectDialog | None = None
         self._watch: asyncio.Task[None] | None = None
+        self._starting: asyncio.Future[None] | None = None
         self._loading: asyncio.Task[None] | None = None
         self._again = False
 
@@ -138,12 +139,19 @@ class ApprovalsPanel(QWidget):
                 log.warning("approvals: the team's retype thresholds could not be read (%s); the defaults apply", exc)
             self._watch = self.service.watch(self.reload)
 
-        return asyncio.ensure_future(run())
+        self._starting = asyncio.ensure_future(run())
+        return self._starting
 
     def stop(self) -> None:
-        for task in (self._watch, self._loading):
+        for task in (self._starting, self._watch, self._loading):
             if task is not None:
                 task.cancel()
+
+    async def stop_and_wait(self) -> None:
+        """:meth:`stop`, and wait until its feed follower and reads are over (before its journal closes)."""
+        self.stop()
+        tasks = [task for task in (self._starting, self._watch, self._loading) if task is not None]
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def reload(self) -> asyncio.Task[None]:
         """Read the queue again (one read at a time; a reload asked for meanwhile runs after it)."""
