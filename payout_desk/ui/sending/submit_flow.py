@@ -376,11 +376,13 @@ class SubmitFlow(QObject):
         return spawn_logged(self._tasks, coro, "payout flow")
 
 
-def _connection_settings(settings: Any) -> tuple[str, str, str]:
-    """What the connection depends on in the settings: the active profile's name, kind and address."""
+def _connection_settings(settings: Any) -> tuple[str, str, str, str]:
+    """What the connection depends on in the settings: the active profile's name, kind and address (a Team
+    profile's: its libpq settings, never a password)."""
     try:
         profile = settings.profile()
     except KeyError:
-        return (settings.active_profile, "", "")
-    return (profile.name, profile.kind, profile.base_url)
+        return (settings.active_profile, "", "", "")
+    team = profile.team.conninfo() if getattr(profile, "team", None) is not None else ""
+    return (profile.name, profile.kind, profile.base_url, team)
 

@@ -103,7 +103,7 @@ class SettingsDialog(QDialog):
         self.settings_path = settings_path
         self._connection_test = connection_test
         self._in_use = dict(addresses_in_use or {})  # profile → the address the desk uses right now
-        self.changed_tokens: set[str] = set()  # profiles whose token was typed here (after Save)
+        self.changed_tokens: set[str] = set()  # profiles whose token (or Team password) was typed here (after Save)
         self._drafts = [draft_of(p) for p in settings.profiles]
         self._removed: list[str] = []
         self._removed_teams = [p.team for p in settings.profiles if p.team is not None]  # forgotten if not kept
@@ -389,7 +389,7 @@ class SettingsDialog(QDialog):
             self._show_result(f"The settings could not be saved: {exc}", "failed")
             self.save_button.setEnabled(True)
             return False
-        self.changed_tokens = set(changes.new_tokens)
+        self.changed_tokens = set(changes.typed)
         self.team_editor.forget_stored()
         self.settingsSaved.emit(self.settings)
         self.accept()

@@ -24,6 +24,7 @@ class KeychainChanges:
     removed: tuple[str, ...]  # profiles removed whose token goes (unless a new one has the name)
     passwords: tuple[tuple[TeamConnection, str], ...]  # a Team profile's connection → the password typed
     gone: tuple[TeamConnection, ...]  # Team connections no kept profile uses: their password goes
+    typed: frozenset[str] = frozenset()  # the profiles whose token or Team password was typed (a reconnect's cue)
 
     @classmethod
     def of(
@@ -38,7 +39,9 @@ class KeychainChanges:
         passwords = [(p.team, d.password) for p, d in zip(profiles, drafts, strict=True) if p.team and d.password]
         kept = {p.team.keychain_account for p in profiles if p.team is not None}
         gone = {t.keychain_account: t for t in removed_teams if t.keychain_account not in kept}
-        return cls(new_tokens, tuple(n for n in removed if n not in new_tokens), tuple(passwords), tuple(gone.values()))
+        typed = frozenset(new_tokens) | {d.name for d in drafts if d.kind == "team" and d.password}
+        removed_names = tuple(n for n in removed if n not in new_tokens)
+        return cls(new_tokens, removed_names, tuple(passwords), tuple(gone.values()), typed)
 
     def apply(self, tokens: TokenStore) -> None:
         """Write them (blocking)."""

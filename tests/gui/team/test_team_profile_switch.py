@@ -6,6 +6,7 @@ form's draft survives every switch. Real PostgreSQL (tests/fixtures/postgres.py)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,19 @@ def approvals_tab(window: Any) -> bool:
     return window.approvals is not None and window.tabs.indexOf(window.approvals) >= 0
 
 
+def launch_on_team_profile(qtbot: Any, team_db: TeamDb, data_dir: Path) -> Any:
+    """A desk launched with the Team profile "Our team" (rita, a preparer, on ``team_db``) in use; connected."""
+    host, port = socket_of(team_db.as_person("rita", "preparer"))
+    team = TeamConnection(host=host, port=port, dbname=team_db.name, user="rita", sslmode="prefer")
+    settings = AppSettings()
+    settings.profiles.append(Profile("Our team", "team", "", 24.0, team))
+    settings.active_profile = "Our team"
+    save_settings(settings, data_dir / "settings.json")
+    window = launch(["--data-dir", str(data_dir)])
+    wait_connected(qtbot, window, lambda: None)
+    return window
+
+
 def test_switch_from_the_built_in_sandbox_to_a_team_profile_and_back(
     qtbot: Any, run_async: Callable[..., Any], team_db: TeamDb, data_dir: Path
 ) -> None:
@@ -136,6 +150,9 @@ def test_switch_from_the_built_in_sandbox_to_a_team_profile_and_back(
         assert approvals_tab(window)
         assert window.form._ready
         assert_draft_kept(window)
+        shots = os.environ.get("PAYOUT_DESK_SHOTS")
+        if shots:  # the switched desk, for a person to look at
+            window.grab().save(str(Path(shots) / "team-profile-switched.png"))
 
         approvals = window.approvals
         wait_connected(qtbot, window, lambda: save_in_settings(qtbot, run_async, window, use_profile(BUILTIN_PROFILE)))
@@ -158,15 +175,8 @@ def test_a_desk_launched_on_a_team_profile_switches_to_the_built_in_sandbox(
 ) -> None:
     identity = set_provider(team_db, PROVIDER)
     (first,) = confirm(team_db, identity, 1)
-    host, port = socket_of(team_db.as_person("rita", "preparer"))
-    team = TeamConnection(host=host, port=port, dbname=team_db.name, user="rita", sslmode="prefer")
-    settings = AppSettings()
-    settings.profiles.append(Profile("Our team", "team", "", 24.0, team))
-    settings.active_profile = "Our team"
-    save_settings(settings, data_dir / "settings.json")
-    window = launch(["--data-dir", str(data_dir)])
+    window = launch_on_team_profile(qtbot, team_db, data_dir)
     try:
-        wait_connected(qtbot, window, lambda: None)
         assert banner(window).startswith("TEAM — ")
         qtbot.waitUntil(lambda: shown_record(window, first) is not None, timeout=MS)
         team_journal, team_desk = window.context._journal, window.context.desk
@@ -259,5 +269,36 @@ def test_a_team_profile_breaking_the_sslmode_rule_is_refused_and_the_desk_is_not
         assert banner(window) == "SANDBOX"
         assert window.context._journal is local  # the same journal: nothing had to be switched
         assert window.form._ready
+    finally:
+        close_desk(qtbot, window)
+
+
+def test_editing_the_team_profile_in_use_moves_the_desk_to_that_database(
+    qtbot: Any, run_async: Callable[..., Any], team_db: TeamDb, pw_server: PasswordServer, data_dir: Path
+) -> None:
+    set_provider(team_db, PROVIDER)
+    with psycopg.connect(pw_server.admin, autocommit=True) as conn:
+        conn.execute("SELECT payout_desk.set_provider_base_url(%s)", (PROVIDER,))
+    window = launch_on_team_profile(qtbot, team_db, data_dir)
+    try:
+        assert team_db.name in banner(window)
+        first_journal = window.context._journal
+        type_draft(qtbot, window)
+
+        def other_database(dialog: SettingsDialog) -> None:  # the same profile, now the other team's database
+            dialog.profile_list.setCurrentRow(len(dialog._drafts) - 1)
+            type_into(qtbot, dialog, "teamHostEdit", "127.0.0.1")
+            type_into(qtbot, dialog, "teamPortEdit", str(pw_server.tcp_port))
+            type_into(qtbot, dialog, "teamDbnameEdit", DBNAME)
+            type_into(qtbot, dialog, "teamUserEdit", "pia")
+            type_into(qtbot, dialog, "teamPasswordEdit", PASSWORD)
+
+        wait_connected(qtbot, window, lambda: save_in_settings(qtbot, run_async, window, other_database))
+        assert banner(window).startswith(f"TEAM — {DBNAME}")
+        assert "as pia" in banner(window)
+        assert is_closed(first_journal)
+        assert isinstance(window.context._journal, AsyncPgJournal)
+        qtbot.waitUntil(lambda: approvals_tab(window), timeout=MS)
+        assert_draft_kept(window)
     finally:
         close_desk(qtbot, window)
