@@ -83,7 +83,13 @@ async def adopt_journal(ctx: AppContext, nxt: NextJournal) -> Any:
     the new :class:`~payout_desk.services.records.Records` the history reads."""
     from payout_desk.services.records import Records
 
-    await ctx.disconnect()
+    if ctx._closed:  # the window closed while it opened: it is not used, and not left open
+        await nxt.journal.close()
+        raise NotConnected("other", "Payout Desk is closing.")
+    try:
+        await ctx.disconnect()
+    except Exception:  # as a reconnect does: the switch goes on
+        log.exception("error while dropping the connection")
     if ctx._journal is not None:
         try:
             await ctx._close_journal()  # as it was opened (options.team still says which kind)

@@ -160,7 +160,11 @@ class Connector(QObject):
         self.window.on_reconnecting()
         try:
             await follow_journal(self.window)  # another profile's journal: opened beside this one, then swapped
-        except NotConnected as exc:  # refused: the journal in use stays open, not connected
+        except Exception as exc:  # refused: the journal in use stays open, not connected
+            if not isinstance(exc, NotConnected):
+                log.exception("the journal could not be switched")
+                exc = NotConnected("other", f"Could not open the journal of the profile in use: {exc}")
+            await self.window.flow.settle()  # a payout under way finishes with the desk it started on
             await self._disconnect()
             self._not_connected(exc)
             return

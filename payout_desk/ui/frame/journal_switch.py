@@ -27,10 +27,11 @@ async def follow_journal(window: Any) -> bool:
     nxt = await context.next_journal()
     if nxt is None:
         return False
-    window.flow.forget_journal()
-    await window.flow.settle()
-    await leave_journal(window)
-    records = await context.adopt_journal(nxt)
+    if not window.shutting_down:
+        window.flow.forget_journal()
+        await window.flow.settle()
+        await leave_journal(window)
+    records = await context.adopt_journal(nxt)  # a context closed meanwhile closes it instead (NotConnected)
     window.install_history(records)
     return True
 
