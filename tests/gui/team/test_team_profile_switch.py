@@ -6,13 +6,16 @@ form's draft survives every switch. Real PostgreSQL (tests/fixtures/postgres.py)
 
 from __future__ import annotations
 
+import itertools
 import os
+import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psycopg.conninfo
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from payout_desk.app import launch
@@ -302,3 +305,38 @@ def test_editing_the_team_profile_in_use_moves_the_desk_to_that_database(
         assert_draft_kept(window)
     finally:
         close_desk(qtbot, window)
+
+
+def test_the_window_never_freezes_while_a_team_database_does_not_answer(qtbot: Any, data_dir: Path) -> None:
+    """The keychain, the connect and its timeout all run off the GUI thread: a 10 ms timer keeps ticking while the
+    desk waits for a server that accepts the connection and never answers; then it says so, journal kept."""
+    window = launch(["--sandbox", "--data-dir", str(data_dir)])
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        try:
+            wait_connected(qtbot, window, lambda: None)
+            local, history = window.context._journal, window.history
+            problems: list[str] = []
+            window.connectFailed.connect(problems.append)
+            team = TeamConnection(host="127.0.0.1", port=silent.getsockname()[1], dbname="payouts", user="rita",
+                                  sslmode="disable", connect_timeout=2)  # fmt: skip
+            window.context.settings.profiles.append(Profile("Silent team", "team", "", 24.0, team))
+            window.context.settings.active_profile = "Silent team"
+            stamps: list[float] = []
+            timer = QTimer()
+            timer.setInterval(10)
+            timer.timeout.connect(lambda: stamps.append(time.monotonic()))
+            timer.start()
+            window.flow.connectionSettingsChanged.emit()  # what Save emits when the connection changed
+            qtbot.waitUntil(lambda: bool(problems), timeout=MS)
+            timer.stop()
+            gaps = [b - a for a, b in itertools.pairwise(stamps)]
+            assert stamps[-1] - stamps[0] > 1.5  # it did wait for the server, ticking all along
+            assert max(gaps) < 0.5, f"the GUI thread stalled for {max(gaps):.3f} s"
+            assert "Could not open the team database of “Silent team”" in problems[0]
+            assert window.context._journal is local
+            assert window.history is history
+            assert window.findChild(QPushButton, "connectionBannerAction").text() == "Try again"
+        finally:
+            close_desk(qtbot, window)
