@@ -58,7 +58,7 @@ async def open_next_journal(ctx: AppContext) -> NextJournal | None:
     from payout_desk.journal import JournalError
 
     profile = _active_name(ctx)
-    kept = " The history shown stays open; sending is off until the profile in use can be opened."
+    kept = " The journal in use stays open."  # the banner adds that sending is off and the history is all here
     try:
         target = await wanted_team(ctx)
     except JournalError as exc:  # the profile itself is wrong: fixing it is Settings' job
@@ -74,7 +74,8 @@ async def open_next_journal(ctx: AppContext) -> NextJournal | None:
     except (JournalError, OSError) as exc:
         where = "the team database" if target else "this computer's payout journal"
         log.warning("switching to %s failed: %s", where, exc)
-        raise NotConnected("other", f"Could not open {where} of “{profile}”: {exc}.{kept}", profile=profile) from None
+        why = str(exc).strip().rstrip(".")
+        raise NotConnected("other", f"Could not open {where} of “{profile}”: {why}.{kept}", profile=profile) from None
     return NextJournal(target, journal, login, roles, database)
 
 

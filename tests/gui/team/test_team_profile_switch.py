@@ -216,7 +216,7 @@ def test_the_team_password_comes_from_the_keychain_and_a_wrong_one_keeps_the_jou
         qtbot.waitUntil(lambda: bool(problems), timeout=MS)
         assert "password authentication failed" in problems[0]
         assert "not-the-password" not in problems[0]
-        assert "history shown stays open" in problems[0]
+        assert "journal in use stays open" in problems[0]
         assert window.context._journal is local  # the journal in use stays open, its history shown
         assert not is_closed(local)
         assert window.history is history
@@ -262,6 +262,9 @@ def test_a_team_profile_breaking_the_sslmode_rule_is_refused_and_the_desk_is_not
         assert window.context.desk is None
         button = window.findChild(QPushButton, "connectionBannerAction")
         assert button.text() == "Open Settings…"  # the way out: fix the profile, or choose another one
+        shots = os.environ.get("PAYOUT_DESK_SHOTS")
+        if shots:  # the refusal, for a person to look at
+            window.grab().save(str(Path(shots) / "team-profile-refused.png"))
 
         def remove_it(dialog: SettingsDialog) -> None:  # Save stays off while it is there
             dialog.profile_list.setCurrentRow(len(dialog._drafts) - 1)
