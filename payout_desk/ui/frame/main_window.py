@@ -31,6 +31,7 @@ from payout_desk.ui.approvals.install import open_team_approvals
 from payout_desk.ui.frame.connection_banner import ConnectionBanner, follow_team_desk
 from payout_desk.ui.frame.connector import Connector
 from payout_desk.ui.frame.desk_bridge import DeskBridge
+from payout_desk.ui.frame.environment_banner import EnvironmentBanner
 from payout_desk.ui.frame.error_banner import ErrorBanner
 from payout_desk.ui.frame.garbage import GuiThreadGarbageCollector
 from payout_desk.ui.frame.geometry import WindowLayout
@@ -38,12 +39,11 @@ from payout_desk.ui.frame.journal_recovery import JournalRecovery
 from payout_desk.ui.frame.menus import WindowMenus
 from payout_desk.ui.frame.notifications import Notifier
 from payout_desk.ui.frame.waiting_banner import WaitingBanner
-from payout_desk.ui.frame.window_context import ShownConnection, WindowContext, banner_text
+from payout_desk.ui.frame.window_context import ShownConnection, WindowContext
 from payout_desk.ui.history.columns import COL_CREATED_BY
 from payout_desk.ui.sending.host import FlowWindow
 from payout_desk.ui.sending.payout_form import PayoutForm
 from payout_desk.ui.sending.submit_flow import SubmitFlow, checkin_return_url
-from payout_desk.ui.style.banner import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, SANDBOX_STYLE, WARNING_STYLE
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +74,7 @@ class MainWindow(FlowWindow):
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 0)
-        self.banner = QLabel(central)
-        self.banner.setObjectName("environmentBanner")
-        self.banner.setAccessibleName("Environment")
-        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.banner.setWordWrap(True)
+        self.banner = EnvironmentBanner(central)
         layout.addWidget(self.banner)
         self.error_banner = ErrorBanner(central)
         self.error_label = self.error_banner.label
@@ -141,7 +137,7 @@ class MainWindow(FlowWindow):
         self._install_shortcuts()
         self.window_layout = WindowLayout(self, splitter, context.paths.settings.with_name("window.ini"))
         self.window_layout.restore()
-        self._show_expected_environment()
+        self.banner.show_expected(context.options)
         self.form.set_ready(False, "Connecting…")
         self.form.focus_amount()
 
@@ -160,26 +156,11 @@ class MainWindow(FlowWindow):
             add(QKeySequence(QKeySequence.StandardKey.Refresh), self.refresh_history, "shortcutRefreshStd")
 
     # -- environment ---------------------------------------------------------------------------
-    def _show_expected_environment(self) -> None:
-        opts = self.context.options
-        if opts.sandbox or opts.sandbox_url:
-            self._set_banner("SANDBOX", SANDBOX_STYLE)
-        else:
-            self._set_banner("Connecting…", NEUTRAL_STYLE)
-
-    def _set_banner(self, text: str, style: str) -> None:
-        self.banner.setText(text)
-        self.banner.setStyleSheet(style + BANNER_CSS)
-        self.banner.setAccessibleDescription(f"Payouts are sent to: {text}")
-
     def show_connection(self, connection: ShownConnection) -> None:
-        style = LIVE_STYLE if connection.environment == "live" else SANDBOX_STYLE
-        if connection.token_mismatch:
-            style = WARNING_STYLE
-        self._set_banner(banner_text(connection), style)
+        shown = self.banner.show_connection(connection)
         kind = f" · {connection.token_kind} token" if connection.token_kind else ""
         self.connection_label.setText(f"Connected: {connection.profile} · {connection.base_url}{kind}")
-        self.setWindowTitle(f"{APP_NAME} — {banner_text(connection).split('   ')[0]}")
+        self.setWindowTitle(f"{APP_NAME} — {shown.split('   ')[0]}")
 
     def show_error(self, message: str) -> None:
         """A calm inline message (never a stack trace)."""
@@ -221,7 +202,7 @@ class MainWindow(FlowWindow):
         self.form.set_ready(False, "Connecting…")
         self.connection_label.setText("Connecting…")
         self.waiting_banner.hide()
-        self._set_banner("Connecting…", NEUTRAL_STYLE)
+        self.banner.show_text("Connecting…")
 
     def on_connected(self, connection: ShownConnection) -> None:
         self.show_error("")
@@ -239,7 +220,7 @@ class MainWindow(FlowWindow):
         profile = getattr(problem, "profile", "") or self.context.expected_profile()
         self.form.set_ready(False, "Not connected")
         self.connection_label.setText(f"Not connected: {profile}" if profile else "Not connected")
-        self._set_banner(f"NOT CONNECTED — {profile}" if profile else "NOT CONNECTED", NEUTRAL_STYLE)
+        self.banner.show_text(f"NOT CONNECTED — {profile}" if profile else "NOT CONNECTED")
         self.setWindowTitle(f"{APP_NAME} — not connected")
         self.connectFailed.emit(problem.user_message)
 
