@@ -127,9 +127,6 @@ class AppContext:
         await self.preload()
         if self.settings is None:
             await self.load_settings()
-        from payout_desk.journal.async_journal import AsyncJournal
-        from payout_desk.journal.backup import daily_backup_if_due
-        from payout_desk.journal.identity import checked_journal_path, remember_journal
         from payout_desk.journal.private import private_folder
         from payout_desk.services.records import Records
 
@@ -147,14 +144,36 @@ class AppContext:
 
             self._journal = await open_team_journal(self, self.options.team)
         elif self._journal is None:
-            # A journal seen before that is now missing, empty or unreadable is refused here, untouched
-            # (JournalDamagedError); the window offers a backup or a new journal (ui/frame/journal_recovery.py).
-            path = await _off_thread(checked_journal_path, self.paths.journal, self.journal_registry)
-            self._journal = await AsyncJournal.open(path)
-            await _off_thread(remember_journal, self._journal.path, self.journal_registry)
-            self._background(daily_backup_if_due, self._journal.path)
+            self._journal = await self.open_local_journal()
         self.records = Records(self._journal)
         return self.records
+
+    async def open_local_journal(self) -> Any:
+        """This computer's journal, opened (not yet in use: :meth:`open_journal` or a switch adopts it)."""
+        from payout_desk.journal.async_journal import AsyncJournal
+        from payout_desk.journal.backup import daily_backup_if_due
+        from payout_desk.journal.identity import checked_journal_path, remember_journal
+
+        # A journal seen before that is now missing, empty or unreadable is refused here, untouched
+        # (JournalDamagedError); the window offers a backup or a new journal (ui/frame/journal_recovery.py).
+        path = await _off_thread(checked_journal_path, self.paths.journal, self.journal_registry)
+        journal = await AsyncJournal.open(path)
+        await _off_thread(remember_journal, journal.path, self.journal_registry)
+        self._background(daily_backup_if_due, journal.path)
+        return journal
+
+    async def next_journal(self) -> Any:
+        """The journal the active profile asks for, opened beside the one in use, or None (the same); see
+        ``app.journal_switch``."""
+        from payout_desk.app.journal_switch import open_next_journal
+
+        return await open_next_journal(self)
+
+    async def adopt_journal(self, journal: Any) -> Any:
+        """Stop the desk, close the journal in use and use ``journal`` (from :meth:`next_journal`): its Records."""
+        from payout_desk.app.journal_switch import adopt_journal
+
+        return await adopt_journal(self, journal)
 
     async def token_store(self) -> Any:
         """The one :class:`~payout_desk.services.secrets.TokenStore` of this run: a token kept in

@@ -14,7 +14,7 @@ from payout_desk.services.availability import NotConnected
 if TYPE_CHECKING:
     from payout_desk.app.context import AppContext
 
-__all__ = ["connect_team", "open_team_journal", "team_profile_conninfo"]
+__all__ = ["connect_team", "open_team", "open_team_journal", "team_profile_conninfo"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,13 @@ async def team_profile_conninfo(ctx: AppContext) -> str | None:
 
 async def open_team_journal(ctx: AppContext, conninfo: str) -> Any:
     """The team journal as this login (schema version and role checked: a plain JournalError says why not)."""
+    journal, ctx.team_login, ctx.team_roles, ctx.team_database = await open_team(conninfo)
+    return journal
+
+
+async def open_team(conninfo: str) -> tuple[Any, str, frozenset[str], str]:
+    """(the team journal, the login, its app roles, the database's label), touching no context: a switch opens it
+    beside the journal in use (``app.journal_switch``). A plain JournalError says why not."""
     from payout_desk.journal import JournalError
     from payout_desk.journal.postgres.async_pg import AsyncPgJournal
     from payout_desk.journal.postgres.desk_reads import DESK_ROLES, database_label, login_roles
@@ -54,12 +61,11 @@ async def open_team_journal(ctx: AppContext, conninfo: str) -> Any:
                 "(an agent's or administrator's login has its own tools). Ask your administrator "
                 "(payout-desk-admin add-person)."
             )
-        ctx.team_login, ctx.team_roles = login, roles
-        ctx.team_database = await journal.on_connection(database_label)
+        database = await journal.on_connection(database_label)
     except BaseException:
         await journal.close()
         raise
-    return journal
+    return journal, login, frozenset(roles), database
 
 
 async def connect_team(ctx: AppContext, listener: Any) -> Connection:

@@ -9,6 +9,7 @@ __all__ = ["NOT_CONNECTED_ACTIONS", "NotConnected"]
 #: Why the desk is not connected, each with the one action that fixes it (the window's banner).
 NOT_CONNECTED_ACTIONS: dict[str, str] = {
     "no_token": "Open Settings…",
+    "settings": "Open Settings…",  # the active profile itself is wrong (e.g. a Team profile's sslmode)
     "token_needed": "Enter the token…",
     "keychain_locked": "Try again",
     "unreachable": "Try again",

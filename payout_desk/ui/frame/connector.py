@@ -7,7 +7,9 @@ alone), then the connection — and, when that cannot be made, why not and the o
 * No usable keychain and a Live profile: its token is asked once per start in a dialog, kept in memory
   (said so) — never a loop: cancelled, the banner offers the dialog again.
 * :meth:`Connector.reconnect` (Settings saved, Try again, a token entered, the provider back by itself)
-  needs no restart; an unreachable provider is tried again every :attr:`retry_ms`.
+  needs no restart; an unreachable provider is tried again every :attr:`retry_ms`. When the active profile asks
+  for another journal (a Team profile, or a provider profile after one) it is switched first
+  (:mod:`payout_desk.ui.frame.journal_switch`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox
 
 from payout_desk.services.availability import NotConnected
+from payout_desk.ui.frame.journal_switch import follow_journal
 
 if TYPE_CHECKING:
     from payout_desk.journal.lock import JournalInUseError
@@ -156,14 +159,27 @@ class Connector(QObject):
         self.window.bridge.detach()
         self.window.on_reconnecting()
         try:
+            await follow_journal(self.window)  # another profile's journal: opened beside this one, then swapped
+        except Exception as exc:  # refused: the journal in use stays open, not connected
+            if not isinstance(exc, NotConnected):
+                log.exception("the journal could not be switched")
+                exc = NotConnected("other", f"Could not open the journal of the profile in use: {exc}")
+            await self.window.flow.settle()  # a payout under way finishes with the desk it started on
+            await self._disconnect()
+            self._not_connected(exc)
+            return
+        await self._disconnect()
+        await self.connect_provider()
+
+    async def _disconnect(self) -> None:
+        try:
             await self.window.context.disconnect()
         except Exception:
             log.exception("error while dropping the connection")
-        await self.connect_provider()
 
     def act(self, reason: str) -> None:
         """The banner's button: the one action that fixes ``reason``."""
-        if reason in ("no_token", "token_refused"):
+        if reason in ("no_token", "token_refused", "settings"):
             self.window.open_settings()
         elif reason == "token_needed":
             self.ask_token()

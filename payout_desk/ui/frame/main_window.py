@@ -16,14 +16,12 @@ from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QPaintEvent, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,18 +31,19 @@ from payout_desk.ui.approvals.install import open_team_approvals
 from payout_desk.ui.frame.connection_banner import ConnectionBanner, follow_team_desk
 from payout_desk.ui.frame.connector import Connector
 from payout_desk.ui.frame.desk_bridge import DeskBridge
+from payout_desk.ui.frame.environment_banner import EnvironmentBanner
+from payout_desk.ui.frame.error_banner import ErrorBanner
 from payout_desk.ui.frame.garbage import GuiThreadGarbageCollector
 from payout_desk.ui.frame.geometry import WindowLayout
 from payout_desk.ui.frame.journal_recovery import JournalRecovery
 from payout_desk.ui.frame.menus import WindowMenus
 from payout_desk.ui.frame.notifications import Notifier
 from payout_desk.ui.frame.waiting_banner import WaitingBanner
-from payout_desk.ui.frame.window_context import ShownConnection, WindowContext, banner_text
+from payout_desk.ui.frame.window_context import ShownConnection, WindowContext
 from payout_desk.ui.history.columns import COL_CREATED_BY
 from payout_desk.ui.sending.host import FlowWindow
 from payout_desk.ui.sending.payout_form import PayoutForm
 from payout_desk.ui.sending.submit_flow import SubmitFlow, checkin_return_url
-from payout_desk.ui.style.banner import BANNER_CSS, LIVE_STYLE, NEUTRAL_STYLE, SANDBOX_STYLE, WARNING_STYLE
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +74,10 @@ class MainWindow(FlowWindow):
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 0)
-        self.banner = QLabel(central)
-        self.banner.setObjectName("environmentBanner")
-        self.banner.setAccessibleName("Environment")
-        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.banner.setWordWrap(True)
+        self.banner = EnvironmentBanner(central)
         layout.addWidget(self.banner)
-        self.error_banner = self._build_error_banner(central)
+        self.error_banner = ErrorBanner(central)
+        self.error_label = self.error_banner.label
         layout.addWidget(self.error_banner)
         self.connection_banner = ConnectionBanner(central)
         layout.addWidget(self.connection_banner)
@@ -141,34 +137,11 @@ class MainWindow(FlowWindow):
         self._install_shortcuts()
         self.window_layout = WindowLayout(self, splitter, context.paths.settings.with_name("window.ini"))
         self.window_layout.restore()
-        self._show_expected_environment()
+        self.banner.show_expected(context.options)
         self.form.set_ready(False, "Connecting…")
         self.form.focus_amount()
 
     # -- building ----------------------------------------------------------------------------
-    def _build_error_banner(self, parent: QWidget) -> QFrame:
-        frame = QFrame(parent)
-        frame.setObjectName("errorBanner")
-        frame.setStyleSheet(
-            "QFrame#errorBanner { background: #fdecea; border: 1px solid #e3a29d; border-radius: 4px; }"
-        )
-        row = QHBoxLayout(frame)
-        row.setContentsMargins(10, 6, 6, 6)
-        self.error_label = QLabel(frame)
-        self.error_label.setObjectName("errorBannerText")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.error_label.setStyleSheet("color: #5f1410;")
-        close = QToolButton(frame)
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setAccessibleName("Dismiss message")
-        close.clicked.connect(frame.hide)
-        row.addWidget(self.error_label, 1)
-        row.addWidget(close)
-        frame.hide()
-        return frame
-
     def _install_shortcuts(self) -> None:
         def add(keys: QKeySequence | str, slot: Any, name: str) -> None:
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -183,34 +156,18 @@ class MainWindow(FlowWindow):
             add(QKeySequence(QKeySequence.StandardKey.Refresh), self.refresh_history, "shortcutRefreshStd")
 
     # -- environment ---------------------------------------------------------------------------
-    def _show_expected_environment(self) -> None:
-        opts = self.context.options
-        if opts.sandbox or opts.sandbox_url:
-            self._set_banner("SANDBOX", SANDBOX_STYLE)
-        else:
-            self._set_banner("Connecting…", NEUTRAL_STYLE)
-
-    def _set_banner(self, text: str, style: str) -> None:
-        self.banner.setText(text)
-        self.banner.setStyleSheet(style + BANNER_CSS)
-        self.banner.setAccessibleDescription(f"Payouts are sent to: {text}")
-
     def show_connection(self, connection: ShownConnection) -> None:
-        style = LIVE_STYLE if connection.environment == "live" else SANDBOX_STYLE
-        if connection.token_mismatch:
-            style = WARNING_STYLE
-        self._set_banner(banner_text(connection), style)
+        shown = self.banner.show_connection(connection)
         kind = f" · {connection.token_kind} token" if connection.token_kind else ""
         self.connection_label.setText(f"Connected: {connection.profile} · {connection.base_url}{kind}")
-        self.setWindowTitle(f"{APP_NAME} — {banner_text(connection).split('   ')[0]}")
+        self.setWindowTitle(f"{APP_NAME} — {shown.split('   ')[0]}")
 
     def show_error(self, message: str) -> None:
         """A calm inline message (never a stack trace)."""
-        self.error_label.setText(message)
-        self.error_banner.setVisible(bool(message))
+        self.error_banner.show_message(message)
 
     def shown_error(self) -> str:
-        return self.error_label.text() if self.error_banner.isVisibleTo(self) else ""
+        return self.error_banner.shown(self)
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> asyncio.Task[None]:
@@ -245,7 +202,7 @@ class MainWindow(FlowWindow):
         self.form.set_ready(False, "Connecting…")
         self.connection_label.setText("Connecting…")
         self.waiting_banner.hide()
-        self._set_banner("Connecting…", NEUTRAL_STYLE)
+        self.banner.show_text("Connecting…")
 
     def on_connected(self, connection: ShownConnection) -> None:
         self.show_error("")
@@ -263,7 +220,7 @@ class MainWindow(FlowWindow):
         profile = getattr(problem, "profile", "") or self.context.expected_profile()
         self.form.set_ready(False, "Not connected")
         self.connection_label.setText(f"Not connected: {profile}" if profile else "Not connected")
-        self._set_banner(f"NOT CONNECTED — {profile}" if profile else "NOT CONNECTED", NEUTRAL_STYLE)
+        self.banner.show_text(f"NOT CONNECTED — {profile}" if profile else "NOT CONNECTED")
         self.setWindowTitle(f"{APP_NAME} — not connected")
         self.connectFailed.emit(problem.user_message)
 

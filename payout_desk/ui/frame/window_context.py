@@ -44,6 +44,10 @@ class WindowContext(FlowContext, Protocol):
 
     async def disconnect(self) -> None: ...
 
+    async def next_journal(self) -> Any: ...  # the active profile's journal opened beside (None: same); NotConnected
+
+    async def adopt_journal(self, journal: Any) -> Any: ...  # desk stopped, old journal closed: the new Records
+
     def follow_settings(self) -> None: ...  # Settings chose a profile: it wins over the command line
 
     def expected_profile(self) -> str: ...

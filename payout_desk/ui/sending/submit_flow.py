@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from payout_desk.ui.sending.host import FlowWindow
 
 log = logging.getLogger(__name__)
+#: How long a journal switch waits for the payout flow's work under way (a send has its own timeouts below this).
+SETTLE_SECONDS = 30.0
 
 
 #: What happens next when the checkin page is closed before the recipient's details were entered.
@@ -344,6 +346,24 @@ class SubmitFlow(QObject):
             dialog.deleteLater()
 
     # -- helpers -----------------------------------------------------------------------------
+    def forget_journal(self) -> None:
+        """The journal is being replaced (``ui.frame.journal_switch``): close what shows one of its payouts and stop
+        waiting on any of them; the form's draft stays as typed."""
+        self.close_confirm()
+        if self.checkin_dialog is not None:
+            self.checkin_dialog.reject()
+        self.team.awaiting = None
+        self._unanswered = None
+
+    async def settle(self) -> None:
+        """Wait (:data:`SETTLE_SECONDS` at most) for the flow's work under way — a payout being recorded or sent,
+        a checkin being journalled — before its desk stops."""
+        pending = [task for task in self._tasks if not task.done() and task is not asyncio.current_task()]
+        if pending:
+            _done, late = await asyncio.wait(pending, timeout=SETTLE_SECONDS)
+            if late:
+                log.warning("%d payout flow task(s) still running while the journal is replaced", len(late))
+
     def close_dialogs(self) -> None:
         """Close any open dialog and cancel the flow's own background tasks (window closing)."""
         for dialog in (self.confirm_dialog, self.checkin_dialog, self.settings_dialog):
@@ -356,11 +376,13 @@ class SubmitFlow(QObject):
         return spawn_logged(self._tasks, coro, "payout flow")
 
 
-def _connection_settings(settings: Any) -> tuple[str, str, str]:
-    """What the connection depends on in the settings: the active profile's name, kind and address."""
+def _connection_settings(settings: Any) -> tuple[str, str, str, str]:
+    """What the connection depends on in the settings: the active profile's name, kind and address (a Team
+    profile's: its libpq settings, never a password)."""
     try:
         profile = settings.profile()
     except KeyError:
-        return (settings.active_profile, "", "")
-    return (profile.name, profile.kind, profile.base_url)
+        return (settings.active_profile, "", "", "")
+    team = profile.team.conninfo() if getattr(profile, "team", None) is not None else ""
+    return (profile.name, profile.kind, profile.base_url, team)
 

@@ -56,8 +56,8 @@ from payout_desk.provider.urls import url_host
 from payout_desk.services.connection import run_connection_test
 from payout_desk.services.secrets import TokenStore
 from payout_desk.services.settings import AppSettings, Profile, ProfileKind, save_settings
-from payout_desk.services.team_profile import forget_team_password, store_team_password
 from payout_desk.ui.common.screen import resize_within_screen
+from payout_desk.ui.settings.keychain_changes import KeychainChanges
 from payout_desk.ui.settings.offgui import off_gui as _off_gui
 from payout_desk.ui.settings.provider_form import ProviderForm
 from payout_desk.ui.settings.rules import ProfileDraft, connection_message, draft_error, draft_of, profile_of
@@ -103,7 +103,7 @@ class SettingsDialog(QDialog):
         self.settings_path = settings_path
         self._connection_test = connection_test
         self._in_use = dict(addresses_in_use or {})  # profile → the address the desk uses right now
-        self.changed_tokens: set[str] = set()  # profiles whose token was typed here (after Save)
+        self.changed_tokens: set[str] = set()  # profiles whose token (or Team password) was typed here (after Save)
         self._drafts = [draft_of(p) for p in settings.profiles]
         self._removed: list[str] = []
         self._removed_teams = [p.team for p in settings.profiles if p.team is not None]  # forgotten if not kept
@@ -376,25 +376,10 @@ class SettingsDialog(QDialog):
         thresholds = self.thresholds.thresholds()
         assert thresholds is not None
         profiles = [profile_of(d) for d in self._drafts]
-        new_tokens = {d.name: d.token for d in self._drafts if d.token and d.kind != "team"}
-        removed = [n for n in self._removed if n not in new_tokens]
-        passwords = [(p.team, d.password) for p, d in zip(profiles, self._drafts, strict=True) if p.team and d.password]
-        kept = {p.team.keychain_account for p in profiles if p.team is not None}
-        gone = {t.keychain_account: t for t in self._removed_teams if t.keychain_account not in kept}
+        changes = KeychainChanges.of(self._drafts, profiles, self._removed, self._removed_teams)
         self.save_button.setEnabled(False)
-
-        def store() -> None:
-            for name, token in new_tokens.items():
-                self.tokens.set(name, token)
-            for name in removed:
-                self.tokens.delete(name)
-            for team, password in passwords:
-                store_team_password(team, password, self.tokens)
-            for team in gone.values():  # no profile left uses that login, host, port and database
-                forget_team_password(team, self.tokens)
-
         try:
-            await _off_gui(store)
+            await _off_gui(changes.apply, self.tokens)
             self.settings.profiles = profiles
             self.settings.active_profile = self.active_combo.currentText() or profiles[0].name
             self.settings.retype_thresholds = thresholds
@@ -404,7 +389,7 @@ class SettingsDialog(QDialog):
             self._show_result(f"The settings could not be saved: {exc}", "failed")
             self.save_button.setEnabled(True)
             return False
-        self.changed_tokens = set(new_tokens)
+        self.changed_tokens = set(changes.typed)
         self.team_editor.forget_stored()
         self.settingsSaved.emit(self.settings)
         self.accept()
