@@ -152,9 +152,11 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
         record = confirm_with_retype(qtbot, pia, AMOUNT)
         local_id = int(record.local_id)
         assert record.status == "awaiting_approval"
-        assert pia.statusBar().currentMessage() == (
-            f"Payout #{local_id} saved in the team journal; it waits for approval; once approved, the team's agent"
-            " sends it. Its checkin page opens here as soon as the provider has it."
+        qtbot.waitUntil(  # how many approvals, until when (the database's numbers)
+            lambda: (
+                pia.statusBar().currentMessage().startswith(f"Payout #{local_id} saved; it waits for 1 approval until")
+            ),
+            timeout=LIVE_MS,
         )
         assert (record.amount, record.currency) == (Decimal(AMOUNT), "EUR")
         for window in (pia, abe):

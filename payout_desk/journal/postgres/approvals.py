@@ -26,6 +26,7 @@ __all__ = [
     "IN_FLIGHT_STATUSES",
     "NOT_PAID_STATUSES",
     "PAID_STATUSES",
+    "approval_progress",
     "approval_queue",
     "approve",
     "expire_overdue",
@@ -112,6 +113,19 @@ def approval_queue(conn: psycopg.Connection[Any]) -> list[ApprovalRequest]:
         )
         for lid, amount, code, desc, recipient, ref, by, at, required, body, expires in rows
     ]
+
+
+def approval_progress(conn: psycopg.Connection[Any], local_id: int) -> tuple[int, int, datetime | None]:
+    """(approvals required — fixed at confirmation —, approvals given so far, when it expires unapproved) of
+    payout ``local_id``; (0, 0, None) for one that needed none."""
+    row = conn.execute(
+        "SELECT p.approvals_required, (SELECT count(*) FROM payout_desk.approvals a WHERE a.local_id = p.local_id"
+        " AND a.approved), p.approval_expires_at FROM payout_desk.payouts p WHERE p.local_id = %s",
+        (local_id,),
+    ).fetchone()
+    if row is None:
+        raise ApprovalRefusedError(f"No payout {local_id} in the journal.")
+    return int(row[0] or 0), int(row[1] or 0), row[2]
 
 
 def approve(conn: psycopg.Connection[Any], local_id: int, body_hash: str) -> str:

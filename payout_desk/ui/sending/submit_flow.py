@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QDialog
 
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.ui.common.background import spawn_logged
-from payout_desk.ui.sending.team_checkin import TeamCheckin
+from payout_desk.ui.sending.team_checkin import ApprovalNote, TeamCheckin
 
 if TYPE_CHECKING:
     from payout_desk.ui.sending.confirm_dialog import ConfirmDialog
@@ -115,11 +115,13 @@ class SubmitFlow(QObject):
             except Exception:
                 log.warning("the duplicate check failed; the confirmation says so", exc_info=True)
                 duplicates = None
-            return self._show_confirm(request, duplicates)
+            return self._show_confirm(request, duplicates, await self.team.approval_line(request))
         finally:
             self._confirm_pending = False
 
-    def _show_confirm(self, request: PayoutRequest, duplicates: list[Any] | None) -> ConfirmDialog | None:
+    def _show_confirm(
+        self, request: PayoutRequest, duplicates: list[Any] | None, approvals: ApprovalNote | None = None
+    ) -> ConfirmDialog | None:
         context = self.window.context
         connection = context.connection
         if connection is None or self.confirm_dialog is not None or self.window.shutting_down:
@@ -134,6 +136,7 @@ class SubmitFlow(QObject):
             decimal_separators=self.window.form.decimal_separators,
             retype_threshold=retype_threshold(context.settings, request.currency.code),
             duplicates=duplicates or (),
+            approval_line=approvals,
             parent=self.window,
         )
         if duplicates is None:
@@ -352,7 +355,7 @@ class SubmitFlow(QObject):
         self.close_confirm()
         if self.checkin_dialog is not None:
             self.checkin_dialog.reject()
-        self.team.awaiting = None
+        self.team.forget()
         self._unanswered = None
 
     async def settle(self) -> None:
@@ -385,4 +388,3 @@ def _connection_settings(settings: Any) -> tuple[str, str, str, str]:
         return (settings.active_profile, "", "", "")
     team = profile.team.conninfo() if getattr(profile, "team", None) is not None else ""
     return (profile.name, profile.kind, profile.base_url, team)
-

@@ -97,9 +97,11 @@ def overdue(team_db: TeamDb, local_id: int) -> None:
         )
 
 
-async def send(team_db: TeamDb, identity: ConnectionIdentity, local_id: int, final: str | None) -> None:
-    """The agent claims ``local_id`` (the only sendable payout), the provider creates it, then (unless
-    ``final`` is None: still pending) its final status arrives."""
+async def send(
+    team_db: TeamDb, identity: ConnectionIdentity, local_id: int, final: str | None, checkin_url: str | None = None
+) -> None:
+    """The agent claims ``local_id`` (the only sendable payout), the provider creates it (with ``checkin_url``),
+    then (unless ``final`` is None: still pending) its final status arrives."""
     agent = await FencedPgJournal.open(team_db.as_person("agent_a", "agent"))
     try:
         lease = await agent.claim(identity.key, "a", 30)
@@ -107,7 +109,7 @@ async def send(team_db: TeamDb, identity: ConnectionIdentity, local_id: int, fin
         assert lease.local_id == local_id
         await agent.record_attempt_started(local_id, number=1, actor="agent_a")
         await agent.record_created(
-            local_id, payment_id=f"pay_{local_id}", checkin_url=None, status="pending", actor="agent_a"
+            local_id, payment_id=f"pay_{local_id}", checkin_url=checkin_url, status="pending", actor="agent_a"
         )
         await agent.release(lease)
     finally:
