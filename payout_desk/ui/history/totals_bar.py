@@ -1,5 +1,7 @@
 """The totals under the history table: per currency, how many payouts the filters show and how much,
-by status ("EUR · 12 payouts €1,304.00: 8 succeeded €1,234.00, 2 pending €50.00, 2 failed €20.00").
+by status ("EUR · 12 payouts €1,304.00: 8 succeeded €1,234.00, 2 pending €50.00, 2 failed €20.00"). Payouts
+never sent and never to be (refused by the provider, rejected by an approver, withdrawn, expired) are not in
+the headline sum; they follow apart ("…; not sent: 2 rejected by an approver €1,234,717.89").
 
 ``TotalsBar(source, model)`` reloads whenever the model's query or a row changes (debounced, off the
 GUI thread: ``source.history_totals(query)``). ``totals_text(totals, locale)`` is the same sentence,
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from payout_desk.domain.money import UnknownCurrencyError, currency, format_amount
 from payout_desk.domain.status import status_label
-from payout_desk.domain.totals import CurrencyTotals
+from payout_desk.domain.totals import CurrencyTotals, StatusTotal
 from payout_desk.journal.models import HistoryQuery
 
 __all__ = ["SHOWN_CURRENCIES", "TotalsBar", "TotalsSource", "currency_line", "totals_text"]
@@ -42,15 +44,23 @@ def _money(amount: Any, code: str, locale: str) -> str:
 
 
 def currency_line(totals: CurrencyTotals, locale: str) -> str:
-    """One currency: its count and sum, then each status's."""
+    """One currency: the count and sum of what was sent or is on its way, each status's; then, apart, what was
+    never sent."""
     code = totals.currency
-    parts = ", ".join(
-        f"{s.count:,} {status_label(s.status).lower()} {_money(s.amount, code, locale)}" for s in totals.by_status
-    )
-    count = totals.count
-    if len(totals.by_status) == 1:  # "EUR · 3 succeeded €30.00": the total would say the same again
-        return f"{code} · {parts}"
-    return f"{code} · {count:,} payout{'s' if count != 1 else ''} {_money(totals.amount, code, locale)}: {parts}"
+
+    def each(parts: Sequence[StatusTotal]) -> str:
+        words = (f"{p.count:,} {status_label(p.status).lower()} {_money(p.amount, code, locale)}" for p in parts)
+        return ", ".join(words)
+
+    apart = f"not sent: {each(totals.not_sent)}" if totals.not_sent else ""
+    if not totals.sent:
+        return f"{code} · {apart}"
+    tail = f"; {apart}" if apart else ""
+    if len(totals.sent) == 1:  # "EUR · 3 succeeded €30.00": the total would say the same again
+        return f"{code} · {each(totals.sent)}{tail}"
+    count = totals.sent_count
+    headline = f"{count:,} payout{'s' if count != 1 else ''} {_money(totals.sent_amount, code, locale)}"
+    return f"{code} · {headline}: {each(totals.sent)}{tail}"
 
 
 def totals_text(totals: Sequence[CurrencyTotals], locale: str) -> str:
