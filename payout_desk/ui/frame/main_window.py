@@ -243,6 +243,8 @@ class MainWindow(FlowWindow):
         self.window_layout.restore_history(panel)
         team = bool(getattr(self.context.options, "team", None))
         panel.table.setColumnHidden(COL_CREATED_BY, not team)  # who confirmed it: a team's history only
+        if team:
+            panel.columns.team_layout()  # Created by after Currency; Status fits the approval states
         panel.reload()
         if not team:  # the team's database is the server's to check
             self.recovery.check_integrity()  # quick_check off the GUI thread, once per journal opened

@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from payout_desk.domain.money import UnknownCurrencyError, currency, format_amount
@@ -24,7 +26,7 @@ from payout_desk.domain.status import status_label
 from payout_desk.domain.totals import CurrencyTotals, StatusTotal
 from payout_desk.journal.models import HistoryQuery
 
-__all__ = ["SHOWN_CURRENCIES", "TotalsBar", "TotalsSource", "currency_line", "totals_text"]
+__all__ = ["SHOWN_CURRENCIES", "TotalsBar", "TotalsSource", "currency_line", "short_line", "totals_text"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,22 @@ def currency_line(totals: CurrencyTotals, locale: str) -> str:
     return f"{code} · {headline}: {each(totals.sent)}{tail}"
 
 
+def short_line(totals: CurrencyTotals, locale: str) -> str:
+    """One currency in a few words, for a narrow window: the headline, then what was never sent, summed apart
+    (each status's count and sum are in the tooltip)."""
+    code = totals.currency
+    parts = []
+    if totals.sent:
+        count = totals.sent_count
+        parts.append(f"{count:,} payout{'s' if count != 1 else ''} {_money(totals.sent_amount, code, locale)}")
+    gone = totals.not_sent
+    if gone:
+        count = sum(p.count for p in gone)
+        amount = sum((p.amount for p in gone), Decimal(0))
+        parts.append(f"not sent: {count:,} payout{'s' if count != 1 else ''} {_money(amount, code, locale)}")
+    return f"{code} · {'; '.join(parts)} (hover for each status)"
+
+
 def totals_text(totals: Sequence[CurrencyTotals], locale: str) -> str:
     """Every currency's line ("" when there are none)."""
     return "\n".join(currency_line(t, locale) for t in totals)
@@ -89,6 +107,11 @@ class TotalsBar(QLabel):
         self._timer.timeout.connect(self.reload)
         model.modelReset.connect(self._timer.start)
         model.dataChanged.connect(lambda *_a: self._timer.start())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.totals and event.oldSize().width() != event.size().width():
+            self.show_totals(self.totals)  # long or short lines for the new width
 
     def reload(self) -> asyncio.Future[None] | None:
         """Load the totals of the model's current query (None once no event loop runs: closing)."""
@@ -119,7 +142,15 @@ class TotalsBar(QLabel):
     def show_totals(self, totals: Sequence[CurrencyTotals]) -> None:
         self.totals = list(totals)
         lines = [currency_line(t, self._locale) for t in self.totals]
-        shown = lines[:SHOWN_CURRENCIES]
+        # A line that would wrap past two lines (a narrow window, many statuses) is said in short: the table
+        # keeps its rows; the tooltip has every status.
+        room = 2 * max(self.width(), 1)
+        metrics = self.fontMetrics()
+        fitted = [
+            line if metrics.horizontalAdvance(line) <= room else short_line(t, self._locale)
+            for line, t in zip(lines, self.totals, strict=True)
+        ]
+        shown = fitted[:SHOWN_CURRENCIES]
         more = len(lines) - len(shown)
         if more:
             shown.append(f"… and {more} more currenc{'ies' if more != 1 else 'y'} (hover for all)")

@@ -179,3 +179,40 @@ def test_the_connection_label_does_not_say_connected_while_the_database_is_lost(
         assert label.text() == connected
     finally:
         close_desk(qtbot, window)
+
+
+def test_a_team_desk_at_1024_keeps_status_amount_and_totals_readable(
+    qtbot: Any, team_db: TeamDb, tmp_path: Path
+) -> None:
+    from payout_desk.domain.totals import group_totals
+    from payout_desk.ui.history.columns import COL_AMOUNT, COL_CREATED_BY, COL_CURRENCY, COL_STATUS
+
+    set_provider(team_db, PROVIDER)
+    window = open_desk(qtbot, team_db.as_person("vera", "viewer"), tmp_path / "vera")
+    try:
+        window.resize(1024, 640)
+        qtbot.waitUntil(lambda: window.history is not None and window.history.table.isVisible(), timeout=10000)
+        table = window.history.table
+        header = table.horizontalHeader()
+        assert header.visualIndex(COL_CREATED_BY) == header.visualIndex(COL_CURRENCY) + 1  # in view, after the money
+        assert not table.isColumnHidden(COL_CREATED_BY)
+        qtbot.waitUntil(
+            lambda: table.columnWidth(COL_STATUS) > table.fontMetrics().horizontalAdvance("Rejected by an approver"),
+            timeout=5000,
+        )
+        right = header.sectionViewportPosition(COL_AMOUNT) + table.columnWidth(COL_AMOUNT)
+        assert right <= table.viewport().width()  # the amount is never cut at 1024 px
+        bar = window.history.totals
+        rows = [("EUR", "pending", 3, Decimal("15151.00")), ("EUR", "approval_rejected", 2, Decimal("1234717.89")),
+                ("EUR", "awaiting_approval", 1, Decimal("250.00")), ("EUR", "succeeded", 1, Decimal("100.00")),
+                ("EUR", "withdrawn", 1, Decimal("15000.00"))]  # fmt: skip
+        bar.show_totals(group_totals(rows))
+        assert bar.text() == (
+            "EUR · 5 payouts €15,501.00; not sent: 3 payouts €1,249,717.89 (hover for each status)"
+        )  # said in short at this width: the table keeps its rows
+        assert "1 withdrawn €15,000.00" in bar.toolTip()
+        description = window.banner.accessibleDescription()
+        assert "sent to: TEAM" not in description
+        assert description.endswith(f"the team's agent sends them to {PROVIDER}")
+    finally:
+        close_desk(qtbot, window)
