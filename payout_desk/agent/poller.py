@@ -14,7 +14,8 @@ scheduler, cadence, answer checks and the one ``apply``), under a rate cap the w
 * **What it follows**: the team connection's payouts the provider holds unfinished (``to_poll``), then every
   payout the feed shows it has not followed yet (the sender's ``created``, any agent's).
 * **Hints** (``payout_desk_hints``: a desk selected a payout or caught its checkin, a webhook arrived) put the
-  payout at the front of the schedule (a checkin just completed: the desk's burst of polls).
+  payout at the front of the schedule (a checkin just completed: the desk's burst of polls). A change the GET
+  a webhook woke finds is recorded with the source ``webhook`` (the body itself is never applied).
 * Status writes go through the database's ``record_status``, which refuses to move a payout backwards.
 """
 
@@ -190,6 +191,8 @@ class TeamPoller:
         log.debug("poller: hint %s for payout %s", hint.reason, hint.local_id)
         if hint.reason == "checkin_completed":
             poller.caught(hint.local_id)
+        elif hint.reason == "webhook":  # what its GET finds is recorded as the webhook's (source "webhook")
+            poller.wake(hint.local_id, "webhook")
         else:
             poller.scheduler.refresh(hint.local_id)
 
