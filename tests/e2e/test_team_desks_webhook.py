@@ -48,6 +48,7 @@ def _rows(team_db: TeamDb, query: str, local_id: int) -> list[tuple[str, ...]]:
 def test_a_payout_reaches_succeeded_on_both_desks_by_webhook(qtbot: Any, rig: Rig, tmp_path: Path) -> None:
     team_db: TeamDb = rig.team_db
     agent, url, token = listening_agent(rig, "--poll-every-seconds", "3600")  # its own polls an hour apart
+    agent.output.expect(r"poller: following \d+ open payouts")  # from now on a webhook has a poller to wake
     desk_a = open_desk(qtbot, team_db.as_person("pia", "preparer"), tmp_path / "pia")
     desk_b = open_desk(qtbot, team_db.as_person("bob", "preparer"), tmp_path / "bob")
     try:
