@@ -77,8 +77,7 @@ def _measure(count: int) -> tuple[list[float], list[float], int]:
     and how many of the changes came by webhook."""
     with team_rig() as rig:
         agent, _, _ = listening_agent(rig, "--poll-every-seconds", "3600")
-        # A webhook before the poller follows (its first ~1.1 s, one rate window sat out) wakes nobody; the
-        # cadence would find it, an hour later here.
+        # No sample includes the agent's start-up (a webhook then waits for the poll term's catch-up).
         agent.output.expect(r"poller: following \d+ open payouts")
         ids = confirm(rig.team_db, rig.identity, 2 * count)
         wait_for_journal(rig.team_db.admin, lambda conn: all(status_of(i)(conn) == "pending" for i in ids), timeout=120)
