@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import emit
-from benchmarks.qtchild import run_once, start_qt, wait_for, wait_signal
+from benchmarks.qtchild import close_window, run_once, start_qt, wait_for, wait_signal
 
 
 async def scenario(conninfo: str, sandbox: str, rounds: list[tuple[float, list[tuple[int, str]]]], data: Path) -> None:
@@ -65,10 +65,7 @@ async def scenario(conninfo: str, sandbox: str, rounds: list[tuple[float, list[t
                 emit({"local_id": local_id, "at": seen[local_id]})
                 await asyncio.sleep(max(0.0, due - loop.time()))  # pacing the provider (benchmark), not the app
     finally:
-        finished: list[bool] = []
-        window.shutdownFinished.connect(lambda: finished.append(True))
-        window.close()
-        await wait_for(lambda: bool(finished), 30, step=0.01)
+        await close_window(window)
 
 
 def main(argv: list[str] | None = None) -> int:
