@@ -31,7 +31,7 @@ from payout_desk.domain.money import format_amount_number
 from payout_desk.domain.thresholds import DEFAULT_RETYPE_THRESHOLDS, retype_threshold
 from payout_desk.journal.models import JournalError
 from payout_desk.services.approvals import ApprovalsService, QueueItem
-from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog, decisions_text, short_time
+from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog, WithdrawDialog, decisions_text, short_time
 from payout_desk.ui.history.event_words import describe_event
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
 
@@ -66,7 +66,7 @@ class ApprovalsPanel(QWidget):
         self.decimal_separators = decimal_separators
         self.thresholds = thresholds
         self.items: list[QueueItem] = []
-        self.dialog: ApproveDialog | RejectDialog | None = None
+        self.dialog: ApproveDialog | RejectDialog | WithdrawDialog | None = None
         self._watch: asyncio.Task[None] | None = None
         self._loading: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
@@ -116,7 +116,11 @@ class ApprovalsPanel(QWidget):
             self, "Re&ject…", "rejectButton", "Reject", "Reject the selected payout with a reason"
         )
         self.withdraw_button = push_button(
-            self, "&Withdraw", "withdrawButton", "Withdraw", "Take back your own payout still awaiting approval"
+            self,
+            "&Withdraw…",
+            "withdrawButton",
+            "Withdraw",
+            "Take back your own payout still awaiting approval (asks first)",
         )
         self.approve_button.clicked.connect(self.open_approve)
         self.reject_button.clicked.connect(self.open_reject)
@@ -277,16 +281,20 @@ class ApprovalsPanel(QWidget):
         self._open(dialog)
         return dialog
 
-    def _open(self, dialog: ApproveDialog | RejectDialog) -> None:
+    def _open(self, dialog: ApproveDialog | RejectDialog | WithdrawDialog) -> None:
         self.dialog = dialog
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def withdraw_selected(self) -> asyncio.Task[None] | None:
+    def withdraw_selected(self) -> WithdrawDialog | None:
+        """Ask first (the payout, its amount and recipient; Cancel the default): withdrawn only once confirmed."""
         item = self.selected()
         if item is None or not item.can_withdraw:
             return None
-        return self._decide("withdraw", item, "")
+        dialog = WithdrawDialog(item.request, locale_name=self.locale_name, parent=self)
+        dialog.accepted.connect(lambda: self._decide("withdraw", item, ""))
+        self._open(dialog)
+        return dialog
 
     def _decide(self, action: str, item: QueueItem, reason: str) -> asyncio.Task[None]:
         async def run() -> None:

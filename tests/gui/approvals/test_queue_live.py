@@ -20,7 +20,7 @@ from payout_desk.domain.approvals import ApprovalRefusedError
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 from payout_desk.journal.postgres.store import PgJournal
 from payout_desk.services.approvals import ApprovalsService
-from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog
+from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog, WithdrawDialog
 from payout_desk.ui.approvals.panel import ApprovalsPanel
 from tests.fixtures.postgres import TeamDb
 from tests.integration.postgres.team_setup import set_provider
@@ -155,7 +155,26 @@ def test_the_preparer_withdraws_and_an_approver_never_can(
     assert abe.withdraw_selected() is None
     with pytest.raises(ApprovalRefusedError):
         run_async(abe.service.withdraw(abe.items[0].request))
-    run_async(pia.withdraw_selected())
+    pia.withdraw_button.click()  # asks first (F8): naming the payout, the amount and the recipient
+    dialog = pia.dialog
+    assert isinstance(dialog, WithdrawDialog)
+    assert dialog.findChild(QLabel, "withdrawQuestion").text() == (
+        f"Withdraw payout #{local_id}, €11,000.00 to Ada Lovelace?\n"
+        "It will never be sent; the approvals given are lost."
+    )
+    assert dialog.focusWidget() is dialog.cancel_button
+    confirm = dialog.findChild(QPushButton, "withdrawConfirmButton")
+    assert not confirm.isDefault()
+    assert not confirm.autoDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog, Qt.Key.Key_Enter)
+    assert dialog.isVisible()  # Enter never withdraws
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert team.status(local_id) == "awaiting_approval"
+    dialog = pia.withdraw_selected()
+    assert isinstance(dialog, WithdrawDialog)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "withdrawConfirmButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not abe.items and not pia.items, timeout=10_000)
     assert team.status(local_id) == "withdrawn"
     assert abe.findChild(QLabel, "approvalsCount").text().startswith("0 payouts wait")
