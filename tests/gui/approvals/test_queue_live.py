@@ -22,6 +22,7 @@ from payout_desk.journal.postgres.store import PgJournal
 from payout_desk.services.approvals import ApprovalsService
 from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog, WithdrawDialog
 from payout_desk.ui.approvals.panel import ApprovalsPanel
+from payout_desk.ui.history.details_pane import DetailsPane
 from tests.fixtures.postgres import TeamDb
 from tests.integration.postgres.team_setup import set_provider
 from tests.unit.journal.helpers import request
@@ -127,7 +128,7 @@ def test_preparer_cannot_approve_and_the_approver_approves_with_the_retype(
 
 
 def test_a_rejection_needs_a_reason_and_the_preparer_reads_it(
-    team: Team, desks: tuple[ApprovalsPanel, ApprovalsPanel], qtbot: Any
+    team: Team, desks: tuple[ApprovalsPanel, ApprovalsPanel], qtbot: Any, run_async: Callable[..., Any]
 ) -> None:
     pia, abe = desks
     local_id = team.confirm("12000.00", 2)
@@ -144,6 +145,21 @@ def test_a_rejection_needs_a_reason_and_the_preparer_reads_it(
         f"Your payout #{local_id}: Rejected by abe, an approver: The invoice names another IBAN. Never sent."
     )
     assert team.status(local_id) == "approval_rejected"
+    # F11: the preparer's details pane names the approver and the reason, never as the provider's words
+    pane = details_of(pia, local_id, qtbot, run_async)
+    assert pane.fields["failure"].text() == "Rejected by abe: The invoice names another IBAN"
+    assert pane._form.labelForField(pane.fields["failure"]).text() == "Approval:"
+    assert "Provider says" not in [label.text() for label in pane.findChildren(QLabel)]
+
+
+def details_of(panel: ApprovalsPanel, local_id: int, qtbot: Any, run_async: Callable[..., Any]) -> DetailsPane:
+    """The history's details pane showing payout ``local_id`` from this desk's journal, its timeline loaded."""
+    journal = panel.service.journal
+    pane = DetailsPane(events_source=journal)
+    qtbot.addWidget(pane)
+    pane.show_record(run_async(journal.get(local_id)))
+    qtbot.waitUntil(lambda: pane.timeline.count() >= 2, timeout=10_000)
+    return pane
 
 
 def test_the_preparer_withdraws_and_an_approver_never_can(
@@ -177,6 +193,8 @@ def test_the_preparer_withdraws_and_an_approver_never_can(
     qtbot.mouseClick(dialog.findChild(QPushButton, "withdrawConfirmButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not abe.items and not pia.items, timeout=10_000)
     assert team.status(local_id) == "withdrawn"
+    pane = details_of(abe, local_id, qtbot, run_async)
+    assert pane.fields["failure"].text() == "Withdrawn by pia while it awaited approval"
     assert abe.findChild(QLabel, "approvalsCount").text().startswith("0 payouts wait")
 
 
