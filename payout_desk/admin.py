@@ -8,6 +8,8 @@
     payout-desk-admin --db CONNINFO set-provider URL   (the team's provider: the only one its agents send to)
     payout-desk-admin --db CONNINFO provider   (the team's provider base URL, or a line saying it is not set)
     payout-desk-admin --db CONNINFO set-rule --currency EUR|* --from AMOUNT --approvers N [--preparer LOGIN]
+        (--approvers 0 removes an existing tier and says what applies from AMOUNT on; --preparer names one of
+        the team's preparers; a warning when a tier needs more approvers than the team has who could approve)
     payout-desk-admin --db CONNINFO rules      (the approval rules in plain sentences; which currencies need none)
     payout-desk-admin --db CONNINFO set-expiry DAYS   (how long payouts wait for their approvals; default 7)
     payout-desk-admin --db CONNINFO set-retype-threshold --currency EUR AMOUNT|default

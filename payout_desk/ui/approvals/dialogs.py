@@ -26,9 +26,22 @@ from payout_desk.domain.money import format_amount
 from payout_desk.ui.sending.confirm_dialog import add_amount_lines, retype_matches
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
 
-__all__ = ["ApproveDialog", "RejectDialog", "WithdrawDialog", "decisions_text", "short_time", "warnings_text"]
+__all__ = [
+    "WARNING_STYLE",
+    "ApproveDialog",
+    "RejectDialog",
+    "WithdrawDialog",
+    "decisions_text",
+    "short_time",
+    "warnings_text",
+]
 
 WARNING_COLOR = "#8a5a00"
+#: A label holding serious warnings: dark amber words on a pale amber box.
+WARNING_STYLE = (
+    f"QLabel {{ color: {WARNING_COLOR}; background: #fff8e1; border: 1px solid #e0c070; border-radius: 4px;"
+    " padding: 6px; }"
+)
 
 
 def short_time(at: datetime) -> str:
@@ -141,10 +154,7 @@ class ApproveDialog(_NoEnterDialog):
         self.warnings.setAccessibleName("Warnings")
         self.warnings.setAccessibleDescription(self.warnings.text())
         if any(w.serious for w in warnings):
-            self.warnings.setStyleSheet(
-                f"QLabel {{ color: {WARNING_COLOR}; background: #fff8e1; border: 1px solid #e0c070;"
-                " border-radius: 4px; padding: 6px; }"
-            )
+            self.warnings.setStyleSheet(WARNING_STYLE)
         layout.addWidget(self.warnings)
 
         cur = request.amount.currency
