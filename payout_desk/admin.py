@@ -165,26 +165,43 @@ def _capacity_warning(conn: psycopg.Connection[Any], approvers: int, preparer: s
         who, able = next(((p, rest) for p, rest in short if len(rest) < min(approvers, len(people))), (None, people))
     if len(able) >= approvers:
         return None
-    count = "nobody" if not able else f"only {len(able)} {'person' if len(able) == 1 else 'people'}"
-    names = f" ({', '.join(able)})" if able else ""
-    whose = f" prepared by {who} (their preparer cannot approve them)" if who is not None else ""
+    count = f"only {len(able)} {'person' if len(able) == 1 else 'people'} ({', '.join(able)})" if able else "nobody"
+    whose = f"{who}'s payouts" if who is not None else "the payouts"
+    own = " (a preparer cannot approve their own)" if who is not None and who in people else ""
     return (
-        f"Warning: {count} can approve the payouts this tier covers{whose}{names}; it needs {_approvers(approvers)}:"
+        f"Warning: {count} can approve {whose} this tier covers{own}; it needs {_approvers(approvers)}:"
         " they would wait, then expire unsent (add-person LOGIN --role approver)."
     )
 
 
+def _amount_text(amount: Decimal, code: str) -> str:
+    """An amount as the rules show it: the currency's decimals, or a plain number for ``*``."""
+    if code == "*":
+        amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    return format(amount, "f")
+
+
 def _removed(rules: Sequence[ApprovalRule], code: str, amount: Decimal, preparer: str | None) -> str:
     """What applies from ``amount`` on once its tier is gone: "EUR from 500.00 on now follows the tier from
-    0.00: 1 approver"."""
+    0.00: 1 approver"; "EUR from 0.00 on now needs no approval below 1000 (from there the rule for *: …)"."""
     what = f"{code} prepared by {preparer}" if preparer else code
+    head = f"{what} from {_amount_text(amount, code)} on now"
     tier = tier_in_force(rules, code, amount, preparer)
-    head = f"{what} from {format(amount, 'f')} on now"
-    if tier is None:
-        rest = " (the rules for everyone still apply)" if preparer else ""
-        return f"{head} needs no approval{' of its own' if preparer else ''}{rest}"
-    source = "the tier" if tier.currency == code else "the rule for * (currencies without their own)"
-    return f"{head} follows {source} from {format(tier.amount_from, 'f')}: {_approvers(tier.approvers)}"
+    if tier is not None:
+        source = "the tier" if tier.currency == code else "the rule for * (currencies without their own)"
+        start = _amount_text(tier.amount_from, tier.currency)
+        return f"{head} follows {source} from {start}: {_approvers(tier.approvers)}"
+    scope = [r for r in rules if r.preparer == preparer]
+    scope = [r for r in scope if r.currency == code] or [r for r in scope if r.currency == "*"]
+    later = min((r for r in scope if r.amount_from > amount), key=lambda r: r.amount_from, default=None)
+    none = f"{head} needs no approval{' of its own' if preparer else ''}"
+    if later is not None:
+        source = "its tier" if later.currency == code else "the rule for *"
+        none += (
+            f" below {_amount_text(later.amount_from, later.currency)}"
+            f" (from there {source}: {_approvers(later.approvers)})"
+        )
+    return none + (" (the rules for everyone still apply)" if preparer else "")
 
 
 def _set_rule(conn: psycopg.Connection[Any], args: argparse.Namespace, out: TextIO) -> None:
@@ -200,17 +217,19 @@ def _set_rule(conn: psycopg.Connection[Any], args: argparse.Namespace, out: Text
                 check_login(preparer)
             if not any(r.currency == code.code and r.preparer == preparer and r.amount_from == amount for r in before):
                 mine = f" for {preparer}'s payouts" if preparer else ""
-                raise JournalError(f"there is no {code.code} tier{mine} from {format(amount, 'f')} to remove")
+                raise JournalError(
+                    f"there is no {code.code} tier{mine} from {_amount_text(amount, code.code)} to remove"
+                )
         elif preparer is not None:
             _check_preparer(conn, preparer)
         old = approvals.set_rule(conn, code.code, amount, args.approvers, preparer)
         after = approvals.list_rules(conn)
         capacity = _capacity_warning(conn, args.approvers, preparer) if args.approvers else None
     if args.approvers == 0:
-        said = f"{what} from {format(amount, 'f')}: tier removed (it asked {_approvers(old)}); "
+        said = f"{what} from {_amount_text(amount, code.code)}: tier removed (it asked {_approvers(old)}); "
         said += _removed(after, code.code, amount, preparer)
     else:
-        said = f"{what} from {format(amount, 'f')}: {_approvers(args.approvers)} (was {_approvers(old)})"
+        said = f"{what} from {_amount_text(amount, code.code)}: {_approvers(args.approvers)} (was {_approvers(old)})"
     print(f"{said}; applies to payouts confirmed from now on, payouts already waiting keep theirs", file=out)
     for warning in (uncovered(after), capacity):
         if warning:

@@ -86,13 +86,18 @@ def test_removing_a_tier_says_what_applies_now_and_a_missing_one_is_refused(team
         "EUR from 500.00: tier removed (it asked 2 approvers); EUR from 500.00 on now follows the tier"
     )
     assert "EUR from 500.00 on now follows the tier from 0.00: 1 approver;" in text
+    assert _admin(team_db, "set-rule", "--currency", "*", "--from", "1000", "--approvers", "1")[1].startswith(
+        "* from 1000: 1 approver (was no approval)"
+    )
     code, text = _admin(team_db, "set-rule", "--currency", "EUR", "--from", "0", "--approvers", "0")
-    assert "EUR from 0.00 on now needs no approval;" in text
+    assert "EUR from 0.00 on now needs no approval below 1000 (from there the rule for *: 1 approver);" in text
+    code, text = _admin(team_db, "set-rule", "--currency", "*", "--from", "1000", "--approvers", "0")
+    assert "* from 1000 on now needs no approval;" in text
     with psycopg.connect(team_db.admin) as conn:
         audited = conn.execute(
             "SELECT detail->>'from' FROM payout_desk.admin_audit WHERE action = 'set-rule'"
         ).fetchall()
-    assert sorted(a for (a,) in audited) == ["0.00", "0.00", "500.00", "500.00"]  # no row for the refused one
+    assert sorted(a for (a,) in audited) == ["0.00", "0.00", "1000", "1000", "500.00", "500.00"]  # none refused
 
 
 def test_a_personal_tier_needs_an_existing_preparer(team_db: TeamDb) -> None:
@@ -130,7 +135,7 @@ def test_set_rule_warns_when_nobody_could_ever_give_the_approvals(team_db: TeamD
     code, text = _admin(team_db, "set-rule", "--currency", "EUR", "--from", "0", "--approvers", "2")
     assert code == 0
     assert (
-        "Warning: only 1 person can approve the payouts this tier covers (ben); it needs 2 approvers: they would"
+        "Warning: only 1 person (ben) can approve the payouts this tier covers; it needs 2 approvers: they would"
         " wait, then expire unsent" in text
     )
     assert "Warning: only" not in _admin(team_db, "set-rule", "--currency", "EUR", "--from", "0", "--approvers", "1")[1]
@@ -139,6 +144,6 @@ def test_set_rule_warns_when_nobody_could_ever_give_the_approvals(team_db: TeamD
         team_db, "set-rule", "--currency", "GBP", "--from", "0", "--approvers", "1", "--preparer", "ben"
     )
     assert code == 0
-    assert "Warning: nobody can approve the payouts this tier covers prepared by ben (their preparer cannot" in text
+    assert "Warning: nobody can approve ben's payouts this tier covers (a preparer cannot approve their own)" in text
     code, text = _admin(team_db, "set-rule", "--currency", "USD", "--from", "0", "--approvers", "1")
-    assert "Warning: nobody can approve the payouts this tier covers prepared by ben" in text
+    assert "Warning: nobody can approve ben's payouts this tier covers" in text
