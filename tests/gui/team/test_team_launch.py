@@ -53,7 +53,7 @@ def test_a_viewer_sees_the_history_but_cannot_send(qtbot: Any, team_db: TeamDb, 
     window = open_desk(qtbot, team_db.as_person("vic", "viewer"), tmp_path / "vic")
     try:
         assert not window.form._ready
-        assert "View only" in window.form._not_ready_reason
+        assert window.form._not_ready_reason == "Preparing payouts needs the preparer role"
     finally:
         close_desk(qtbot, window)
 
