@@ -121,3 +121,15 @@ async def send(
         finally:
             journal.close()
     assert row(team_db, local_id, "status") == (final or "pending",)
+
+
+def near_twins(team_db: TeamDb, *, twin_name: str = "GLOBEX ") -> tuple[int, int]:
+    """A team (see :func:`team`, plus preparer dora) whose EUR rule asks 1 approval from 10,000, and two waiting
+    15,000.00 EUR payouts to Globex: pia's, then dora's (``twin_name``: the same recipient, however spelled)."""
+    identity = team(team_db)
+    team_db.as_person("dora", "preparer")
+    rule(team_db, "EUR", "10000", 1)
+    first, _ = confirm(team_db, identity, "15000.00", ref="GLOBEX-1", recipient_id=None, recipient_name="Globex")
+    twin, _ = confirm(team_db, identity, "15000.00", by="dora", ref="GLOBEX-2", recipient_id=None,
+                      recipient_name=twin_name)  # fmt: skip
+    return first, twin

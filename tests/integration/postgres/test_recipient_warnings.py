@@ -12,7 +12,7 @@ from payout_desk.journal.postgres import approvals
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 from payout_desk.services.approvals import ApprovalsService, QueueItem
 from tests.fixtures.postgres import TeamDb
-from tests.integration.postgres.approvals_setup import confirm, person, rule, send, team
+from tests.integration.postgres.approvals_setup import confirm, near_twins, person, rule, send, team
 
 FAILCO = {"recipient_id": None, "recipient_name": "Failco"}
 
@@ -75,12 +75,7 @@ async def test_only_failed_history_reads_as_a_first_payout(team_db: TeamDb) -> N
 
 
 async def test_both_of_a_near_duplicate_pair_are_warned(team_db: TeamDb) -> None:
-    identity = team(team_db)
-    team_db.as_person("dora", "preparer")
-    rule(team_db, "EUR", "10000", 1)
-    first, _ = confirm(team_db, identity, "15000.00", ref="GLOBEX-1", recipient_id=None, recipient_name="Globex")
-    twin, _ = confirm(team_db, identity, "15000.00", by="dora", ref="GLOBEX-2", recipient_id=None,
-                      recipient_name="GLOBEX ")  # fmt: skip
+    first, twin = near_twins(team_db)
     earlier, later = await queue_of_bob(team_db)
     assert (earlier.request.local_id, later.request.local_id) == (first, twin)
     ahead = [w for w in earlier.warnings if w.kind == "later_duplicate"]
