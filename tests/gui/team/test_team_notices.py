@@ -216,3 +216,39 @@ def test_a_team_desk_at_1024_keeps_status_amount_and_totals_readable(
         assert description.endswith(f"the team's agent sends them to {PROVIDER}")
     finally:
         close_desk(qtbot, window)
+
+
+def test_the_preparer_is_told_of_a_withdrawal_and_an_expiry(qtbot: Any, team_db: TeamDb, tmp_path: Path) -> None:
+    from tests.integration.postgres.approvals_setup import overdue
+
+    set_provider(team_db, PROVIDER)
+    with psycopg.connect(team_db.as_person("ada_admin", "admin"), autocommit=True) as conn:
+        approvals.set_rule(conn, "EUR", Decimal("10000"), 2, None)
+    team_db.as_person("abe", "approver")
+    window = open_desk(qtbot, team_db.as_person("pia", "preparer"), tmp_path / "pia")
+    notes: list[tuple[str, str]] = []
+    window.notifier.notified.connect(lambda title, message: notes.append((title, message)))
+    try:
+        taken, _ = confirm_in_dialog(qtbot, window, "15000.00", "TAKEN-BACK")
+        late, _ = confirm_in_dialog(qtbot, window, "16000.00", "TOO-LATE")
+        with person(team_db, "pia") as conn:
+            approvals.withdraw(conn, taken.local_id)
+        qtbot.waitUntil(lambda: len(notes) == 1, timeout=10000)
+        assert notes[0] == (
+            "Payout withdrawn",
+            f"€15,000.00 to Globex (#{taken.local_id}) was withdrawn by you: it will never be sent.",
+        )
+        decide(team_db, "abe", late.local_id)  # 1 of 2
+        qtbot.waitUntil(lambda: len(notes) == 2, timeout=10000)
+        overdue(team_db, late.local_id)
+        with person(team_db, "abe") as conn:
+            assert approvals.expire_overdue(conn) == 1
+        qtbot.waitUntil(lambda: len(notes) == 3, timeout=10000)
+        assert notes[2] == (
+            "Payout expired",
+            f"€16,000.00 to Globex (#{late.local_id}) expired without its approvals (1 of 2 approvals): it will never"
+            " be sent.",
+        )
+        assert window.flow.team.awaiting == set()  # nothing left to wait for
+    finally:
+        close_desk(qtbot, window)
