@@ -2,6 +2,16 @@
 transaction on its own connection (one snapshot, streamed). PostgreSQL builds each CSV line — cells formatted,
 defused and quoted exactly as ``csv.writer`` (excel dialect) writes ``services.export.record_row`` (the tests
 compare the bytes) — so Python only undoes COPY's text escapes and ends lines with CRLF.
+
+A team CSV has the desk's columns (``EXPORT_COLUMNS``, unchanged: scripts read them) and then the approvals
+(issue 21, :data:`APPROVAL_COLUMNS`), so the file shows every approval: ``approvals_required`` (fixed at
+confirmation; 0: none needed), ``approvals_given``, ``approval_expires_at`` (ISO 8601 UTC, empty when none
+were needed) and ``approval_decisions``, every decision in the order made, separated by ``"; "``:
+``approved by bob at 2026-12-06T20:01:02Z; rejected by cy at 2026-12-06T20:03:00Z, reason: wrong IBAN``. A
+rejection closes the payout, so it is always the last decision and its reason ends the cell. Who prepared the
+payout is ``created_by`` (the preparer's login in team mode; not repeated). These cells are defused and quoted
+as every other (a reason starting with ``=`` cannot start the cell, and it is quoted when it holds a comma, a
+quote or a line break). A single desk has no approvals: its CSV keeps ``EXPORT_COLUMNS`` alone.
 """
 
 from __future__ import annotations
@@ -22,7 +32,17 @@ from payout_desk.journal.models import HistoryQuery, JournalError
 from payout_desk.journal.postgres.queries import compile_pg
 from payout_desk.journal.postgres.store import connect
 
-__all__ = ["ExportCancelledError", "copy_export", "line_sql"]
+__all__ = ["APPROVAL_COLUMNS", "TEAM_EXPORT_COLUMNS", "ExportCancelledError", "copy_export", "line_sql"]
+
+#: The approvals' cells, after the desk's columns (see the module's doc).
+APPROVAL_COLUMNS: Final[tuple[str, ...]] = (
+    "approvals_required",
+    "approvals_given",
+    "approval_expires_at",
+    "approval_decisions",
+)
+#: A team CSV's header.
+TEAM_EXPORT_COLUMNS: Final[tuple[str, ...]] = EXPORT_COLUMNS + APPROVAL_COLUMNS
 
 _TIMES: Final = frozenset({"created_at", "updated_at"})
 #: COPY's text format escapes these in data (a raw LF only ever ends a row).
@@ -34,9 +54,9 @@ class ExportCancelledError(JournalError):
     """The export was stopped before it finished."""
 
 
-def _iso(column: str) -> str:
+def _iso(column: str, table: str = "p") -> str:
     """``export.sql.iso_utc_seconds`` of a timestamp: ISO 8601, UTC, to the second (the fraction dropped)."""
-    return f"""to_char(p.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+    return f"""to_char({table}.{column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
 
 
 #: Python's ``str.isspace`` characters that are not control characters (those are replaced first).
@@ -58,7 +78,30 @@ def _failure_words() -> sql.Composable:
 
 
 #: Cells that never need quoting, nor defusing when no prefix starts with a letter or digit.
-_PLAIN: Final = frozenset({"local_id", "created_at", "updated_at", "amount", "currency", "environment"})
+_PLAIN: Final = frozenset(
+    {"local_id", "created_at", "updated_at", "amount", "currency", "environment", *APPROVAL_COLUMNS[:3]}
+)
+
+#: One decision in words (``approval_decisions``), from a row ``a`` of ``payout_desk.approvals``.
+_DECISION: Final = (
+    "CASE WHEN a.approved THEN 'approved' ELSE 'rejected' END || ' by ' || a.approver || ' at ' || "
+    + _iso("at", "a")
+    + " || CASE WHEN a.reason IS NULL THEN '' ELSE ', reason: ' || a.reason END"
+)
+#: The approvals of ``p`` as ``ap (given, decisions)``. Only a payout that needed approvals has decisions,
+#: so the others never look at the approvals table (a one-time filter on ``p``).
+_APPROVALS_JOIN: Final = sql.SQL(
+    "LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE a.approved) AS given, string_agg({}, '; '"
+    " ORDER BY a.at, a.approver) AS decisions FROM payout_desk.approvals a"
+    " WHERE p.approvals_required > 0 AND a.local_id = p.local_id) ap ON true"
+).format(sql.SQL(_DECISION))
+#: The approvals' cells (text, '' for none).
+_APPROVAL_CELLS: Final = {
+    "approvals_required": "p.approvals_required::text",
+    "approvals_given": "coalesce(ap.given, 0)::text",
+    "approval_expires_at": f"coalesce({_iso('approval_expires_at')}, '')",
+    "approval_decisions": "coalesce(ap.decisions, '')",
+}
 
 
 def _defused(t: sql.Composable, defuse: tuple[str, ...]) -> sql.Composable:
@@ -82,7 +125,8 @@ def _quoted(d: sql.Composable) -> sql.Composable:
 
 
 def line_sql(defuse: Collection[str]) -> tuple[sql.Composable, sql.Composable]:
-    """(the CSV line expression, the join it reads from) over ``payout_desk.payouts p``.
+    """(the CSV line expression, the joins it reads from) over ``payout_desk.payouts p``: the cells of
+    ``TEAM_EXPORT_COLUMNS``.
 
     Each cell that may need it is defused once in a lateral subquery (``d``), then quoted; ``OFFSET 0``
     keeps the planner from folding it back into one expression that would defuse every cell several
@@ -91,9 +135,11 @@ def line_sql(defuse: Collection[str]) -> tuple[sql.Composable, sql.Composable]:
     plain_safe = not any(p[:1].isalnum() for p in prefixes)
     defused: list[sql.Composable] = []
     cells: list[sql.Composable] = []
-    for i, name in enumerate(EXPORT_COLUMNS):
-        if name in _TIMES:
-            text: sql.Composable = sql.SQL(_iso(name))
+    for i, name in enumerate(TEAM_EXPORT_COLUMNS):
+        if name in _APPROVAL_CELLS:
+            text: sql.Composable = sql.SQL(_APPROVAL_CELLS[name])
+        elif name in _TIMES:
+            text = sql.SQL(_iso(name))
         elif name == "failure_reason_text":
             text = _failure_words()
         else:
@@ -104,7 +150,7 @@ def line_sql(defuse: Collection[str]) -> tuple[sql.Composable, sql.Composable]:
         value = _defused(text, prefixes) if prefixes else text
         defused.append(sql.SQL("{} AS {}").format(value, sql.Identifier(f"d{i}")))
         cells.append(_quoted(sql.Identifier("d", f"d{i}")))
-    join = sql.SQL("CROSS JOIN LATERAL (SELECT {} OFFSET 0) d").format(sql.SQL(", ").join(defused))
+    join = sql.SQL("{} CROSS JOIN LATERAL (SELECT {} OFFSET 0) d").format(_APPROVALS_JOIN, sql.SQL(", ").join(defused))
     return sql.SQL(" || ',' || ").join(cells), join
 
 
@@ -123,8 +169,8 @@ def copy_export(
     batch: int = 2000,
     stop: threading.Event | None = None,
 ) -> int:
-    """Write the CRLF-terminated CSV line of every payout matching ``query``, in its order, to ``sink``
-    (``batch`` lines a call); the number of rows. Blocking: run it on a worker thread."""
+    """Write the CRLF-terminated CSV line (``TEAM_EXPORT_COLUMNS``) of every payout matching ``query``, in its
+    order, to ``sink`` (``batch`` lines a call); the number of rows. Blocking: run it on a worker thread."""
     if batch <= 0:
         raise ValueError("batch must be positive")
     compiled = compile_pg(query)
