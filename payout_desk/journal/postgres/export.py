@@ -9,9 +9,11 @@ confirmation; 0: none needed), ``approvals_given``, ``approval_expires_at`` (ISO
 were needed) and ``approval_decisions``, every decision in the order made, separated by ``"; "``:
 ``approved by bob at 2026-12-06T20:01:02Z; rejected by cy at 2026-12-06T20:03:00Z, reason: wrong IBAN``. A
 rejection closes the payout, so it is always the last decision and its reason ends the cell. Who prepared the
-payout is ``created_by`` (the preparer's login in team mode; not repeated). These cells are defused and quoted
-as every other (a reason starting with ``=`` cannot start the cell, and it is quoted when it holds a comma, a
-quote or a line break). A single desk has no approvals: its CSV keeps ``EXPORT_COLUMNS`` alone.
+payout is ``created_by`` (the preparer's login in team mode; not repeated). These cells are quoted as every
+other (when one holds a comma, a quote or a line break) and defused by the same rule: a decisions cell starts
+with ``approved by`` or ``rejected by``, so a reason starting with ``=`` never starts the cell, and it is defused
+only for a prefix that could start it (none of the formula prefixes). A single desk has no approvals: its CSV
+keeps ``EXPORT_COLUMNS`` alone.
 """
 
 from __future__ import annotations
@@ -88,19 +90,21 @@ _DECISION: Final = (
     + _iso("at", "a")
     + " || CASE WHEN a.reason IS NULL THEN '' ELSE ', reason: ' || a.reason END"
 )
-#: The approvals of ``p`` as ``ap (given, decisions)``. Only a payout that needed approvals has decisions,
-#: so the others never look at the approvals table (a one-time filter on ``p``).
-_APPROVALS_JOIN: Final = sql.SQL(
-    "LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE a.approved) AS given, string_agg({}, '; '"
-    " ORDER BY a.at, a.approver) AS decisions FROM payout_desk.approvals a"
-    " WHERE p.approvals_required > 0 AND a.local_id = p.local_id) ap ON true"
-).format(sql.SQL(_DECISION))
+#: How a non-empty ``approval_decisions`` cell starts: it needs defusing only for a prefix that starts these.
+_DECISION_STARTS: Final = ("approved by ", "rejected by ")
+#: The approvals of ``p``, for a scalar subquery. Only a payout that needed approvals has decisions, so the
+#: others never look at the approvals table: ``CASE`` runs the subquery for them alone. Measured (300,000
+#: payouts, a tenth with a decision, server CPU): a lateral join aggregating for every payout, or a hash join
+#: with the approvals grouped (and the sort it brings), cost as much or more.
+_APPROVALS_OF_P: Final = "FROM payout_desk.approvals a WHERE a.local_id = p.local_id"
 #: The approvals' cells (text, '' for none).
 _APPROVAL_CELLS: Final = {
     "approvals_required": "p.approvals_required::text",
-    "approvals_given": "coalesce(ap.given, 0)::text",
-    "approval_expires_at": f"coalesce({_iso('approval_expires_at')}, '')",
-    "approval_decisions": "coalesce(ap.decisions, '')",
+    "approvals_given": "CASE WHEN p.approvals_required = 0 THEN '0' ELSE"
+    f" (SELECT count(*) FILTER (WHERE a.approved) {_APPROVALS_OF_P})::text END",
+    "approval_expires_at": f"CASE WHEN p.approval_expires_at IS NULL THEN '' ELSE {_iso('approval_expires_at')} END",
+    "approval_decisions": "CASE WHEN p.approvals_required = 0 THEN '' ELSE"
+    f" coalesce((SELECT string_agg({_DECISION}, '; ' ORDER BY a.at, a.approver) {_APPROVALS_OF_P}), '') END",
 }
 
 
@@ -125,7 +129,7 @@ def _quoted(d: sql.Composable) -> sql.Composable:
 
 
 def line_sql(defuse: Collection[str]) -> tuple[sql.Composable, sql.Composable]:
-    """(the CSV line expression, the joins it reads from) over ``payout_desk.payouts p``: the cells of
+    """(the CSV line expression, the join it reads from) over ``payout_desk.payouts p``: the cells of
     ``TEAM_EXPORT_COLUMNS``.
 
     Each cell that may need it is defused once in a lateral subquery (``d``), then quoted; ``OFFSET 0``
@@ -147,10 +151,11 @@ def line_sql(defuse: Collection[str]) -> tuple[sql.Composable, sql.Composable]:
         if name in _PLAIN and plain_safe:
             cells.append(text)
             continue
-        value = _defused(text, prefixes) if prefixes else text
+        safe = name == "approval_decisions" and not any(w.startswith(p) for w in _DECISION_STARTS for p in prefixes)
+        value = _defused(text, prefixes) if prefixes and not safe else text  # (defusing repeats the subquery)
         defused.append(sql.SQL("{} AS {}").format(value, sql.Identifier(f"d{i}")))
         cells.append(_quoted(sql.Identifier("d", f"d{i}")))
-    join = sql.SQL("{} CROSS JOIN LATERAL (SELECT {} OFFSET 0) d").format(_APPROVALS_JOIN, sql.SQL(", ").join(defused))
+    join = sql.SQL("CROSS JOIN LATERAL (SELECT {} OFFSET 0) d").format(sql.SQL(", ").join(defused))
     return sql.SQL(" || ',' || ").join(cells), join
 
 
@@ -177,6 +182,10 @@ def copy_export(
     rows_written = 0
     with connect(conninfo, autocommit=False) as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # JIT compiling the line's expressions costs more than it saves on a streamed export (measured at 300,000
+        # payouts, server CPU: 1.77 s with it, 1.61 s without; with the approvals' subqueries, whose estimates
+        # bring inlining and optimisation, 2.78 s against 2.13 s).
+        conn.execute("SET LOCAL jit = off")
         if compiled.empty:
             return 0
         line, joins = line_sql(tuple(defuse))

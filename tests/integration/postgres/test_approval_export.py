@@ -17,7 +17,7 @@ from payout_desk.journal import HistoryQuery, SortKey
 from payout_desk.journal.export.sql import iso_utc_seconds
 from payout_desk.journal.postgres import approvals
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
-from payout_desk.journal.postgres.export import APPROVAL_COLUMNS, TEAM_EXPORT_COLUMNS
+from payout_desk.journal.postgres.export import APPROVAL_COLUMNS, TEAM_EXPORT_COLUMNS, copy_export
 from payout_desk.services.export import CSV_COLUMNS, FORMULA_PREFIXES, export_csv, record_row
 from tests.fixtures.postgres import TeamDb
 from tests.integration.postgres.approvals_setup import confirm, person, row, rule, team
@@ -120,3 +120,15 @@ async def test_a_single_desk_csv_keeps_its_columns(tmp_path: Path) -> None:
     finally:
         await journal.close()
     assert (tmp_path / "desk.csv").read_bytes() == ("\ufeff" + ",".join(CSV_COLUMNS) + "\r\n").encode("utf-8")
+
+
+def test_the_decisions_cell_is_defused_by_the_same_rule(team_db: TeamDb, payouts: dict[str, int]) -> None:
+    """No formula prefix can start it; a prefix that could (here "a", "r") defuses it as any cell."""
+    viewer = team_db.as_person("vic", "viewer")
+    lines: list[bytes] = []
+    assert copy_export(viewer, HistoryQuery(), lines.append, defuse=("a", "r")) == len(payouts)
+    rows = list(csv.reader(io.StringIO(b"".join(lines).decode("utf-8"), newline="")))
+    decisions = {int(r[0].lstrip("'")): r[TEAM_EXPORT_COLUMNS.index("approval_decisions")] for r in rows}
+    assert decisions[payouts["approved"]].startswith("'approved by bob at ")
+    assert decisions[payouts["rejected"]].startswith("'approved by bob at ")
+    assert decisions[payouts["small"]] == ""
