@@ -36,7 +36,7 @@ SHOTS = os.environ.get("PAYOUT_DESK_SHOTS", "")
 def refused_desk(qtbot: Any, conninfo: str, data_dir: Path) -> tuple[Any, list[str]]:
     """A ``--team`` window and what it said through ``connectFailed`` (waited for)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    window = launch(["--team", conninfo, "--data-dir", str(data_dir)])
+    window: Any = launch(["--team", conninfo, "--data-dir", str(data_dir)])
     said: list[str] = []
     window.connectFailed.connect(said.append)
     qtbot.waitUntil(lambda: bool(said), timeout=30000)
