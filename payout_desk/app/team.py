@@ -60,8 +60,7 @@ async def open_team(conninfo: str) -> tuple[Any, str, frozenset[str], str]:
     try:
         check_team_connection(conninfo)  # the Team profile's rule, before anything is dialled
     except ValueError as exc:
-        fix = (" Use sslmode=verify-full (with the server's CA certificate as sslrootcert), or a host on this "
-               "computer." if str(exc).startswith("sslmode:") else "")  # fmt: skip
+        fix = " Use sslmode=verify-full, with the server's CA as sslrootcert." if "sslmode" in str(exc) else ""
         raise TeamRefusedError(f"The team database was not contacted: {exc}.{fix}") from None
     try:
         journal = await AsyncPgJournal.open(conninfo)

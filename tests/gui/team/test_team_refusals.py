@@ -43,6 +43,16 @@ def refused_desk(qtbot: Any, conninfo: str, data_dir: Path) -> tuple[Any, list[s
     return window, said
 
 
+def shoot(qtbot: Any, window: Any, name: str) -> None:
+    """With PAYOUT_DESK_SHOTS=<dir>: the window at 1024×640 as a PNG there (to look at, not to assert on)."""
+    if not SHOTS:
+        return
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=5000)
+    window.grab().save(str(Path(SHOTS) / name))
+
+
 def banner_text(window: Any) -> str:
     return str(window.findChild(QLabel, "environmentBanner").text())
 
@@ -87,6 +97,8 @@ def test_team_conninfo_to_another_computer_without_verify_full_is_refused_before
         assert "connection failed" not in text  # nothing was dialled
         assert "translate host name" not in text
         assert window.context._journal is None
+        if host == "10.1.2.3":
+            shoot(qtbot, window, "team-refused-sslmode.png")
     finally:
         close_desk(qtbot, window)
 
@@ -105,11 +117,7 @@ def test_a_login_with_no_payout_desk_role_is_not_connected_and_can_try_again(
         assert_refused_and_kept(window, "zed", "no Payout Desk role")
         assert not [r for r in caplog.records if r.exc_info]  # an expected refusal: no traceback in the log
         assert window.history is None
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            window.resize(1024, 640)
-            qtbot.wait(50)  # lets the resize paint before the grab
-            window.grab().save(str(Path(SHOTS) / "team-refused-no-role.png"))
+        shoot(qtbot, window, "team-refused-no-role.png")
         # the administrator adds zed meanwhile: Try again opens the desk, no restart
         team_db.as_person("zed", "viewer")
         with qtbot.waitSignal(window.connected, timeout=30000):
