@@ -13,9 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QToolButton
 
 from payout_desk.app import launch
-from tests.fixtures.postgres import TeamDb
+from tests.fixtures.postgres import SUPERUSER, PgServer, TeamDb, running_server
 from tests.gui.team.helpers import close_desk
 from tests.integration.postgres.team_setup import set_provider
 
@@ -138,6 +141,33 @@ def test_a_login_that_does_not_exist_is_not_connected_in_words(qtbot: Any, team_
         text = assert_refused_and_kept(window, "nosuch", "does not exist", "Check the login, its password")
         assert "Lost the connection" not in text  # it never had one
         assert len(said) == 1
+    finally:
+        close_desk(qtbot, window)
+
+
+@pytest.fixture(scope="module")
+def password_server() -> Iterator[PgServer]:
+    """A cluster that asks every login but its superuser for a password (scram-sha-256 on the unix socket)."""
+    folder = Path(tempfile.mkdtemp(prefix="pd-hba-"))
+    folder.chmod(0o755)  # the server's user reads it
+    hba = folder / "pg_hba.conf"
+    hba.write_text(f"local all {SUPERUSER} trust\nlocal all all scram-sha-256\n")
+    hba.chmod(0o644)
+    try:
+        with running_server({"hba_file": f"'{hba}'"}) as server:
+            with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+                conn.execute("CREATE ROLE pat LOGIN PASSWORD 'the-right-one'")
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_wrong_password_is_not_connected_in_words(qtbot: Any, password_server: PgServer, tmp_path: Path) -> None:
+    conninfo = password_server.conninfo("postgres", user="pat") + " password=a-wrong-one"
+    window, _said = refused_desk(qtbot, conninfo, tmp_path / "pat")
+    try:
+        text = assert_refused_and_kept(window, "pat", "password authentication failed", "Check the login, its password")
+        assert "a-wrong-one" not in text
     finally:
         close_desk(qtbot, window)
 
