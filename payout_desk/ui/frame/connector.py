@@ -28,6 +28,7 @@ from payout_desk.ui.frame.journal_switch import follow_journal
 
 if TYPE_CHECKING:
     from payout_desk.journal.lock import JournalInUseError
+    from payout_desk.services.team_connection import TeamRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,9 @@ class Connector(QObject):
             self._second_instance(exc)
             return
         except Exception as exc:
-            if getattr(exc, "in_settings", None) is not None:  # services.team_connection.TeamRefusedError
+            from payout_desk.services.team_connection import TeamRefusedError
+
+            if isinstance(exc, TeamRefusedError):  # expected, in words: no traceback, the message kept
                 self._team_refused(exc)
                 return
             log.exception("the journal could not be opened")
@@ -94,12 +97,11 @@ class Connector(QObject):
         self.historyOpened.emit(records)
         await self.connect_provider()
 
-    def _team_refused(self, exc: Exception) -> None:
+    def _team_refused(self, exc: TeamRefusedError) -> None:
         """The team database was not opened, for a reason said in words (the sslmode rule, the login, its role):
         one log line, no traceback; the banner says TEAM — not connected; the message stays (no ✕) with the one
         action that can fix it — Settings for a Team profile, otherwise Try again."""
-        window, message = self.window, str(exc)
-        in_settings = bool(getattr(exc, "in_settings", False))
+        window, message, in_settings = self.window, str(exc), exc.in_settings
         log.warning("not connected to the team database: %s", message)
         window.form.set_ready(False, "Not connected")
         window.connection_label.setText("Not connected: TEAM")
