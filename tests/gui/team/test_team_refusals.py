@@ -28,6 +28,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QToolButton
 
 from payout_desk.app import launch
+from payout_desk.services.profiles import Profile
+from payout_desk.services.settings import AppSettings, save_settings
+from payout_desk.services.team_connection import TeamConnection
 from tests.fixtures.postgres import SUPERUSER, PgServer, TeamDb, running_server
 from tests.gui.team.helpers import close_desk
 from tests.integration.postgres.team_setup import set_provider
@@ -60,9 +63,9 @@ def banner_text(window: Any) -> str:
     return str(window.findChild(QLabel, "environmentBanner").text())
 
 
-def assert_refused_and_kept(window: Any, *words: str) -> str:
+def assert_refused_and_kept(window: Any, *words: str, action: str = "Try again") -> str:
     """The window says TEAM — not connected; the message is in the connection banner, which has no ✕; its
-    button is Try again; no dismissable error banner carries it. Returns the message."""
+    button is ``action``; no dismissable error banner carries it. Returns the message."""
     assert banner_text(window) == "TEAM — not connected"
     assert window.connection_label.text() == "Not connected: TEAM"
     banner = window.connection_banner
@@ -71,9 +74,9 @@ def assert_refused_and_kept(window: Any, *words: str) -> str:
     for word in words:
         assert word in text
     assert not banner.findChildren(QToolButton)  # nothing dismisses it while nothing works
-    action = banner.findChild(QPushButton, "connectionBannerAction")
-    assert action.text() == "Try again"
-    assert action.focusPolicy() & Qt.FocusPolicy.TabFocus  # keyboard reachable
+    button = banner.findChild(QPushButton, "connectionBannerAction")
+    assert button.text() == action
+    assert button.focusPolicy() & Qt.FocusPolicy.TabFocus  # keyboard reachable
     assert window.shown_error() == ""
     assert not window.form._ready
     assert window.context.desk is None
@@ -133,6 +136,31 @@ def test_a_login_with_no_payout_desk_role_is_not_connected_and_can_try_again(
         close_desk(qtbot, window)
         with psycopg.connect(team_db.admin, autocommit=True) as conn:
             conn.execute("REVOKE payout_desk_viewer FROM zed")
+
+
+def test_a_team_profile_breaking_the_rule_offers_settings(qtbot: Any, team_db: TeamDb, tmp_path: Path) -> None:
+    """The active Team profile (no --team) to another computer without verify-full: the same banner, and its
+    button opens Settings, where the profile is fixed."""
+    settings = AppSettings()
+    team = TeamConnection(host="db.example.com", dbname=team_db.name, user="remo", sslmode="require")
+    settings.profiles.append(Profile("Our team", "team", "", 24.0, team))
+    settings.active_profile = "Our team"
+    (tmp_path / "remo").mkdir()
+    save_settings(settings, tmp_path / "remo" / "settings.json")
+    window: Any = launch(["--data-dir", str(tmp_path / "remo")])
+    said: list[str] = []
+    window.connectFailed.connect(said.append)
+    qtbot.waitUntil(lambda: bool(said), timeout=30000)
+    try:
+        assert_refused_and_kept(
+            window, "Our team", "sslmode", "db.example.com", "Fix it in Settings", action="Settings…"
+        )
+        window.connection_banner.findChild(QPushButton, "connectionBannerAction").click()
+        qtbot.waitUntil(lambda: window.flow.settings_dialog is not None, timeout=10000)
+        assert window.flow.settings_dialog.objectName() == "settingsDialog"
+        window.flow.settings_dialog.reject()
+    finally:
+        close_desk(qtbot, window)
 
 
 def test_a_login_that_does_not_exist_is_not_connected_in_words(qtbot: Any, team_db: TeamDb, tmp_path: Path) -> None:
