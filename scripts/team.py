@@ -258,6 +258,7 @@ def run(desks: int, check: bool) -> int:
     """Start the team; with ``check`` send one payout through it and stop; else run until Ctrl+C or the desks close."""
     env = {k: v for k, v in os.environ.items() if k != "PAYOUT_DESK_PROVIDER_TOKEN"} | {"PYTHONUNBUFFERED": "1"}
     with running_server() as server, _children() as started:
+        _say(f"the throwaway cluster: {server.socket_dir.parent} (removed when the team stops)")
         people = _set_up_database(server)
         listen = f"127.0.0.1:{_free_port()}"
         sandbox = Child("sandbox", [sys.executable, "-m", "payout_desk.sandbox", "--port", "0",

@@ -4,6 +4,7 @@ waits for ben's approval and one that needs none through the team, and stops, le
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -13,7 +14,6 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_make_team_sends_payouts_through_the_team_one_by_way_of_an_approval_and_cleans_up() -> None:
-    before = set(Path(tempfile.gettempdir()).glob("pd-pg-*"))
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "team.py"), "--check"],
         capture_output=True, text=True, timeout=240, check=False, cwd=ROOT,
@@ -28,4 +28,7 @@ def test_make_team_sends_payouts_through_the_team_one_by_way_of_an_approval_and_
     assert "check: ben approved payout" in output
     assert "check: succeeded, exactly once at the provider (the approved payout too)" in output
     assert "Token: tk_" in output  # the sandbox prints it; the agent got it from its environment
-    assert set(Path(tempfile.gettempdir()).glob("pd-pg-*")) <= before  # the throwaway cluster is gone
+    folder = re.search(r"the throwaway cluster: (\S+)", output)
+    assert folder is not None, output
+    assert Path(folder.group(1)).parent == Path(tempfile.gettempdir())
+    assert not Path(folder.group(1)).exists()  # the throwaway cluster is gone
