@@ -38,10 +38,17 @@ class ConnectionBanner(QFrame):
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.hide()
 
-    def show_problem(self, reason: str, message: str, action: str) -> None:
-        """Say what is missing and offer ``action`` (the button's label)."""
+    def show_problem(
+        self,
+        reason: str,
+        message: str,
+        action: str,
+        *,
+        lead: str = "Not connected — sending is off; your history is all here.",
+    ) -> None:
+        """Say what is missing (after ``lead``) and offer ``action`` (the button's label)."""
         self.reason = reason
-        self.label.setText(f"Not connected — sending is off; your history is all here. {message}")
+        self.label.setText(f"{lead} {message}")
         self.button.setText(action)
         self.button.setAccessibleName(action)
         self.setAccessibleDescription(message)

@@ -115,12 +115,17 @@ class SubmitFlow(QObject):
             except Exception:
                 log.warning("the duplicate check failed; the confirmation says so", exc_info=True)
                 duplicates = None
-            return self._show_confirm(request, duplicates, await self.team.approval_line(request))
+            threshold = await self.team.retype_threshold(request.currency.code)  # the team's (None: the settings')
+            return self._show_confirm(request, duplicates, threshold, await self.team.approval_line(request))
         finally:
             self._confirm_pending = False
 
     def _show_confirm(
-        self, request: PayoutRequest, duplicates: list[Any] | None, approvals: ApprovalNote | None = None
+        self,
+        request: PayoutRequest,
+        duplicates: list[Any] | None,
+        team_threshold: Decimal | None = None,
+        approvals: ApprovalNote | None = None,
     ) -> ConfirmDialog | None:
         context = self.window.context
         connection = context.connection
@@ -134,7 +139,9 @@ class SubmitFlow(QObject):
             profile=connection.profile,
             locale_name=self.window.form.locale_name,
             decimal_separators=self.window.form.decimal_separators,
-            retype_threshold=retype_threshold(context.settings, request.currency.code),
+            retype_threshold=retype_threshold(context.settings, request.currency.code)
+            if team_threshold is None
+            else team_threshold,
             duplicates=duplicates or (),
             approval_line=approvals,
             parent=self.window,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 if TYPE_CHECKING:
@@ -96,6 +97,17 @@ class TeamCheckin:
         """The journal is being replaced: wait for none of its payouts any more."""
         self.awaiting.clear()
         self.confirmed_here.clear()
+
+    async def retype_threshold(self, code: str) -> Decimal | None:
+        """A team desk's retype threshold, from the team database (issue 21); None on a single desk (its settings')."""
+        lookup = getattr(self.flow.window.context.desk, "retype_threshold", None)
+        if lookup is None or not self.is_team():
+            return None
+        try:
+            return Decimal(await lookup(code))
+        except Exception:
+            log.warning("the team's retype threshold could not be read: the amount is typed twice", exc_info=True)
+            return Decimal(0)
 
     async def approval_line(self, request: Any) -> ApprovalNote | None:
         """The confirmation's line on approvals for ``request``; None on a single desk."""
