@@ -6,6 +6,9 @@
   statuses. Who and how many come from the payout's journal events; only the payout's preparer is told.
 * The status bar's ``connectionLabel`` never says "Connected" while the team database is lost; it says so,
   and shows the connection again once the desk is back and has caught up.
+* When the desk opens: the preparer's approved payouts at the provider whose checkin was not completed here (approved
+  while the desk was closed, say) are named in the status bar, with where their checkin page is (the row's
+  *Reopen checkin…* / *Copy checkin link*); they are not opened by themselves.
 
 A single desk has no approvals and no lost database: nothing here acts on it.
 """
@@ -19,12 +22,16 @@ from typing import Any, Final
 from PySide6.QtCore import QObject
 
 from payout_desk.domain.status import APPROVAL_REJECTED, AWAITING_APPROVAL, CLOSED_STATUSES, EXPIRED, WITHDRAWN
+from payout_desk.journal.models import HistoryQuery
 from payout_desk.ui.common.background import spawn_logged
 from payout_desk.ui.frame.notifications import amount_words
 
 __all__ = ["TeamNotices", "describe_decision"]
 
 log = logging.getLogger(__name__)
+
+#: How many of the newest pending payouts the start-up look goes through.
+_LOOK_AT: Final = 50
 
 #: The journal event each notice reads its approver, reason or count from.
 _EVENT_OF: Final = {
@@ -94,10 +101,27 @@ class TeamNotices(QObject):
 
     # -- the connection label --------------------------------------------------------------------
     def follow(self, desk: Any) -> None:
-        """Keep the connection label true for ``desk`` (a team desk: it may lose its database)."""
+        """Keep the connection label true for ``desk`` (a team desk: it may lose its database); name the
+        preparer's approved payouts waiting for their checkin."""
         subscribe = getattr(desk, "subscribe_state", None)
         if subscribe is not None:
             subscribe(lambda online: self._state(desk, online))
+            if getattr(desk, "can_prepare", False):
+                spawn_logged(self._tasks, self._approved_meanwhile(desk), "approved payouts at start")
+
+    async def _approved_meanwhile(self, desk: Any) -> None:
+        pending = await desk.history_page(HistoryQuery(statuses=frozenset({"pending"})), 0, _LOOK_AT)
+        found = []
+        for record in (r for r in pending if r.created_by == desk.actor and r.checkin_url):
+            kinds = {e.kind for e in await desk.events(record.local_id)}
+            if "approval_granted" in kinds and "checkin_completed" not in kinds:
+                found.append(f"#{record.local_id}")
+        if found and self.window.context.desk is desk:
+            self.window.statusBar().showMessage(
+                f"Approved and at the provider: {', '.join(found[:5])}{' …' if len(found) > 5 else ''} — its checkin "
+                "page is on its history row (Reopen checkin…, Copy checkin link).",
+                30000,
+            )
 
     def _state(self, desk: Any, online: bool) -> None:
         if self.window.context.desk is not desk:

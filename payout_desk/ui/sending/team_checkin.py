@@ -6,8 +6,8 @@ Every payout confirmed on this desk in this session is waited for, across its ap
 approved (the agent then creates it) → its page opens, unless a confirmation or another checkin is open (then the
 status bar says where to find it); rejected by an approver, withdrawn or expired → no longer waited for (the desk's
 notices, ``ui.frame.team_notices``, say who and why). A payout approved while this desk was closed is not opened
-by itself at the next start: its history row has "Reopen checkin…" and "Copy checkin link" (the row's menu and
-the details' button).
+by itself at the next start: the status bar names it (``team_notices``) and its history row has "Reopen checkin…"
+and "Copy checkin link" (the row's menu and the details' button).
 
 Before Confirm the confirmation says how many approvals the team's rules ask of the payout
 (:func:`approval_line`); after Confirm the status bar says it waits for N approvals until its expiry

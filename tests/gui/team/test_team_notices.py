@@ -252,3 +252,28 @@ def test_the_preparer_is_told_of_a_withdrawal_and_an_expiry(qtbot: Any, team_db:
         assert window.flow.team.awaiting == set()  # nothing left to wait for
     finally:
         close_desk(qtbot, window)
+
+
+def test_a_payout_approved_while_the_desk_was_closed_is_named_when_it_opens(
+    qtbot: Any, team_db: TeamDb, tmp_path: Path
+) -> None:
+    from tests.integration.postgres.approvals_setup import confirm
+
+    identity = set_provider(team_db, PROVIDER)
+    with psycopg.connect(team_db.as_person("ada_admin", "admin"), autocommit=True) as conn:
+        approvals.set_rule(conn, "EUR", Decimal("10000"), 1, None)
+    team_db.as_person("abe", "approver")
+    team_db.as_person("agent_a", "agent")
+    local_id, _ = confirm(team_db, identity, "15000.00", ref="WHILE-AWAY")  # pia's, her desk closed
+    decide(team_db, "abe", local_id)
+    run(qtbot, send(team_db, identity, local_id, None, checkin_url=f"{PROVIDER}/checkin/pay_{local_id}"))
+    window = open_desk(qtbot, team_db.as_person("pia", "preparer"), tmp_path / "pia")
+    try:
+        qtbot.waitUntil(lambda: "Approved and at the provider" in window.statusBar().currentMessage(), timeout=10000)
+        assert window.statusBar().currentMessage() == (
+            f"Approved and at the provider: #{local_id} — its checkin page is on its history row (Reopen checkin…,"
+            " Copy checkin link)."
+        )
+        assert window.flow.checkin_dialog is None  # not opened by itself
+    finally:
+        close_desk(qtbot, window)
