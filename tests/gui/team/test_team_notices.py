@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from payout_desk.domain.approvals import body_hash
+from payout_desk.domain.identity import ConnectionIdentity
 from payout_desk.journal.postgres import approvals
 from tests.fixtures.postgres import TeamDb
 from tests.gui.team.helpers import close_desk, open_desk
@@ -55,6 +56,16 @@ def confirm_in_dialog(qtbot: Any, window: Any, amount: str, ref: str) -> tuple[A
     return submitted.args[0], text
 
 
+def team_asking(team_db: TeamDb, approvers: int) -> ConnectionIdentity:
+    """The team's provider set, EUR from 10,000.00 asking ``approvers`` approvals, approver abe and the agent."""
+    identity = set_provider(team_db, PROVIDER)
+    with psycopg.connect(team_db.as_person("ada_admin", "admin"), autocommit=True) as conn:
+        approvals.set_rule(conn, "EUR", Decimal("10000"), approvers, None)
+    team_db.as_person("abe", "approver")
+    team_db.as_person("agent_a", "agent")
+    return identity
+
+
 def decide(team_db: TeamDb, login: str, local_id: int, *, reason: str | None = None) -> None:
     with person(team_db, login) as conn:
         if reason is not None:
@@ -69,12 +80,8 @@ def decide(team_db: TeamDb, login: str, local_id: int, *, reason: str | None = N
 def test_the_preparer_is_told_of_each_approval_the_rejection_and_the_checkin_opens(
     qtbot: Any, team_db: TeamDb, tmp_path: Path
 ) -> None:
-    identity = set_provider(team_db, PROVIDER)
-    with psycopg.connect(team_db.as_person("ada_admin", "admin"), autocommit=True) as conn:
-        approvals.set_rule(conn, "EUR", Decimal("10000"), 2, None)
-    team_db.as_person("abe", "approver")
+    identity = team_asking(team_db, 2)
     team_db.as_person("cy", "approver")
-    team_db.as_person("agent_a", "agent")
     window = open_desk(qtbot, team_db.as_person("pia", "preparer"), tmp_path / "pia")
     notes: list[tuple[str, str]] = []
     window.notifier.notified.connect(lambda title, message: notes.append((title, message)))
@@ -131,10 +138,7 @@ def test_the_preparer_is_told_of_each_approval_the_rejection_and_the_checkin_ope
 def test_a_small_payout_says_no_approval_and_someone_elses_decision_is_not_notified(
     qtbot: Any, team_db: TeamDb, tmp_path: Path
 ) -> None:
-    set_provider(team_db, PROVIDER)
-    with psycopg.connect(team_db.as_person("ada_admin", "admin"), autocommit=True) as conn:
-        approvals.set_rule(conn, "EUR", Decimal("10000"), 1, None)
-    team_db.as_person("abe", "approver")
+    team_asking(team_db, 1)
     dora = open_desk(qtbot, team_db.as_person("dora", "preparer"), tmp_path / "dora")
     pia = open_desk(qtbot, team_db.as_person("pia", "preparer"), tmp_path / "pia")
     notes: list[tuple[str, str]] = []
@@ -221,10 +225,7 @@ def test_a_team_desk_at_1024_keeps_status_amount_and_totals_readable(
 def test_the_preparer_is_told_of_a_withdrawal_and_an_expiry(qtbot: Any, team_db: TeamDb, tmp_path: Path) -> None:
     from tests.integration.postgres.approvals_setup import overdue
 
-    set_provider(team_db, PROVIDER)
-    with psycopg.connect(team_db.as_person("ada_admin", "admin"), autocommit=True) as conn:
-        approvals.set_rule(conn, "EUR", Decimal("10000"), 2, None)
-    team_db.as_person("abe", "approver")
+    team_asking(team_db, 2)
     window = open_desk(qtbot, team_db.as_person("pia", "preparer"), tmp_path / "pia")
     notes: list[tuple[str, str]] = []
     window.notifier.notified.connect(lambda title, message: notes.append((title, message)))
@@ -259,11 +260,7 @@ def test_a_payout_approved_while_the_desk_was_closed_is_named_when_it_opens(
 ) -> None:
     from tests.integration.postgres.approvals_setup import confirm
 
-    identity = set_provider(team_db, PROVIDER)
-    with psycopg.connect(team_db.as_person("ada_admin", "admin"), autocommit=True) as conn:
-        approvals.set_rule(conn, "EUR", Decimal("10000"), 1, None)
-    team_db.as_person("abe", "approver")
-    team_db.as_person("agent_a", "agent")
+    identity = team_asking(team_db, 1)
     local_id, _ = confirm(team_db, identity, "15000.00", ref="WHILE-AWAY")  # pia's, her desk closed
     decide(team_db, "abe", local_id)
     run(qtbot, send(team_db, identity, local_id, None, checkin_url=f"{PROVIDER}/checkin/pay_{local_id}"))
