@@ -10,6 +10,7 @@ do (:class:`QueueItem`) only decides which buttons are enabled. Nothing here imp
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,7 @@ import psycopg
 
 from payout_desk.domain.approval_warnings import HISTORY_WINDOW, ApprovalWarning, request_warnings
 from payout_desk.domain.approvals import ApprovalRefusedError, ApprovalRequest
+from payout_desk.domain.duplicates import WINDOW as DUPLICATE_WINDOW
 from payout_desk.domain.duplicates import PayoutProbe
 from payout_desk.domain.money import Money
 from payout_desk.journal.models import JournalEvent
@@ -45,6 +47,9 @@ class ApprovalsApi(Protocol):
     def reject(self, conn: Conn, local_id: int, reason: str) -> object: ...
     def withdraw(self, conn: Conn, local_id: int) -> object: ...
     def recipient_history(
+        self, conn: Conn, recipient: str, currency_code: str, since: datetime
+    ) -> list[tuple[Money, datetime]]: ...
+    def recipient_in_flight(
         self, conn: Conn, recipient: str, currency_code: str, since: datetime
     ) -> list[tuple[Money, datetime]]: ...
     def retype_thresholds(self, conn: Conn) -> dict[str, Decimal]: ...
@@ -124,11 +129,12 @@ class ApprovalsService:
     async def _item(self, request: ApprovalRequest) -> QueueItem:
         money = request.amount
         history: list[tuple[Money, datetime]] = []
+        in_flight: list[tuple[Money, datetime]] = []
         if request.recipient:
             since = request.confirmed_at - HISTORY_WINDOW
-            history = await self.journal.on_connection(
-                self._api.recipient_history, request.recipient, money.currency.code, since
-            )
+            code = money.currency.code
+            history = await self.journal.on_connection(self._api.recipient_history, request.recipient, code, since)
+            in_flight = await self.journal.on_connection(self._api.recipient_in_flight, request.recipient, code, since)
         probe = PayoutProbe(
             amount=money.amount,
             currency=money.currency.code,
@@ -138,11 +144,16 @@ class ApprovalsService:
             at=request.confirmed_at,
         )
         candidates = [m.past for m in await self.journal.near_duplicates(probe)]
+        # The same rule from the other side: payouts confirmed later (within its window) that name this one.
+        ahead = dataclasses.replace(probe, at=request.confirmed_at + DUPLICATE_WINDOW)
+        later = [m.past for m in await self.journal.near_duplicates(ahead)]
         me = self.person.login
         mine = request.prepared_by == me
         return QueueItem(
             request=request,
-            warnings=tuple(request_warnings(request, history, candidates, locale=self.locale)),
+            warnings=tuple(
+                request_warnings(request, history, candidates, later=later, in_flight=in_flight, locale=self.locale)
+            ),
             mine=mine,
             can_approve=self.person.approver and not mine and not request.decided_by(me),
             can_withdraw=mine,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
+from payout_desk.domain.approvals import required_approvals
 from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
 from payout_desk.domain.identity import ConnectionIdentity
 from payout_desk.domain.payout import PayoutRequest
@@ -238,6 +239,16 @@ class TeamDesk:
         if record.local_id not in self._statuses:
             self._notify(record, None, "confirmed")
         return record
+
+    async def required_approvals(self, request: PayoutRequest) -> int:
+        """The approvals the team's rules ask of ``request`` were this login to confirm it now (the database
+        fixes the number at confirmation by the same rules, ``domain.approvals.required_approvals``)."""
+        rules = await self._journal.on_connection(approvals.list_rules)
+        return required_approvals(rules, request.currency.code, request.amount, self.actor)
+
+    async def approval_progress(self, local_id: int) -> tuple[int, int, datetime | None]:
+        """(approvals required, given so far, when it expires unapproved) of a team payout."""
+        return await self._journal.on_connection(approvals.approval_progress, local_id)
 
     async def reference_owner(self, external_id: str) -> int | None:
         """The team payout that already uses the reference ``external_id``, if any."""

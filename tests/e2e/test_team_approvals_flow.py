@@ -153,9 +153,11 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
         record = confirm_with_retype(qtbot, pia, AMOUNT)
         local_id = int(record.local_id)
         assert record.status == "awaiting_approval"
-        assert pia.statusBar().currentMessage() == (
-            f"Payout #{local_id} saved in the team journal; it waits for approval; once approved, the team's agent"
-            " sends it. Its checkin page opens here as soon as the provider has it."
+        qtbot.waitUntil(  # how many approvals, until when (the database's numbers)
+            lambda: (
+                pia.statusBar().currentMessage().startswith(f"Payout #{local_id} saved; it waits for 1 approval until")
+            ),
+            timeout=LIVE_MS,
         )
         assert (record.amount, record.currency) == (Decimal(AMOUNT), "EUR")
         for window in (pia, abe):
@@ -211,8 +213,10 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
         accepted: list[bool] = []
         dialog.accepted.connect(lambda: accepted.append(True))
         warnings = dialog.findChild(QLabel, "approvalWarnings")
-        assert "Far above usual: €15,000.00 is 12.5× the largest payout to this recipient" in warnings.text()
-        assert "1 earlier payout to this recipient in EUR in the last 365 days, always €1,200.00" in warnings.text()
+        assert "Far above usual: €15,000.00 is 12.5× the largest payout paid to this recipient" in warnings.text()
+        assert "1 earlier payout paid to this recipient in EUR in the last 365 days, always €1,200.00" in (
+            warnings.text()
+        )
         assert dialog.findChild(QLabel, "approvalAmount").text() == "€15,000.00"
         approve_confirm = dialog.findChild(QPushButton, "approveConfirmButton")
         retype = dialog.findChild(QLineEdit, "approvalRetypeEdit")

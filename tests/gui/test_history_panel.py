@@ -53,7 +53,9 @@ def test_filters_drive_the_model(panel: HistoryPanel, qtbot: Any) -> None:
     assert panel.model.rowCount() == ROWS
     assert panel.count_label.text() == f"{ROWS:,} payouts"
     reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("Rejected"))
-    assert panel.model.query().statuses == frozenset({"rejected"})
+    assert panel.model.query().statuses == frozenset(
+        {"rejected", "approval_rejected"}
+    )  # by the provider or an approver
     assert panel.model.rowCount() == ROWS // 5
 
     reset_after(qtbot, panel, lambda: panel.status_filter.setCurrentText("Sending"))
@@ -254,8 +256,9 @@ def test_layout_shows_created_to_recipient_without_scrolling(panel: HistoryPanel
     qtbot.waitUntil(lambda: panel.table.viewport().width() < 880, timeout=2000)
     table, header = panel.table, panel.table.horizontalHeader()
     qtbot.waitUntil(
-        lambda: header.sectionViewportPosition(COL_RECIPIENT) + table.columnWidth(COL_RECIPIENT)
-        <= table.viewport().width(),
+        lambda: (
+            header.sectionViewportPosition(COL_RECIPIENT) + table.columnWidth(COL_RECIPIENT) <= table.viewport().width()
+        ),
         timeout=2000,
     )
     assert header.sectionViewportPosition(0) == 0
@@ -394,10 +397,11 @@ def test_totals_equal_the_sum_of_the_exported_rows(
     assert label.isVisible()
     first = panel.totals.totals[0]
     line = label.text().split("\n")[0]
-    if len(first.by_status) > 1:
-        assert line.startswith(f"{first.currency} · {first.count:,} payouts ")
-    else:
-        assert line.startswith(f"{first.currency} · {first.count:,} {first.by_status[0].status} ")
+    if len(first.sent) > 1:  # the headline: what was sent or is on its way; never-sent payouts follow apart
+        assert line.startswith(f"{first.currency} · {first.sent_count:,} payouts ")
+    elif first.sent:
+        assert line.startswith(f"{first.currency} · {first.sent_count:,} {first.sent[0].status} ")
+    assert ("; not sent: " in line or line.startswith(f"{first.currency} · not sent: ")) == bool(first.not_sent)
     summary = panel.message.text().split("\n")
     assert summary[0] == f"Exported {rows_written:,} payouts to subset.csv"
     assert summary[1:] == list(panel.totals.toolTip().split("\n"))  # the same totals, every currency

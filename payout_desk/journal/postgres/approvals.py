@@ -23,13 +23,17 @@ from payout_desk.domain.money import Money, check_amount, currency
 from payout_desk.domain.thresholds import default_retype_thresholds
 
 __all__ = [
+    "IN_FLIGHT_STATUSES",
     "NOT_PAID_STATUSES",
+    "PAID_STATUSES",
+    "approval_progress",
     "approval_queue",
     "approve",
     "expire_overdue",
     "expiry_days",
     "list_rules",
     "recipient_history",
+    "recipient_in_flight",
     "reject",
     "retype_thresholds",
     "set_expiry",
@@ -40,6 +44,11 @@ __all__ = [
 
 #: Payouts that never reached the provider, or have not yet: not part of a recipient's history.
 NOT_PAID_STATUSES: Final = ("rejected", "approval_rejected", "withdrawn", "expired", "awaiting_approval")
+#: The only payouts a recipient's history (and "far above usual") counts: the provider says they paid.
+PAID_STATUSES: Final = ("succeeded",)
+#: Approved or sent, not (yet) known to have paid: listed apart, never part of the usual range. ``failed``
+#: is in neither: it never paid and never counts.
+IN_FLIGHT_STATUSES: Final = ("confirmed", "pending", "created", "outcome_unknown", "mismatch", "needs_reconciliation")
 _SCALE: Final = Decimal(10000)
 _T = TypeVar("_T")
 
@@ -106,6 +115,19 @@ def approval_queue(conn: psycopg.Connection[Any]) -> list[ApprovalRequest]:
     ]
 
 
+def approval_progress(conn: psycopg.Connection[Any], local_id: int) -> tuple[int, int, datetime | None]:
+    """(approvals required — fixed at confirmation —, approvals given so far, when it expires unapproved) of
+    payout ``local_id``; (0, 0, None) for one that needed none."""
+    row = conn.execute(
+        "SELECT p.approvals_required, (SELECT count(*) FROM payout_desk.approvals a WHERE a.local_id = p.local_id"
+        " AND a.approved), p.approval_expires_at FROM payout_desk.payouts p WHERE p.local_id = %s",
+        (local_id,),
+    ).fetchone()
+    if row is None:
+        raise ApprovalRefusedError(f"No payout {local_id} in the journal.")
+    return int(row[0] or 0), int(row[1] or 0), row[2]
+
+
 def approve(conn: psycopg.Connection[Any], local_id: int, body_hash: str) -> str:
     """Approve payout ``local_id`` as shown (``body_hash``: :func:`domain.approvals.body_hash` of the body
     the approver saw); its status afterwards (``confirmed`` after the last required approval)."""
@@ -127,21 +149,38 @@ def expire_overdue(conn: psycopg.Connection[Any]) -> int:
     return int(_call(conn, "people of the team", b"SELECT payout_desk.expire_overdue()", ()))
 
 
+_RECIPIENT: Final = (
+    "SELECT amount, created_at FROM payout_desk.payouts WHERE currency = %s AND created_at >= %s"
+    " AND status = ANY(%s) AND (recipient_id = %s"
+    " OR lower(regexp_replace(btrim(recipient_name), '\\s+', ' ', 'g')) = %s)"
+    " ORDER BY created_at DESC, local_id DESC"
+)
+
+
+def _to_recipient(
+    conn: psycopg.Connection[Any], recipient: str, currency_code: str, since: datetime, statuses: tuple[str, ...]
+) -> list[tuple[Money, datetime]]:
+    code = currency(currency_code)
+    rows = conn.execute(_RECIPIENT, (code.code, since, list(statuses), recipient, normalise(recipient))).fetchall()
+    return [(Money(Decimal(amount), code), at) for amount, at in rows]
+
+
 def recipient_history(
     conn: psycopg.Connection[Any], recipient: str, currency_code: str, since: datetime
 ) -> list[tuple[Money, datetime]]:
     """Payouts in ``currency_code`` to ``recipient`` (its id, or its name compared as the duplicate rule
-    does: case-folded, whitespace collapsed) confirmed since ``since``, newest first; those never sent or
-    not yet approved (:data:`NOT_PAID_STATUSES`) left out."""
-    code = currency(currency_code)
-    rows = conn.execute(
-        "SELECT amount, created_at FROM payout_desk.payouts WHERE currency = %s AND created_at >= %s"
-        " AND status <> ALL(%s) AND (recipient_id = %s"
-        " OR lower(regexp_replace(btrim(recipient_name), '\\s+', ' ', 'g')) = %s)"
-        " ORDER BY created_at DESC, local_id DESC",
-        (code.code, since, list(NOT_PAID_STATUSES), recipient, normalise(recipient)),
-    ).fetchall()
-    return [(Money(Decimal(amount), code), at) for amount, at in rows]
+    does: case-folded, whitespace collapsed) confirmed since ``since`` that *paid* (:data:`PAID_STATUSES`:
+    succeeded), newest first. Failed, refused, closed, waiting and still-in-flight payouts are not history:
+    a large payout that never paid must not make the next one look usual."""
+    return _to_recipient(conn, recipient, currency_code, since, PAID_STATUSES)
+
+
+def recipient_in_flight(
+    conn: psycopg.Connection[Any], recipient: str, currency_code: str, since: datetime
+) -> list[tuple[Money, datetime]]:
+    """As :func:`recipient_history`, the payouts approved or sent but not known to have paid
+    (:data:`IN_FLIGHT_STATUSES`): shown apart to the approver, never part of the usual range."""
+    return _to_recipient(conn, recipient, currency_code, since, IN_FLIGHT_STATUSES)
 
 
 # -- the rules and team settings (payout-desk-admin) ---------------------------------------------------

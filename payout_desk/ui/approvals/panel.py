@@ -53,7 +53,12 @@ log = logging.getLogger(__name__)
 #: warnings in full are under the table (``approvalsSelectedWarnings``).
 COLUMNS = ("#", "Amount", "Currency", "Warnings", "Recipient", "Prepared by", "Approvals", "Reference", "Confirmed")
 COL_WARNINGS, COL_APPROVALS = COLUMNS.index("Warnings"), COLUMNS.index("Approvals")
-SHORT_WARNINGS: Final = {"far_above": "Far above usual", "duplicate": "Near-duplicate", "first": "First payout"}
+SHORT_WARNINGS: Final = {
+    "far_above": "Far above usual",
+    "duplicate": "Near-duplicate",
+    "later_duplicate": "Near-duplicate (a later one)",  # the earlier of a pair is warned too
+    "first": "First payout",
+}
 
 
 class ApprovalsPanel(QWidget):

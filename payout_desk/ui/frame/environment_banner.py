@@ -42,4 +42,9 @@ class EnvironmentBanner(QLabel):
             style = WARNING_STYLE
         text = banner_text(connection)
         self.show_text(text, style)
+        team = getattr(connection, "team", None)
+        if team:  # the database journals them; the team's agent sends them to the team's provider
+            self.setAccessibleDescription(
+                f"Team desk: payouts are journaled in {team}; the team's agent sends them to {connection.base_url}"
+            )
         return text

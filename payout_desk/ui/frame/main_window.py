@@ -38,6 +38,7 @@ from payout_desk.ui.frame.geometry import WindowLayout
 from payout_desk.ui.frame.journal_recovery import JournalRecovery
 from payout_desk.ui.frame.menus import WindowMenus
 from payout_desk.ui.frame.notifications import Notifier
+from payout_desk.ui.frame.team_notices import TeamNotices
 from payout_desk.ui.frame.waiting_banner import WaitingBanner
 from payout_desk.ui.frame.window_context import ShownConnection, WindowContext
 from payout_desk.ui.history.columns import COL_CREATED_BY
@@ -124,6 +125,7 @@ class MainWindow(FlowWindow):
         self.statusBar().addPermanentWidget(self.connection_label)
         self.notifier = Notifier(self)
         self.bridge.payoutFinal.connect(self.notifier.payout_final)
+        self.team_notices = TeamNotices(self)  # a team desk: approvals of one's payouts; a lost database
         self.flow = SubmitFlow(self)
         self.form.showPayoutRequested.connect(self.show_payout)
         self.flow.connectionSettingsChanged.connect(self._settings_changed_connection)
@@ -213,6 +215,7 @@ class MainWindow(FlowWindow):
         self.refresh_history()  # the active connection changed: "waiting for profile" notes follow it
         self.form.set_ready(True)
         follow_team_desk(self)  # a team desk: a viewer's form stays off; a lost database says so
+        self.team_notices.follow(self.context.desk)
         open_team_approvals(self)  # a team desk: the approvals queue (once)
         self.connected.emit(connection)
 
@@ -240,6 +243,8 @@ class MainWindow(FlowWindow):
         self.window_layout.restore_history(panel)
         team = bool(getattr(self.context.options, "team", None))
         panel.table.setColumnHidden(COL_CREATED_BY, not team)  # who confirmed it: a team's history only
+        if team:
+            panel.columns.team_layout()  # Created by after Currency; Status fits the approval states
         panel.reload()
         if not team:  # the team's database is the server's to check
             self.recovery.check_integrity()  # quick_check off the GUI thread, once per journal opened
@@ -351,6 +356,7 @@ class MainWindow(FlowWindow):
         await self._stop_connecting()
         self.recovery.close()
         self.notifier.close()
+        self.team_notices.stop()
         try:
             await self.context.close()
         finally:

@@ -14,14 +14,19 @@ from payout_desk.domain.money import UnknownCurrencyError, currency, format_amou
 TOAST_MS = 8000
 
 
-def describe(record: Any, locale: str | None = None) -> tuple[str, str]:
-    """(title, message) for a record that reached a final status; the amount in ``locale``'s format
-    (the machine's by default), a failure reason in words with the next step and its code."""
+def amount_words(record: Any, locale: str | None = None) -> tuple[str, str]:
+    """(the amount in ``locale``'s format — the machine's by default —, " to <recipient>" or "")."""
     try:
         amount = format_amount(record.amount, currency(record.currency), locale or QLocale().name())
     except (UnknownCurrencyError, ValueError, TypeError):
         amount = f"{record.amount} {record.currency}"
-    who = f" to {record.recipient_name}" if getattr(record, "recipient_name", None) else ""
+    return amount, f" to {record.recipient_name}" if getattr(record, "recipient_name", None) else ""
+
+
+def describe(record: Any, locale: str | None = None) -> tuple[str, str]:
+    """(title, message) for a record that reached a final status; the amount in ``locale``'s format
+    (the machine's by default), a failure reason in words with the next step and its code."""
+    amount, who = amount_words(record, locale)
     status = str(record.status)
     if status == "succeeded":
         return "Payout succeeded", f"{amount}{who} succeeded."
@@ -76,8 +81,9 @@ class Notifier(QObject):
         title, message = describe(change.record)
         self.notify(title, message)
 
-    def notify(self, title: str, message: str) -> None:
-        failed = not title.endswith("succeeded")
+    def notify(self, title: str, message: str, *, warning: bool | None = None) -> None:
+        """Show one notification; ``warning`` (default: unless the title says it succeeded) picks the tray's icon."""
+        failed = not title.endswith("succeeded") if warning is None else warning
         if self._tray is not None:
             icon = QSystemTrayIcon.MessageIcon.Warning if failed else QSystemTrayIcon.MessageIcon.Information
             self._tray.showMessage(title, message, icon, TOAST_MS)

@@ -82,6 +82,8 @@ _SAMPLES: Final = {
     COL_UPDATED: "2026-11-24 22:05",
     COL_CREATED_BY: "katherine.johnson",
 }
+#: A team desk's Status column fits this (the approval states).
+_TEAM_STATUS_SAMPLE: Final = "Rejected by an approver"
 _PADDING: Final = 16
 _ICON: Final = 22
 
@@ -130,10 +132,13 @@ def format_record_amount(record: PayoutRecord, locale: str | None = None) -> str
     return _amount_text(record.amount, record.currency, locale or QLocale().name())
 
 
-def default_column_widths(metrics: QFontMetrics, locale: str) -> dict[int, int]:
+def default_column_widths(metrics: QFontMetrics, locale: str, *, team: bool = False) -> dict[int, int]:
     """Default widths per column for this font: Created fits "2026-11-24 22:05", Status an icon and
-    "Succeeded" (longer labels elide, the tooltip has them), Amount the largest allowed amount."""
+    "Succeeded" (on a team desk "Rejected by an approver": the approval states are not cut; longer labels
+    elide, the tooltip has them), Amount the largest allowed amount."""
     widths = {column: metrics.horizontalAdvance(text) + _PADDING for column, text in _SAMPLES.items()}
+    if team:
+        widths[COL_STATUS] = metrics.horizontalAdvance(_TEAM_STATUS_SAMPLE) + _PADDING
     widths[COL_STATUS] += _ICON
     widths[COL_AMOUNT] = metrics.horizontalAdvance(amount_widest(locale)) + _PADDING
     return widths

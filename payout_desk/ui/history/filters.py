@@ -6,7 +6,8 @@ last keystroke in the search field (one query per word, not per key). ``flush()`
 search delay; ``clear_date_range()`` clears both dates with a single ``changed``.
 
 Widgets (attributes / object names): ``status_filter`` / ``statusFilter`` (``STATUS_FILTERS``: All,
-Pending, Succeeded, Failed, Rejected, Outcome unknown, Sending), ``search_edit`` / ``searchEdit``,
+Pending, Succeeded, Failed, Rejected — by the provider or by an approver —, Outcome unknown, Sending, …),
+``search_edit`` / ``searchEdit``,
 ``from_date`` / ``fromDate`` and ``to_date`` / ``toDate`` (``date_range.DateField``; the earliest date
 reads "Any": no bound; both days inclusive, in local time; a date can be typed), ``date_presets`` /
 ``datePresets`` (Any time, Today, Last 7 days, This month, Last month), ``clear_dates`` / ``clearDatesButton``,
@@ -35,7 +36,8 @@ STATUS_FILTERS: Final[tuple[tuple[str, frozenset[str] | None], ...]] = (
     ("Pending", frozenset({"pending", "created"})),
     ("Succeeded", frozenset({"succeeded"})),
     ("Failed", frozenset({"failed"})),
-    ("Rejected", frozenset({"rejected"})),
+    # Refused by the provider or rejected by an approver (team mode): a finance user's "Rejected" is both.
+    ("Rejected", frozenset({"rejected", "approval_rejected"})),
     ("Outcome unknown", frozenset({"outcome_unknown"})),
     ("Sending", frozenset({"confirmed"})),
     ("Needs a person", frozenset({"mismatch", "needs_reconciliation"})),

@@ -38,6 +38,7 @@ from payout_desk.domain.money import (
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.ui.sending.duplicate_warning import DuplicateWarning
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
+from payout_desk.ui.sending.team_checkin import ApprovalNote
 from payout_desk.ui.style.banner import LIVE_STYLE, SANDBOX_STYLE
 
 
@@ -92,6 +93,7 @@ class ConfirmDialog(QDialog):
         decimal_separators: str = ".",
         retype_threshold: Decimal | None = None,
         duplicates: Sequence[DuplicateMatch] = (),
+        approval_line: ApprovalNote | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -117,7 +119,9 @@ class ConfirmDialog(QDialog):
         env.setAccessibleName(f"Environment: {env.text()}")
         layout.addWidget(env)
 
-        intro = QLabel("You are about to send this payout:", self)
+        waits = approval_line is not None and approval_line.waits
+        intro = QLabel("You are about to confirm this payout; it is sent once approved:" if waits else
+                       "You are about to send this payout:", self)  # fmt: skip
         layout.addWidget(intro)
         add_amount_lines(layout, self, self.formatted_amount, "confirm", cur, locale_name, self.wire_amount)
 
@@ -175,6 +179,17 @@ class ConfirmDialog(QDialog):
             self.duplicate_warning.overrideChanged.connect(lambda _on: self._update_confirm())
             layout.addWidget(self.duplicate_warning)
 
+        self.approval_label: QLabel | None = None
+        if approval_line is not None:  # a team desk: what the team's rules ask, before Confirm
+            self.approval_label = QLabel(approval_line.text, self)
+            self.approval_label.setObjectName("confirmApprovals")
+            self.approval_label.setWordWrap(True)
+            self.approval_label.setTextFormat(Qt.TextFormat.PlainText)
+            self.approval_label.setAccessibleName(f"Approvals: {approval_line.text}")
+            if waits:
+                self.approval_label.setStyleSheet("font-weight: bold;")
+            layout.addWidget(self.approval_label)
+
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.cancel_button = push_button(
@@ -182,10 +197,12 @@ class ConfirmDialog(QDialog):
         )
         self.confirm_button = push_button(
             self,
-            "&Confirm and send",
+            "&Confirm — send once approved" if waits else "&Confirm and send",
             "confirmButton",
-            "Confirm and send",
-            f"Sends {self.wire_amount} now (Alt+C). Enter does not confirm.",
+            "Confirm, send once approved" if waits else "Confirm and send",
+            f"Confirms {self.wire_amount}; it is sent once approved (Alt+C). Enter does not confirm."
+            if waits
+            else f"Sends {self.wire_amount} now (Alt+C). Enter does not confirm.",
         )
         self.confirm_button.setToolTip("Click, or press Alt+C. Enter does not confirm.")
         if environment == "live":

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QDialog
 
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.ui.common.background import spawn_logged
-from payout_desk.ui.sending.team_checkin import TeamCheckin
+from payout_desk.ui.sending.team_checkin import ApprovalNote, TeamCheckin
 
 if TYPE_CHECKING:
     from payout_desk.ui.sending.confirm_dialog import ConfirmDialog
@@ -115,23 +115,17 @@ class SubmitFlow(QObject):
             except Exception:
                 log.warning("the duplicate check failed; the confirmation says so", exc_info=True)
                 duplicates = None
-            return self._show_confirm(request, duplicates, await self._team_threshold(request.currency.code))
+            threshold = await self.team.retype_threshold(request.currency.code)  # the team's (None: the settings')
+            return self._show_confirm(request, duplicates, threshold, await self.team.approval_line(request))
         finally:
             self._confirm_pending = False
 
-    async def _team_threshold(self, code: str) -> Decimal | None:
-        """A team desk's retype threshold, from the team database (issue 21); None on a single desk (its settings')."""
-        lookup = getattr(self.window.context.desk, "retype_threshold", None)
-        if lookup is None or not self.team.is_team():
-            return None
-        try:
-            return Decimal(await lookup(code))
-        except Exception:
-            log.warning("the team's retype threshold could not be read: the amount is typed twice", exc_info=True)
-            return Decimal(0)
-
     def _show_confirm(
-        self, request: PayoutRequest, duplicates: list[Any] | None, team_threshold: Decimal | None = None
+        self,
+        request: PayoutRequest,
+        duplicates: list[Any] | None,
+        team_threshold: Decimal | None = None,
+        approvals: ApprovalNote | None = None,
     ) -> ConfirmDialog | None:
         context = self.window.context
         connection = context.connection
@@ -149,6 +143,7 @@ class SubmitFlow(QObject):
             if team_threshold is None
             else team_threshold,
             duplicates=duplicates or (),
+            approval_line=approvals,
             parent=self.window,
         )
         if duplicates is None:
@@ -367,7 +362,7 @@ class SubmitFlow(QObject):
         self.close_confirm()
         if self.checkin_dialog is not None:
             self.checkin_dialog.reject()
-        self.team.awaiting = None
+        self.team.forget()
         self._unanswered = None
 
     async def settle(self) -> None:
@@ -400,4 +395,3 @@ def _connection_settings(settings: Any) -> tuple[str, str, str, str]:
         return (settings.active_profile, "", "", "")
     team = profile.team.conninfo() if getattr(profile, "team", None) is not None else ""
     return (profile.name, profile.kind, profile.base_url, team)
-

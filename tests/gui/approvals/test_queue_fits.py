@@ -5,6 +5,7 @@ table. Real PostgreSQL, the approver's desk opened by the launch."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from payout_desk.ui.approvals.panel import COL_WARNINGS
 from tests.fixtures.postgres import TeamDb
 from tests.gui.approvals.test_queue_live import Team
 from tests.gui.team.helpers import close_desk, open_desk
+from tests.integration.postgres.approvals_setup import send
 
 SHOTS = os.environ.get("PAYOUT_DESK_SHOTS", "")
 
@@ -25,10 +27,14 @@ def _shown(label: QLabel, window: Any) -> bool:
     return label.isVisible() and label.height() >= label.heightForWidth(label.width()) and bottom <= window.height()
 
 
-def test_the_warnings_show_without_scrolling_at_1024x640(qtbot: Any, team_db: TeamDb, tmp_path: Path) -> None:
+def test_the_warnings_show_without_scrolling_at_1024x640(
+    qtbot: Any, team_db: TeamDb, tmp_path: Path, run_async: Callable[..., Any]
+) -> None:
     team = Team(team_db)
+    team_db.as_person("agent_a", "agent")
     for n, amount in enumerate(("1200.00", "4000.00"), start=10):
-        team.confirm(amount, n, status="confirmed")  # below the rule: the recipient's history
+        paid = team.confirm(amount, n, status="confirmed")  # below the rule, and paid: the recipient's history
+        run_async(send(team_db, team.identity, paid, "succeeded"))  # only succeeded payouts count (F33)
     team.confirm("14950.00", 12)
     far = team.confirm("15000.00", 13)  # far above usual, and a near-duplicate of #12
     window = open_desk(qtbot, team.abe, tmp_path / "abe")

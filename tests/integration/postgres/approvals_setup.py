@@ -13,6 +13,7 @@ import psycopg
 
 from payout_desk.domain.identity import ConnectionIdentity
 from payout_desk.journal.postgres import approvals
+from payout_desk.journal.postgres.fenced import FencedPgJournal
 from payout_desk.journal.postgres.store import PgJournal, connect
 from tests.fixtures.postgres import TeamDb
 from tests.integration.postgres.team_setup import set_provider
@@ -94,3 +95,41 @@ def overdue(team_db: TeamDb, local_id: int) -> None:
             " WHERE local_id = %s",
             (local_id,),
         )
+
+
+async def send(
+    team_db: TeamDb, identity: ConnectionIdentity, local_id: int, final: str | None, checkin_url: str | None = None
+) -> None:
+    """The agent claims ``local_id`` (the only sendable payout), the provider creates it (with ``checkin_url``),
+    then (unless ``final`` is None: still pending) its final status arrives."""
+    agent = await FencedPgJournal.open(team_db.as_person("agent_a", "agent"))
+    try:
+        lease = await agent.claim(identity.key, "a", 30)
+        assert lease is not None
+        assert lease.local_id == local_id
+        await agent.record_attempt_started(local_id, number=1, actor="agent_a")
+        await agent.record_created(
+            local_id, payment_id=f"pay_{local_id}", checkin_url=checkin_url, status="pending", actor="agent_a"
+        )
+        await agent.release(lease)
+    finally:
+        await agent.close()
+    if final is not None:
+        journal = PgJournal.open(team_db.as_person("agent_a", "agent"))
+        try:
+            journal.record_status(local_id, status=final, failure_reason=None, source="webhook", actor="agent_a")
+        finally:
+            journal.close()
+    assert row(team_db, local_id, "status") == (final or "pending",)
+
+
+def near_twins(team_db: TeamDb, *, twin_name: str = "GLOBEX ") -> tuple[int, int]:
+    """A team (see :func:`team`, plus preparer dora) whose EUR rule asks 1 approval from 10,000, and two waiting
+    15,000.00 EUR payouts to Globex: pia's, then dora's (``twin_name``: the same recipient, however spelled)."""
+    identity = team(team_db)
+    team_db.as_person("dora", "preparer")
+    rule(team_db, "EUR", "10000", 1)
+    first, _ = confirm(team_db, identity, "15000.00", ref="GLOBEX-1", recipient_id=None, recipient_name="Globex")
+    twin, _ = confirm(team_db, identity, "15000.00", by="dora", ref="GLOBEX-2", recipient_id=None,
+                      recipient_name=twin_name)  # fmt: skip
+    return first, twin

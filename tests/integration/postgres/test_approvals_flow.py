@@ -14,7 +14,7 @@ from payout_desk.domain.approvals import ApprovalRefusedError, ApprovalRule, bod
 from payout_desk.journal.postgres import approvals
 from payout_desk.journal.postgres.fenced import FencedPgJournal
 from tests.fixtures.postgres import TeamDb
-from tests.integration.postgres.approvals_setup import confirm, kinds, overdue, person, row, rule, team
+from tests.integration.postgres.approvals_setup import confirm, kinds, overdue, person, row, rule, send, team
 
 
 def test_a_fresh_database_asks_no_approval(team_db: TeamDb) -> None:
@@ -188,11 +188,13 @@ def test_rules_per_currency_catch_all_and_preparer_match_the_domain(team_db: Tea
     assert checked[("JPY", "2000000", "max")] == 1
 
 
-def test_recipient_history_counts_what_was_sent(team_db: TeamDb) -> None:
+async def test_recipient_history_counts_what_was_paid(team_db: TeamDb) -> None:
     identity = team(team_db)
     rule(team_db, "EUR", "1000", 1)
     sent, _ = confirm(team_db, identity, "120.00", recipient_id=None, recipient_name="ACME  GmbH")
-    confirm(team_db, identity, "80.00", recipient_id="cus_9", recipient_name="Someone Else")
+    await send(team_db, identity, sent, "succeeded")
+    other, _ = confirm(team_db, identity, "80.00", recipient_id="cus_9", recipient_name="Someone Else")
+    await send(team_db, identity, other, "succeeded")
     confirm(team_db, identity, "5000.00", recipient_id=None, recipient_name="acme gmbh")  # awaiting: not history
     confirm(team_db, identity, "60.00", code="USD", recipient_id=None, recipient_name="ACME GmbH")
     since = datetime.now(UTC) - timedelta(days=365)

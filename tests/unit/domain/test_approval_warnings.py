@@ -36,7 +36,7 @@ def past(amount: str, local_id: int, ago: timedelta, **kw: Any) -> PastPayout:
 def test_first_payout_to_a_recipient_says_so() -> None:
     found = approval_warnings(waiting(), [], [])
     assert [(w.kind, w.serious) for w in found] == [("first", True)]
-    assert found[0].text == "First payout to this recipient Ada Lovelace: none in EUR in the last 365 days."
+    assert found[0].text == "First payout to this recipient Ada Lovelace: none paid in EUR in the last 365 days."
 
 
 def test_history_counts_range_and_last_date_in_the_confirmation_format() -> None:
@@ -44,7 +44,7 @@ def test_history_counts_range_and_last_date_in_the_confirmation_format() -> None
     found = approval_warnings(waiting("5000.00"), history, [])
     assert [w.kind for w in found] == ["history"]
     assert found[0].text == (
-        "2 earlier payouts to this recipient in EUR in the last 365 days, from €1,200.00 to €4,800.00; "
+        "2 earlier payouts paid to this recipient in EUR in the last 365 days, from €1,200.00 to €4,800.00; "
         "the last on Dec 3, 2026."
     )
     assert not found[0].serious
@@ -65,7 +65,8 @@ def test_far_above_usual_is_strictly_more_than_three_times_the_largest_in_a_year
     above = approval_warnings(waiting("15000.01"), history, [])
     assert [w.kind for w in above] == ["far_above", "history"]
     assert above[0].text == (
-        "Far above usual: €15,000.01 is 3.0× the largest payout to this recipient in the last 365 days (€5,000.00)."
+        "Far above usual: €15,000.01 is 3.0× the largest payout paid to this recipient in the last 365 days "
+        "(€5,000.00)."
     )
     assert above[0].serious
 
@@ -125,4 +126,4 @@ def test_a_queued_request_and_its_money_history() -> None:
     found = request_warnings(request, history, [])
     assert [w.kind for w in found] == ["far_above", "history"]
     assert "7.5× the largest" in found[0].text
-    assert found[1].text.startswith("1 earlier payout to this recipient in EUR")
+    assert found[1].text.startswith("1 earlier payout paid to this recipient in EUR")
