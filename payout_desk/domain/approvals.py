@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
-from payout_desk.domain.money import Money
+from payout_desk.domain.money import Money, UnknownCurrencyError, currency
 
 __all__ = [
     "DEFAULT_EXPIRY_DAYS",
@@ -25,6 +25,7 @@ __all__ = [
     "ApprovalRequest",
     "ApprovalRule",
     "Money",
+    "amount_text",
     "body_hash",
     "required_approvals",
     "rules_summary",
@@ -34,6 +35,17 @@ __all__ = [
 
 DEFAULT_EXPIRY_DAYS: Final = 7
 """Days a payout may wait for its approvals before it expires (``set-expiry`` changes it)."""
+
+
+def amount_text(amount: Decimal, code: str) -> str:
+    """An amount as the admin command shows it, one format per currency: the currency's minor units
+    (EUR 0.00, JPY 0), or for ``*`` (any currency) the plain number as entered (1000, 0.5)."""
+    try:
+        quantum = currency(code).quantum
+    except UnknownCurrencyError:  # "*" and anything not a currency: the plain number, no trailing zeros
+        plain = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+        return format(plain, "f")
+    return format(amount.quantize(quantum), "f")
 
 
 def body_hash(body_json: str) -> str:
@@ -194,7 +206,7 @@ def rules_summary(rules: Iterable[ApprovalRule]) -> list[str]:
         who = f", prepared by {rule.preparer}" if rule.preparer else ""
         what = "any currency without its own rule" if rule.currency == "*" else rule.currency
         lines.append(
-            f"{what}{who}: from {format(rule.amount_from, 'f')} on, {rule.approvers} "
+            f"{what}{who}: from {amount_text(rule.amount_from, rule.currency)} on, {rule.approvers} "
             f"approver{'s' if rule.approvers != 1 else ''}"
         )
     for rule in general:
@@ -204,12 +216,12 @@ def rules_summary(rules: Iterable[ApprovalRule]) -> list[str]:
             and rule is min((r for r in general if r.currency == rule.currency), key=lambda r: r.amount_from)
         ):
             lines.append(
-                f"{rule.currency} below {format(rule.amount_from, 'f')} needs no approval"
+                f"{rule.currency} below {amount_text(rule.amount_from, rule.currency)} needs no approval"
                 f"{_except_preparers(rules, rule.currency, rule.amount_from)}."
             )
     if catch_all and catch_all[0].amount_from > 0:
         lines.append(
-            f"Other currencies below {format(catch_all[0].amount_from, 'f')} need no approval"
+            f"Other currencies below {amount_text(catch_all[0].amount_from, '*')} need no approval"
             f"{_except_preparers(rules, None, catch_all[0].amount_from)}."
         )
     if personal:

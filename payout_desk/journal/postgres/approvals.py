@@ -35,6 +35,7 @@ __all__ = [
     "set_expiry",
     "set_retype_threshold",
     "set_rule",
+    "team_retype_thresholds",
     "withdraw",
 ]
 
@@ -191,9 +192,14 @@ def set_expiry(conn: psycopg.Connection[Any], days: int) -> int:
 def retype_thresholds(conn: psycopg.Connection[Any]) -> dict[str, Decimal]:
     """The team's retype thresholds: the app's defaults with the database's overrides on top."""
     merged = default_retype_thresholds()
-    stored: dict[str, object] = _first(conn, "SELECT retype_thresholds FROM payout_desk.team_settings", dict)
-    merged.update({str(code): Decimal(str(value)) for code, value in stored.items()})
+    merged.update(team_retype_thresholds(conn))
     return merged
+
+
+def team_retype_thresholds(conn: psycopg.Connection[Any]) -> dict[str, Decimal]:
+    """The retype thresholds the team set itself (``set-retype-threshold``), without the app's defaults."""
+    stored: dict[str, object] = _first(conn, "SELECT retype_thresholds FROM payout_desk.team_settings", dict)
+    return {str(code): Decimal(str(value)) for code, value in stored.items()}
 
 
 def set_retype_threshold(conn: psycopg.Connection[Any], currency_code: str, amount: Decimal | None) -> None:
