@@ -10,6 +10,7 @@ its exact JSON text (UTF-8), hex — the same digest the journal's ``confirmed``
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ __all__ = [
     "Money",
     "amount_text",
     "body_hash",
+    "other_body_fields",
     "required_approvals",
     "rules_summary",
     "tier_in_force",
@@ -46,6 +48,44 @@ def amount_text(amount: Decimal, code: str) -> str:
         plain = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
         return format(plain, "f")
     return format(amount.quantize(quantum), "f")
+
+
+#: Body fields the approval dialog shows on lines of their own (amount, currency, description, reference); the
+#: recipient line shows customer.name, or customer.id when there is no name.
+_SHOWN_APART: Final = frozenset({"amount", "currency", "description", "externalId"})
+
+
+def other_body_fields(body_json: str) -> list[tuple[str, str]]:
+    """Every field of the confirmed body that the approval covers (its hash) and that the dialog does not show
+    on a line of its own, as (wire name, value) in body order: ``metadata.*`` each, ``redirectUrl``,
+    ``webhookUrl``, ``customer.id`` (when a name is shown), any other; ``type`` only when not "payout".
+    A body that is not a JSON object is one field, ``body``, holding its text."""
+    if not body_json:
+        return []
+    try:
+        body = json.loads(body_json)
+    except ValueError:
+        return [("body", body_json)]
+    if not isinstance(body, dict):
+        return [("body", body_json)]
+    found: list[tuple[str, str]] = []
+
+    def add(name: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                add(f"{name}.{key}", inner)
+        elif value is not None:
+            found.append((name, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)))
+
+    customer = body.get("customer")
+    shown_customer = "name" if isinstance(customer, dict) and customer.get("name") else "id"
+    for key, value in body.items():
+        if key in _SHOWN_APART or (key == "type" and value == "payout"):
+            continue
+        if key == "customer" and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k != shown_customer}
+        add(key, value)
+    return found
 
 
 def body_hash(body_json: str) -> str:
@@ -92,6 +132,8 @@ class ApprovalRequest:
     decisions: tuple[ApprovalDecision, ...]
     body_hash: str
     expires_at: datetime
+    body: str = ""
+    """The confirmed body's exact JSON text (``body_hash`` is its digest); "" when not read."""
 
     @property
     def approvals(self) -> int:

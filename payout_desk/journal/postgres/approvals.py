@@ -17,7 +17,13 @@ from typing import Any, Final, TypeVar
 import psycopg
 from psycopg import errors
 
-from payout_desk.domain.approvals import ApprovalDecision, ApprovalRefusedError, ApprovalRequest, ApprovalRule
+from payout_desk.domain.approvals import (
+    ApprovalDecision,
+    ApprovalRefusedError,
+    ApprovalRequest,
+    ApprovalRule,
+    body_hash,
+)
 from payout_desk.domain.duplicates import normalise
 from payout_desk.domain.money import Money, check_amount, currency
 from payout_desk.domain.thresholds import default_retype_thresholds
@@ -46,8 +52,8 @@ _T = TypeVar("_T")
 
 _QUEUE: Final = (
     "SELECT p.local_id, p.amount, p.currency, p.description, coalesce(p.recipient_name, p.recipient_id),"
-    " p.external_id, p.created_by, p.created_at, p.approvals_required, encode(sha256(convert_to(p.request_body,"
-    " 'UTF8')), 'hex'), p.approval_expires_at FROM payout_desk.payouts p"
+    " p.external_id, p.created_by, p.created_at, p.approvals_required, p.request_body, p.approval_expires_at"
+    " FROM payout_desk.payouts p"
     " WHERE p.status = 'awaiting_approval' AND p.approval_expires_at > clock_timestamp()"
     " ORDER BY p.created_at, p.local_id"
 )
@@ -100,8 +106,9 @@ def approval_queue(conn: psycopg.Connection[Any]) -> list[ApprovalRequest]:
             confirmed_at=at,
             required=int(required),
             decisions=tuple(decisions.get(int(lid), ())),
-            body_hash=body,
+            body_hash=body_hash(body),  # the digest of the very text the approver is shown
             expires_at=expires,
+            body=body,
         )
         for lid, amount, code, desc, recipient, ref, by, at, required, body, expires in rows
     ]

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTabWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTabWidget
 
 from payout_desk.domain.approvals import ApprovalRefusedError
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
@@ -138,7 +138,7 @@ def test_a_rejection_needs_a_reason_and_the_preparer_reads_it(
     assert isinstance(dialog, RejectDialog)
     confirm = dialog.findChild(QPushButton, "rejectConfirmButton")
     assert not confirm.isEnabled()
-    qtbot.keyClicks(dialog.findChild(QLineEdit, "rejectReasonEdit"), "The invoice names another IBAN")
+    qtbot.keyClicks(dialog.findChild(QPlainTextEdit, "rejectReasonEdit"), "The invoice names another IBAN")
     qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "another IBAN" in pia.notice.text(), timeout=10_000)
     assert pia.notice.text() == (
