@@ -29,7 +29,14 @@ from typing import Any, TextIO
 
 import psycopg
 
-from payout_desk.domain.approvals import ApprovalRefusedError, ApprovalRule, rules_summary, tier_in_force, uncovered
+from payout_desk.domain.approvals import (
+    ApprovalRefusedError,
+    ApprovalRule,
+    amount_text,
+    rules_summary,
+    tier_in_force,
+    uncovered,
+)
 from payout_desk.domain.money import AmountError, Currency, UnknownCurrencyError, currency, parse_amount
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres import approvals
@@ -45,6 +52,7 @@ from payout_desk.journal.postgres.people import (
 from payout_desk.journal.postgres.store import connect
 from payout_desk.provider.errors import InsecureBaseUrlError
 from payout_desk.provider.urls import normalize_base_url
+from payout_desk.services.team_connection import check_team_connection
 
 __all__ = ["main"]
 
@@ -95,14 +103,33 @@ def add_approval_commands(commands: Any) -> None:
     rule = commands.add_parser("set-rule", help="set one approval tier (audited; --approvers 0 removes it)")
     rule.add_argument("--currency", required=True, help="a currency code (EUR) or * for every other currency")
     rule.add_argument("--from", dest="amount_from", required=True, metavar="AMOUNT", help="from this amount on")
-    rule.add_argument("--approvers", required=True, type=int, help="approvals needed (0: remove this tier)")
+    rule.add_argument("--approvers", required=True, type=_count, help="approvals needed (0: remove this tier)")
     rule.add_argument("--preparer", metavar="LOGIN", help="only for this preparer's payouts (adds to the rule)")
     commands.add_parser("rules", help="show the approval rules and which currencies need no approval")
     expiry = commands.add_parser("set-expiry", help="days a payout may wait for its approvals (default 7)")
-    expiry.add_argument("days", type=int)
+    expiry.add_argument("days", type=_days)
     retype = commands.add_parser("set-retype-threshold", help="from which amount the amount is typed twice")
     retype.add_argument("--currency", required=True)
     retype.add_argument("amount", help="an amount, or default")
+
+
+def _count(text: str) -> int:
+    """--approvers: a whole number of 0 or more (a usage error, exit 2, otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0 (0 removes a tier)")
+    return value
+
+
+def _days(text: str) -> int:
+    """set-expiry DAYS: 1 to 365 (a usage error, exit 2, otherwise)."""
+    value = _count(text)
+    if not 1 <= value <= 365:
+        raise argparse.ArgumentTypeError(f"{value} days: payouts may wait 1 to 365 days")
+    return value
 
 
 def _rule_currency(code: str) -> Currency:
@@ -114,14 +141,15 @@ def _rule_currency(code: str) -> Currency:
         raise JournalError(f"--currency {code!r}: not an active ISO 4217 currency code (or * for all)") from exc
 
 
-def _rule_amount(text: str, code: Currency) -> Decimal:
-    """An exact amount of zero or more (never float); the money module's rules and words."""
+def _rule_amount(text: str, code: Currency, option: str = "--from") -> Decimal:
+    """An exact amount of zero or more (never float); the money module's rules and words, naming ``option``
+    (the command's own: ``--from`` for set-rule, ``AMOUNT`` for set-retype-threshold)."""
     try:
         return parse_amount(text, code)
     except AmountError as exc:
         if exc.rule == "zero":
             return Decimal(0) if code.code == "*" else Decimal(0).quantize(code.quantum)
-        raise JournalError(f"--from {text!r}: {exc}") from None
+        raise JournalError(f"{option} {text!r}: {exc}") from None
 
 
 def _approvers(n: int) -> str:
@@ -174,11 +202,7 @@ def _capacity_warning(conn: psycopg.Connection[Any], approvers: int, preparer: s
     )
 
 
-def _amount_text(amount: Decimal, code: str) -> str:
-    """An amount as the rules show it: the currency's decimals, or a plain number for ``*``."""
-    if code == "*":
-        amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
-    return format(amount, "f")
+_amount_text = amount_text  # one format per currency, as `rules` shows it
 
 
 def _removed(rules: Sequence[ApprovalRule], code: str, amount: Decimal, preparer: str | None) -> str:
@@ -244,6 +268,7 @@ def run_approval_command(conn: psycopg.Connection[Any], args: argparse.Namespace
         for line in rules_summary(approvals.list_rules(conn)):
             print(line, file=out)
         print(f"Payouts wait {approvals.expiry_days(conn)} days for their approvals, then expire unsent.", file=out)
+        print(_retype_line(conn), file=out)
     elif args.command == "set-expiry":
         old = approvals.set_expiry(conn, args.days)
         print(f"approval expiry: {args.days} days (was {old}); applies to payouts confirmed from now on", file=out)
@@ -251,13 +276,46 @@ def run_approval_command(conn: psycopg.Connection[Any], args: argparse.Namespace
         code = _rule_currency(args.currency)
         if code.code == "*":
             raise JournalError("--currency: a retype threshold is per currency (EUR, JPY, …), not *")
-        value = None if args.amount.strip().lower() == "default" else _rule_amount(args.amount, code)
+        value = None if args.amount.strip().lower() == "default" else _rule_amount(args.amount, code, "AMOUNT")
         approvals.set_retype_threshold(conn, code.code, value)
         shown = approvals.retype_thresholds(conn).get(code.code, Decimal(0))
-        print(f"{code.code}: the amount is typed twice from {format(shown, 'f')} on", file=out)
+        print(f"{code.code}: the amount is typed twice from {amount_text(shown, code.code)} on", file=out)
+
+
+def _retype_line(conn: psycopg.Connection[Any]) -> str:
+    """The retype thresholds in force (the team's own first, then the app's defaults), one line."""
+    merged, own = approvals.retype_thresholds(conn), approvals.team_retype_thresholds(conn)
+    team = [f"{code} {amount_text(merged[code], code)}" for code in sorted(own)]
+    rest = [f"{code} {amount_text(amount, code)}" for code, amount in sorted(merged.items()) if code not in own]
+    said = f"set by the team: {', '.join(team)}; " if team else "none set by the team; "
+    return (
+        f"The amount is typed twice (on the form and by the approver) from: {said}the app's defaults: "
+        f"{', '.join(rest) or 'none'}; any other currency: always."
+    )
+
+
+PEOPLE_COMMANDS = ("add-person", "remove-person")
+DBA_ONLY = (
+    "{command} needs the database administrator's login (a role with CREATEROLE, as `make team` and the README "
+    "set up), not an app admin's: ask whoever runs the team's PostgreSQL"
+)
 
 
 def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
+    try:
+        check_team_connection(args.db)  # the desk's and agent's rule, before anything is dialled
+    except ValueError as exc:
+        fix = " (use sslmode=verify-full with the server's CA as sslrootcert)" if "sslmode" in str(exc) else ""
+        raise JournalError(f"--db: {exc}{fix}; the team database was not contacted") from None
+    try:
+        _dispatch(args, stdin, out)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        if args.command in PEOPLE_COMMANDS:
+            raise JournalError(DBA_ONLY.format(command=args.command) + f" ({str(exc).strip()})") from None
+        raise
+
+
+def _dispatch(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
     if args.command == "migrate":
         before, after = migrate(args.db)
         print(f"team schema at version {after}" + (f" (was {before})" if before != after else " (unchanged)"), file=out)

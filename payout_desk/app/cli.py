@@ -52,9 +52,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="run a payout end to end against the embedded sandbox, print each step, and exit (0 = passed)",
+        help="run a payout end to end against the embedded sandbox, print each step, and exit (0 = passed); "
+        "with --team: check the team path (sslmode rule, login, role, schema, provider, change feed), send nothing",
     )
     return parser
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The arguments; a usage error (exit 2, saying why) for --team with --sandbox or --sandbox-url: a team desk
+    holds no token and sends through the team's agent, so a sandbox given beside it would be silently unused."""
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    if args.team is not None and (args.sandbox or args.sandbox_url is not None):
+        given = "--sandbox" if args.sandbox else "--sandbox-url"
+        parser.error(
+            f"--team cannot be combined with {given}: a team desk sends through the team's agent to the team's "
+            "provider (set with payout-desk-admin set-provider); drop one of them"
+        )
+    return args
 
 
 def launch(argv: Sequence[str]) -> QMainWindow:
@@ -67,7 +82,7 @@ def launch(argv: Sequence[str]) -> QMainWindow:
     from payout_desk.app.context import AppContext, AppPaths, LaunchOptions
     from payout_desk.ui.frame.main_window import MainWindow
 
-    args = build_parser().parse_args(list(argv))
+    args = parse_args(argv)
     options = LaunchOptions(
         sandbox=bool(args.sandbox), sandbox_url=args.sandbox_url, data_dir=args.data_dir, team=args.team
     )
@@ -97,13 +112,17 @@ def _announce_problem(message: str, history: bool = True) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `payout-desk`: parse arguments, start Qt and run the event loop exactly once."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)  # --help and --version exit here, before Qt starts
+    args = parse_args(argv)  # --help, --version and usage errors exit here, before Qt starts
     from payout_desk.app.context import AppPaths
     from payout_desk.logging_setup import configure_logging
 
     paths = AppPaths.resolve(args.data_dir)
     log_file = configure_logging(paths.log_dir if args.data_dir is not None else None)
     log.info("Payout Desk %s starting (log: %s)", __version__, log_file)
+    if args.self_test and args.team is not None:
+        from payout_desk.app.team_selftest import run_team_self_test
+
+        return run_team_self_test(args.team)
     if args.self_test:
         from payout_desk.selftest import run_self_test
 

@@ -10,13 +10,14 @@ its exact JSON text (UTF-8), hex — the same digest the journal's ``confirmed``
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
-from payout_desk.domain.money import Money
+from payout_desk.domain.money import Money, UnknownCurrencyError, currency
 
 __all__ = [
     "DEFAULT_EXPIRY_DAYS",
@@ -25,7 +26,9 @@ __all__ = [
     "ApprovalRequest",
     "ApprovalRule",
     "Money",
+    "amount_text",
     "body_hash",
+    "other_body_fields",
     "required_approvals",
     "rules_summary",
     "tier_in_force",
@@ -34,6 +37,55 @@ __all__ = [
 
 DEFAULT_EXPIRY_DAYS: Final = 7
 """Days a payout may wait for its approvals before it expires (``set-expiry`` changes it)."""
+
+
+def amount_text(amount: Decimal, code: str) -> str:
+    """An amount as the admin command shows it, one format per currency: the currency's minor units
+    (EUR 0.00, JPY 0), or for ``*`` (any currency) the plain number as entered (1000, 0.5)."""
+    try:
+        quantum = currency(code).quantum
+    except UnknownCurrencyError:  # "*" and anything not a currency: the plain number, no trailing zeros
+        plain = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+        return format(plain, "f")
+    return format(amount.quantize(quantum), "f")
+
+
+#: Body fields the approval dialog shows on lines of their own (amount, currency, description, reference); the
+#: recipient line shows customer.name, or customer.id when there is no name.
+_SHOWN_APART: Final = frozenset({"amount", "currency", "description", "externalId"})
+
+
+def other_body_fields(body_json: str) -> list[tuple[str, str]]:
+    """Every field of the confirmed body that the approval covers (its hash) and that the dialog does not show
+    on a line of its own, as (wire name, value) in body order: ``metadata.*`` each, ``redirectUrl``,
+    ``webhookUrl``, ``customer.id`` (when a name is shown), any other; ``type`` only when not "payout".
+    A body that is not a JSON object is one field, ``body``, holding its text."""
+    if not body_json:
+        return []
+    try:
+        body = json.loads(body_json)
+    except ValueError:
+        return [("body", body_json)]
+    if not isinstance(body, dict):
+        return [("body", body_json)]
+    found: list[tuple[str, str]] = []
+
+    def add(name: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                add(f"{name}.{key}", inner)
+        elif value is not None:
+            found.append((name, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)))
+
+    customer = body.get("customer")
+    shown_customer = "name" if isinstance(customer, dict) and customer.get("name") else "id"
+    for key, value in body.items():
+        if key in _SHOWN_APART or (key == "type" and value == "payout"):
+            continue
+        if key == "customer" and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k != shown_customer}
+        add(key, value)
+    return found
 
 
 def body_hash(body_json: str) -> str:
@@ -80,6 +132,8 @@ class ApprovalRequest:
     decisions: tuple[ApprovalDecision, ...]
     body_hash: str
     expires_at: datetime
+    body: str = ""
+    """The confirmed body's exact JSON text (``body_hash`` is its digest); "" when not read."""
 
     @property
     def approvals(self) -> int:
@@ -194,7 +248,7 @@ def rules_summary(rules: Iterable[ApprovalRule]) -> list[str]:
         who = f", prepared by {rule.preparer}" if rule.preparer else ""
         what = "any currency without its own rule" if rule.currency == "*" else rule.currency
         lines.append(
-            f"{what}{who}: from {format(rule.amount_from, 'f')} on, {rule.approvers} "
+            f"{what}{who}: from {amount_text(rule.amount_from, rule.currency)} on, {rule.approvers} "
             f"approver{'s' if rule.approvers != 1 else ''}"
         )
     for rule in general:
@@ -204,12 +258,12 @@ def rules_summary(rules: Iterable[ApprovalRule]) -> list[str]:
             and rule is min((r for r in general if r.currency == rule.currency), key=lambda r: r.amount_from)
         ):
             lines.append(
-                f"{rule.currency} below {format(rule.amount_from, 'f')} needs no approval"
+                f"{rule.currency} below {amount_text(rule.amount_from, rule.currency)} needs no approval"
                 f"{_except_preparers(rules, rule.currency, rule.amount_from)}."
             )
     if catch_all and catch_all[0].amount_from > 0:
         lines.append(
-            f"Other currencies below {format(catch_all[0].amount_from, 'f')} need no approval"
+            f"Other currencies below {amount_text(catch_all[0].amount_from, '*')} need no approval"
             f"{_except_preparers(rules, None, catch_all[0].amount_from)}."
         )
     if personal:

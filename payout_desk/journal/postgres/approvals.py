@@ -17,7 +17,13 @@ from typing import Any, Final, TypeVar
 import psycopg
 from psycopg import errors
 
-from payout_desk.domain.approvals import ApprovalDecision, ApprovalRefusedError, ApprovalRequest, ApprovalRule
+from payout_desk.domain.approvals import (
+    ApprovalDecision,
+    ApprovalRefusedError,
+    ApprovalRequest,
+    ApprovalRule,
+    body_hash,
+)
 from payout_desk.domain.duplicates import normalise
 from payout_desk.domain.money import Money, check_amount, currency
 from payout_desk.domain.thresholds import default_retype_thresholds
@@ -39,6 +45,7 @@ __all__ = [
     "set_expiry",
     "set_retype_threshold",
     "set_rule",
+    "team_retype_thresholds",
     "withdraw",
 ]
 
@@ -54,8 +61,8 @@ _T = TypeVar("_T")
 
 _QUEUE: Final = (
     "SELECT p.local_id, p.amount, p.currency, p.description, coalesce(p.recipient_name, p.recipient_id),"
-    " p.external_id, p.created_by, p.created_at, p.approvals_required, encode(sha256(convert_to(p.request_body,"
-    " 'UTF8')), 'hex'), p.approval_expires_at FROM payout_desk.payouts p"
+    " p.external_id, p.created_by, p.created_at, p.approvals_required, p.request_body, p.approval_expires_at"
+    " FROM payout_desk.payouts p"
     " WHERE p.status = 'awaiting_approval' AND p.approval_expires_at > clock_timestamp()"
     " ORDER BY p.created_at, p.local_id"
 )
@@ -108,8 +115,9 @@ def approval_queue(conn: psycopg.Connection[Any]) -> list[ApprovalRequest]:
             confirmed_at=at,
             required=int(required),
             decisions=tuple(decisions.get(int(lid), ())),
-            body_hash=body,
+            body_hash=body_hash(body),  # the digest of the very text the approver is shown
             expires_at=expires,
+            body=body,
         )
         for lid, amount, code, desc, recipient, ref, by, at, required, body, expires in rows
     ]
@@ -230,9 +238,14 @@ def set_expiry(conn: psycopg.Connection[Any], days: int) -> int:
 def retype_thresholds(conn: psycopg.Connection[Any]) -> dict[str, Decimal]:
     """The team's retype thresholds: the app's defaults with the database's overrides on top."""
     merged = default_retype_thresholds()
-    stored: dict[str, object] = _first(conn, "SELECT retype_thresholds FROM payout_desk.team_settings", dict)
-    merged.update({str(code): Decimal(str(value)) for code, value in stored.items()})
+    merged.update(team_retype_thresholds(conn))
     return merged
+
+
+def team_retype_thresholds(conn: psycopg.Connection[Any]) -> dict[str, Decimal]:
+    """The retype thresholds the team set itself (``set-retype-threshold``), without the app's defaults."""
+    stored: dict[str, object] = _first(conn, "SELECT retype_thresholds FROM payout_desk.team_settings", dict)
+    return {str(code): Decimal(str(value)) for code, value in stored.items()}
 
 
 def set_retype_threshold(conn: psycopg.Connection[Any], currency_code: str, amount: Decimal | None) -> None:

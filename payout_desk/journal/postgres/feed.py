@@ -10,7 +10,9 @@ used synchronously (``notifies(timeout=…)``) because its asyncio mode refuses 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Final
 
@@ -19,7 +21,7 @@ import psycopg
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres.store import connect
 
-__all__ = ["CHANNEL", "FeedListener"]
+__all__ = ["CHANNEL", "FeedListener", "check_listen"]
 
 CHANNEL: Final = "payout_desk_events"
 log = logging.getLogger(__name__)
@@ -83,3 +85,24 @@ class FeedListener:
                 if self._on_state is not None:
                     self._on_state(False)
                 self._stopping.wait(self._retry)
+
+
+def check_listen(conninfo: str, timeout: float = 5.0) -> float:
+    """Seconds a notification took from NOTIFY to this login's LISTEN (a self-test: the desk's feed works).
+
+    LISTENs on the feed's channel (as a desk does) and on a channel of its own, then notifies only the latter,
+    so no desk or agent is woken. A JournalError says why not (the LISTEN refused, or nothing came in time)."""
+    own = f"payout_desk_selftest_{os.getpid()}"
+    try:
+        with connect(conninfo) as conn:
+            conn.execute(f"LISTEN {CHANNEL}")
+            conn.execute(f"LISTEN {own}")
+            started = time.monotonic()
+            conn.execute(f"NOTIFY {own}, 'self-test'")
+            for note in conn.notifies(timeout=timeout):
+                if note.channel == own:
+                    return time.monotonic() - started
+    except psycopg.Error as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise JournalError(f"LISTEN on the change feed failed: {detail}") from exc
+    raise JournalError(f"the change feed's notification did not arrive within {timeout:g} s")

@@ -3,11 +3,14 @@
 The approval shows the payout as the confirmation shows it (amount in the person's locale, the currency's
 name, the value sent on the wire), who prepared it and when, the recipient, the reference, the decisions so
 far and the warnings (``approvalWarnings``). At or above the currency's retype threshold the approver types
-the amount again (``approvalRetypeEdit``). Enter never approves: no button is default, Cancel has the focus,
+the amount again (``approvalRetypeEdit``). Every other field of the confirmed body the approval's hash
+covers (metadata, redirectUrl, webhookUrl, customer.id …) is listed too (``approvalBodyFields``), so an approver
+approves what they saw. Enter never approves: no button is default, Cancel has the focus,
 Return/Enter are swallowed; approving takes a click on ``approveConfirmButton`` or Alt+A.
 
-The rejection needs a reason (``rejectReasonEdit``; the preparer is shown it): ``rejectConfirmButton``
-enables only once one is typed, and Enter does not reject either.
+The rejection needs a reason (``rejectReasonEdit``, a small multi-line box with a visible ``n / 500`` counter; the
+preparer is shown it): ``rejectConfirmButton`` enables only once one is typed and while it fits — a longer one
+(pasted, say) is kept whole and marked, never cut — and Enter does not reject either (it starts a new line).
 """
 
 from __future__ import annotations
@@ -18,15 +21,25 @@ from decimal import Decimal
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from payout_desk.domain.approval_warnings import ApprovalWarning
-from payout_desk.domain.approvals import ApprovalRequest
+from payout_desk.domain.approvals import ApprovalRequest, other_body_fields
 from payout_desk.domain.money import format_amount
 from payout_desk.ui.sending.confirm_dialog import add_amount_lines, retype_matches
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
 
 __all__ = [
+    "REASON_MAX",
     "WARNING_STYLE",
     "ApproveDialog",
     "RejectDialog",
@@ -36,6 +49,8 @@ __all__ = [
     "warnings_text",
 ]
 
+#: The longest rejection reason the database takes (``reject()`` in migration 0016), in characters.
+REASON_MAX = 500
 WARNING_COLOR = "#8a5a00"
 #: A label holding serious warnings: dark amber words on a pale amber box.
 WARNING_STYLE = (
@@ -106,6 +121,11 @@ class _NoEnterDialog(QDialog):
         self._label(details, "approvalRecipient", "Recipient", request.recipient or "")
         self._label(details, "approvalDescription", "Description", request.description or "")
         self._label(details, "approvalReference", "Reference", request.reference or "")
+        if request.body:  # the rest of what the approval's hash covers, so nothing approved goes unseen
+            fields = other_body_fields(request.body)
+            shown = "\n".join(f"{name}: {value}" for name, value in fields) or "nothing else: all of it is above"
+            also = self._label(details, "approvalBodyFields", "Also in the body", shown)
+            also.setToolTip("The approval covers the whole request body as confirmed, these fields included")
         prepared = f"{request.prepared_by}, confirmed {short_time(request.confirmed_at)}"
         self._label(details, "approvalPreparedBy", "Prepared by", prepared)
         self._label(details, "approvalDecisions", "Approvals", decisions_text(request))
@@ -208,23 +228,43 @@ class RejectDialog(_NoEnterDialog):
         layout.addWidget(QLabel(f"Reject this payout prepared by {request.prepared_by}? It will never be sent.", self))
         self._summary(layout, request, locale_name)
         hint = QLabel("Rea&son (shown to the preparer):", self)
-        self.reason_edit = QLineEdit(self)
+        self.reason_edit = QPlainTextEdit(self)
         self.reason_edit.setObjectName("rejectReasonEdit")
         self.reason_edit.setAccessibleName("Reason for the rejection")
-        self.reason_edit.setAccessibleDescription("Required; the preparer is shown it")
-        self.reason_edit.setMaxLength(500)
+        self.reason_edit.setAccessibleDescription(
+            f"Required, at most {REASON_MAX} characters; the preparer is shown it"
+        )
+        self.reason_edit.setTabChangesFocus(True)  # Tab moves on to the buttons: keyboard reachable
+        lines = self.reason_edit.fontMetrics().lineSpacing()
+        self.reason_edit.setFixedHeight(lines * 4 + 12)  # a small box: about four lines
+        self.reason_counter = QLabel(self)
+        self.reason_counter.setObjectName("rejectReasonCounter")
+        self.reason_counter.setAlignment(Qt.AlignmentFlag.AlignRight)
         hint.setBuddy(self.reason_edit)
         layout.addWidget(hint)
         layout.addWidget(self.reason_edit)
+        layout.addWidget(self.reason_counter)
         self._buttons(layout, "&Reject", "rejectConfirmButton", "Reject", "Rejects the payout with this reason")
-        self.decide_button.setEnabled(False)
-        self.reason_edit.textChanged.connect(lambda text: self.decide_button.setEnabled(bool(text.strip())))
+        self.reason_edit.textChanged.connect(self._check_reason)
+        self._check_reason()
         self.setMinimumWidth(480)
         self.reason_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
     def reason(self) -> str:
-        return self.reason_edit.text().strip()
+        return self.reason_edit.toPlainText().strip()
+
+    def _check_reason(self) -> None:
+        """The counter (of what is sent: the reason without surrounding blanks) and the Reject button."""
+        length = len(self.reason)
+        over = length > REASON_MAX
+        text = f"{length} / {REASON_MAX}" + (f" — {length - REASON_MAX} too many: shorten it" if over else "")
+        self.reason_counter.setText(text)
+        self.reason_counter.setAccessibleName(f"Reason length: {text}")
+        self.reason_counter.setStyleSheet(
+            f"color: {ERROR_COLOR}; font-weight: bold;" if over else "color: palette(mid);"
+        )
+        self.decide_button.setEnabled(0 < length <= REASON_MAX)
 
 
 class WithdrawDialog(_NoEnterDialog):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton
 
 from payout_desk.domain.approval_warnings import ApprovalWarning
 from payout_desk.domain.approvals import ApprovalDecision, ApprovalRequest
@@ -93,7 +93,7 @@ def test_a_rejection_needs_a_reason(qtbot: Any) -> None:
     qtbot.addWidget(dialog)
     dialog.show()
     button = dialog.findChild(QPushButton, "rejectConfirmButton")
-    edit = dialog.findChild(QLineEdit, "rejectReasonEdit")
+    edit = dialog.findChild(QPlainTextEdit, "rejectReasonEdit")
     assert not button.isEnabled()
     qtbot.keyClicks(edit, "   ")
     assert not button.isEnabled()
@@ -104,3 +104,50 @@ def test_a_rejection_needs_a_reason(qtbot: Any) -> None:
     with qtbot.waitSignal(dialog.accepted):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert dialog.reason == "Wrong IBAN on the invoice"
+
+
+def test_a_long_pasted_reason_is_kept_whole_counted_and_never_sent_cut(qtbot: Any) -> None:
+    """F32: 600 pasted characters stay 600 (the box is not a QLineEdit with maxLength 500 any more), the counter
+    says so in red and Reject waits until the reason fits."""
+    dialog = RejectDialog(request())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    button = dialog.findChild(QPushButton, "rejectConfirmButton")
+    edit = dialog.findChild(QPlainTextEdit, "rejectReasonEdit")
+    counter = dialog.findChild(QLabel, "rejectReasonCounter")
+    assert counter.isVisible()
+    assert counter.text() == "0 / 500"
+    edit.insertPlainText("The invoice was paid already.\n" + "x" * 570)  # as a paste does
+    assert len(edit.toPlainText()) == 600
+    assert counter.text() == "600 / 500 — 100 too many: shorten it"
+    assert not button.isEnabled()
+    edit.setPlainText("  " + "y" * 500 + "\n")
+    assert counter.text() == "500 / 500"
+    assert button.isEnabled()
+    assert dialog.reason == "y" * 500
+
+
+def test_the_approval_lists_every_other_field_the_hash_covers(qtbot: Any) -> None:
+    """F26: metadata, redirectUrl, webhookUrl and customer.id are in the body the approval's hash covers; the
+    approver sees them."""
+    body = (
+        '{"amount":"15000.00","currency":"EUR","type":"payout","description":"Invoice 2026-118",'
+        '"customer":{"id":"cus_77","name":"Ada Lovelace"},"externalId":"INV-118",'
+        '"metadata":{"order":"118","cost centre":"ops"},"redirectUrl":"https://shop.example/back",'
+        '"webhookUrl":"https://hooks.elsewhere.example/x"}'
+    )
+    dialog = ApproveDialog(request(body=body), [], retype_threshold=Decimal("20000"))
+    qtbot.addWidget(dialog)
+    shown = dialog.findChild(QLabel, "approvalBodyFields")
+    assert shown.text().splitlines() == [
+        "customer.id: cus_77",
+        "metadata.order: 118",
+        "metadata.cost centre: ops",
+        "redirectUrl: https://shop.example/back",
+        "webhookUrl: https://hooks.elsewhere.example/x",
+    ]
+    assert shown.accessibleName().startswith("Also in the body: customer.id: cus_77")
+    plain = '{"amount":"1.00","currency":"EUR","type":"payout","customer":{"name":"Ada"}}'
+    other = ApproveDialog(request(body=plain), [], retype_threshold=Decimal("20000"))
+    qtbot.addWidget(other)
+    assert other.findChild(QLabel, "approvalBodyFields").text() == "nothing else: all of it is above"

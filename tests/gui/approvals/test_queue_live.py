@@ -5,16 +5,18 @@ the preparer withdraws. Both desks follow the feed live."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import psycopg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTabWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTabWidget
 
 from payout_desk.domain.approvals import ApprovalRefusedError
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
@@ -24,6 +26,7 @@ from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog, Withdr
 from payout_desk.ui.approvals.panel import COLUMNS, ApprovalsPanel
 from payout_desk.ui.history.details_pane import DetailsPane
 from tests.fixtures.postgres import TeamDb
+from tests.integration.postgres.approvals_setup import row
 from tests.integration.postgres.team_setup import set_provider
 from tests.unit.journal.helpers import request
 
@@ -40,11 +43,13 @@ class Team:
         self.pia = team_db.as_person("pia", "preparer")
         self.abe = team_db.as_person("abe", "approver")
 
-    def confirm(self, amount: str, n: int, status: str = "awaiting_approval") -> int:
+    def confirm(self, amount: str, n: int, status: str = "awaiting_approval", **extra: Any) -> int:
+        """Pia confirms a payout to Ada (``extra``: other PayoutRequest fields, e.g. webhook_url)."""
         journal = PgJournal.open(self.pia)
         try:
+            payout = request(amount=amount, external_id=f"INV-{n}", recipient_name="Ada Lovelace", recipient_id=None)
             record = journal.record_confirmed(
-                request(amount=amount, external_id=f"INV-{n}", recipient_name="Ada Lovelace", recipient_id=None),
+                dataclasses.replace(payout, **extra),
                 idempotency_key=f"00000000-0000-4000-8000-{n:012d}",
                 environment=self.identity.environment,
                 profile=self.identity.profile,
@@ -138,7 +143,7 @@ def test_a_rejection_needs_a_reason_and_the_preparer_reads_it(
     assert isinstance(dialog, RejectDialog)
     confirm = dialog.findChild(QPushButton, "rejectConfirmButton")
     assert not confirm.isEnabled()
-    qtbot.keyClicks(dialog.findChild(QLineEdit, "rejectReasonEdit"), "The invoice names another IBAN")
+    qtbot.keyClicks(dialog.findChild(QPlainTextEdit, "rejectReasonEdit"), "The invoice names another IBAN")
     qtbot.mouseClick(confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "another IBAN" in pia.notice.text(), timeout=10_000)
     assert pia.notice.text() == (
@@ -209,7 +214,7 @@ def test_screenshot_of_an_approval_with_warnings(
     for n, amount in enumerate(("1200.00", "4000.00"), start=10):
         team.confirm(amount, n, status="confirmed")  # below the rule: no approval, the recipient's history
     team.confirm("14950.00", 12)
-    team.confirm("15000.00", 13)
+    team.confirm("15000.00", 13, metadata=MappingProxyType({"order": "13"}), webhook_url=HOOK)
     qtbot.waitUntil(lambda: len(abe.items) == 2, timeout=10_000)
     out = Path(SHOTS)
     out.mkdir(parents=True, exist_ok=True)
@@ -222,6 +227,39 @@ def test_screenshot_of_an_approval_with_warnings(
     dialog.adjustSize()
     qtbot.wait(100)
     dialog.grab().save(str(out / "approval-warnings.png"))
+    dialog.reject()
+    abe.reject_button.click()
+    rejection = abe.dialog
+    assert isinstance(rejection, RejectDialog)
+    qtbot.keyClicks(rejection.reason_edit, "The invoice names another IBAN than the supplier's master data.")
+    rejection.reason_edit.insertPlainText("\nPlease check it with Globex and confirm again.")
+    rejection.adjustSize()
+    qtbot.wait(100)
+    rejection.grab().save(str(out / "rejection-dialog.png"))
+    rejection.reject()
+
+
+HOOK = "https://hooks.example.net/payouts"
+
+
+def test_the_approval_shows_the_body_fields_the_database_holds(
+    team: Team, desks: tuple[ApprovalsPanel, ApprovalsPanel], qtbot: Any
+) -> None:
+    """F26: what the approval's hash covers and the dialog has no line for (metadata, webhookUrl) is shown, read
+    from the journal's confirmed body, and the hash approved is that very body's."""
+    _pia, abe = desks
+    local_id = team.confirm("15000.00", 40, metadata=MappingProxyType({"order": "40"}), webhook_url=HOOK)
+    qtbot.waitUntil(lambda: len(abe.items) == 1, timeout=10_000)
+    abe.table.selectRow(0)
+    abe.approve_button.click()
+    dialog = abe.dialog
+    assert isinstance(dialog, ApproveDialog)
+    assert dialog.findChild(QLabel, "approvalBodyFields").text().splitlines() == [
+        "metadata.order: 40",
+        f"webhookUrl: {HOOK}",
+    ]
+    hashed = row(team.db, local_id, "encode(sha256(convert_to(request_body, 'UTF8')), 'hex')")
+    assert dialog.request.body_hash == hashed[0]
     dialog.reject()
 
 
