@@ -45,7 +45,11 @@ def parse_body_once(text: str) -> dict[str, Any]:
 
 
 def _words(value: object) -> str:
-    return "nothing" if value is None else json.dumps(value, default=str, ensure_ascii=False)[:80]
+    if value is None:
+        return "nothing"
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return f"the number {value} (not text)"
+    return json.dumps(value, default=str, ensure_ascii=False)[:80]
 
 
 def body_disagreements(request_body: str, *, amount: Decimal, currency: str, external_id: str | None) -> list[str]:
