@@ -8,6 +8,8 @@
     payout-desk-admin --db CONNINFO set-provider URL   (the team's provider: the only one its agents send to)
     payout-desk-admin --db CONNINFO provider   (the team's provider base URL, or a line saying it is not set)
     payout-desk-admin --db CONNINFO set-rule --currency EUR|* --from AMOUNT --approvers N [--preparer LOGIN]
+        (--approvers 0 removes an existing tier and says what applies from AMOUNT on; --preparer names one of
+        the team's preparers; a warning when a tier needs more approvers than the team has who could approve)
     payout-desk-admin --db CONNINFO rules      (the approval rules in plain sentences; which currencies need none)
     payout-desk-admin --db CONNINFO set-expiry DAYS   (how long payouts wait for their approvals; default 7)
     payout-desk-admin --db CONNINFO set-retype-threshold --currency EUR AMOUNT|default
@@ -27,7 +29,7 @@ from typing import Any, TextIO
 
 import psycopg
 
-from payout_desk.domain.approvals import ApprovalRefusedError, rules_summary, uncovered
+from payout_desk.domain.approvals import ApprovalRefusedError, ApprovalRule, rules_summary, tier_in_force, uncovered
 from payout_desk.domain.identity import describe_key
 from payout_desk.domain.money import AmountError, Currency, UnknownCurrencyError, currency, parse_amount
 from payout_desk.journal.models import JournalError
@@ -136,7 +138,7 @@ def _rule_amount(text: str, code: Currency) -> Decimal:
         return parse_amount(text, code)
     except AmountError as exc:
         if exc.rule == "zero":
-            return Decimal(0)
+            return Decimal(0) if code.code == "*" else Decimal(0).quantize(code.quantum)
         raise JournalError(f"--from {text!r}: {exc}") from None
 
 
@@ -144,23 +146,118 @@ def _approvers(n: int) -> str:
     return "no approval" if n == 0 else f"{n} approver{'s' if n != 1 else ''}"
 
 
+def _team_members(conn: psycopg.Connection[Any], group: str) -> list[str]:
+    """The logins that hold ``group`` (directly or through another role) and can log in; a superuser does
+    not count (the database refuses its approvals)."""
+    rows = conn.execute(
+        "SELECT rolname FROM pg_catalog.pg_roles WHERE rolcanlogin AND NOT rolsuper"
+        " AND pg_catalog.pg_has_role(oid, %s, 'USAGE') ORDER BY rolname",
+        (group,),
+    ).fetchall()
+    return [str(login) for (login,) in rows]
+
+
+def _check_preparer(conn: psycopg.Connection[Any], login: str) -> None:
+    """A personal tier is for an existing preparer's payouts; a typo or another role's login is refused."""
+    check_login(login)
+    preparers = _team_members(conn, GROUPS["preparer"])
+    if login in preparers:
+        return
+    team = ", ".join(preparers) or "none yet"
+    roles = sorted({p.role for p in list_people(conn) if p.login == login})
+    if roles:
+        raise JournalError(
+            f"--preparer {login}: {login} is not a preparer ({', '.join(roles)}); a preparer's own rule is for"
+            f" the payouts they prepare (the team's preparers: {team})"
+        )
+    raise JournalError(f"--preparer {login}: no preparer of that name (the team's preparers: {team})")
+
+
+def _capacity_warning(conn: psycopg.Connection[Any], approvers: int, preparer: str | None) -> str | None:
+    """A warning when a tier asks more approvals than the team's approvers can ever give (a payout's
+    preparer never counts for it)."""
+    people = _team_members(conn, GROUPS["approver"])
+    who, able = preparer, [p for p in people if p != preparer]
+    if preparer is None:  # for everyone: a preparer who is also an approver cannot count for their own payouts
+        short = [(p, [a for a in people if a != p]) for p in _team_members(conn, GROUPS["preparer"])]
+        who, able = next(((p, rest) for p, rest in short if len(rest) < min(approvers, len(people))), (None, people))
+    if len(able) >= approvers:
+        return None
+    count = f"only {len(able)} {'person' if len(able) == 1 else 'people'} ({', '.join(able)})" if able else "nobody"
+    whose = f"{who}'s payouts" if who is not None else "the payouts"
+    own = " (a preparer cannot approve their own)" if who is not None and who in people else ""
+    return (
+        f"Warning: {count} can approve {whose} this tier covers{own}; it needs {_approvers(approvers)}:"
+        " they would wait, then expire unsent (add-person LOGIN --role approver)."
+    )
+
+
+def _amount_text(amount: Decimal, code: str) -> str:
+    """An amount as the rules show it: the currency's decimals, or a plain number for ``*``."""
+    if code == "*":
+        amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    return format(amount, "f")
+
+
+def _removed(rules: Sequence[ApprovalRule], code: str, amount: Decimal, preparer: str | None) -> str:
+    """What applies from ``amount`` on once its tier is gone: "EUR from 500.00 on now follows the tier from
+    0.00: 1 approver"; "EUR from 0.00 on now needs no approval below 1000 (from there the rule for *: …)"."""
+    what = f"{code} prepared by {preparer}" if preparer else code
+    head = f"{what} from {_amount_text(amount, code)} on now"
+    tier = tier_in_force(rules, code, amount, preparer)
+    if tier is not None:
+        source = "the tier" if tier.currency == code else "the rule for * (currencies without their own)"
+        start = _amount_text(tier.amount_from, tier.currency)
+        return f"{head} follows {source} from {start}: {_approvers(tier.approvers)}"
+    scope = [r for r in rules if r.preparer == preparer]
+    scope = [r for r in scope if r.currency == code] or [r for r in scope if r.currency == "*"]
+    later = min((r for r in scope if r.amount_from > amount), key=lambda r: r.amount_from, default=None)
+    none = f"{head} needs no approval{' of its own' if preparer else ''}"
+    if later is not None:
+        source = "its tier" if later.currency == code else "the rule for *"
+        none += (
+            f" below {_amount_text(later.amount_from, later.currency)}"
+            f" (from there {source}: {_approvers(later.approvers)})"
+        )
+    return none + (" (the rules for everyone still apply)" if preparer else "")
+
+
+def _set_rule(conn: psycopg.Connection[Any], args: argparse.Namespace, out: TextIO) -> None:
+    code = _rule_currency(args.currency)
+    amount = _rule_amount(args.amount_from, code)
+    preparer: str | None = args.preparer
+    what = f"{code.code} prepared by {preparer}" if preparer else code.code
+    with conn.transaction():
+        conn.execute("SELECT pg_catalog.pg_advisory_xact_lock(1346652721)")  # set_approval_rule's lock
+        before = approvals.list_rules(conn)
+        if args.approvers == 0:
+            if preparer is not None:
+                check_login(preparer)
+            if not any(r.currency == code.code and r.preparer == preparer and r.amount_from == amount for r in before):
+                mine = f" for {preparer}'s payouts" if preparer else ""
+                raise JournalError(
+                    f"there is no {code.code} tier{mine} from {_amount_text(amount, code.code)} to remove"
+                )
+        elif preparer is not None:
+            _check_preparer(conn, preparer)
+        old = approvals.set_rule(conn, code.code, amount, args.approvers, preparer)
+        after = approvals.list_rules(conn)
+        capacity = _capacity_warning(conn, args.approvers, preparer) if args.approvers else None
+    if args.approvers == 0:
+        said = f"{what} from {_amount_text(amount, code.code)}: tier removed (it asked {_approvers(old)}); "
+        said += _removed(after, code.code, amount, preparer)
+    else:
+        said = f"{what} from {_amount_text(amount, code.code)}: {_approvers(args.approvers)} (was {_approvers(old)})"
+    print(f"{said}; applies to payouts confirmed from now on, payouts already waiting keep theirs", file=out)
+    for warning in (uncovered(after), capacity):
+        if warning:
+            print(warning, file=out)
+
+
 def run_approval_command(conn: psycopg.Connection[Any], args: argparse.Namespace, out: TextIO) -> None:
     """set-rule, rules, set-expiry, set-retype-threshold."""
     if args.command == "set-rule":
-        code = _rule_currency(args.currency)
-        amount = _rule_amount(args.amount_from, code)
-        if args.preparer is not None:
-            check_login(args.preparer)
-        old = approvals.set_rule(conn, code.code, amount, args.approvers, args.preparer)
-        who = f" prepared by {args.preparer}" if args.preparer else ""
-        print(
-            f"{code.code}{who} from {format(amount, 'f')}: {_approvers(args.approvers)} (was {_approvers(old)}); "
-            "applies to payouts confirmed from now on, payouts already waiting keep theirs",
-            file=out,
-        )
-        warning = uncovered(approvals.list_rules(conn))
-        if warning:
-            print(warning, file=out)
+        _set_rule(conn, args, out)
     elif args.command == "rules":
         for line in rules_summary(approvals.list_rules(conn)):
             print(line, file=out)

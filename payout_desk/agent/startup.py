@@ -1,4 +1,5 @@
-"""The agent's start: the team database, the login's role, the provider identity, then the provider client.
+"""The agent's start: the team database (the desk's sslmode rule first), the login's role, the provider identity,
+then the provider client.
 Each check that does not hold is an ``AgentRefusedError`` in plain words, and nothing is claimed or sent."""
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ import uuid
 
 from payout_desk.agent.config import AgentConfig
 from payout_desk.agent.runner import AgentContext
+from payout_desk.agent.wording import AgentPayoutsClient
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres.fenced import FencedPgJournal
 from payout_desk.logging_setup import redact
-from payout_desk.provider.client import PayoutsClient
 from payout_desk.provider.errors import InsecureBaseUrlError
 from payout_desk.services.team import ProviderMismatchError, check_team_provider
+from payout_desk.services.team_connection import check_team_connection
 
-__all__ = ["AGENT_GROUP", "AgentRefusedError", "open_agent"]
+__all__ = ["AGENT_GROUP", "AgentRefusedError", "check_agent_database", "open_agent"]
 
 log = logging.getLogger("payout_desk.agent")
 AGENT_GROUP = "payout_desk_agent"
@@ -27,6 +29,19 @@ class AgentRefusedError(Exception):
     """The agent will not run as configured; the message says why and what to do (never the token)."""
 
 
+def check_agent_database(conninfo: str) -> None:
+    """The desk's rule for the agent's ``--db`` (it holds the token and sends what the database hands it):
+    sslmode=verify-full unless the database is on this computer. AgentRefusedError before anything is dialled."""
+    try:
+        check_team_connection(conninfo)
+    except ValueError as exc:
+        raise AgentRefusedError(
+            f"--db: {exc}. Nothing was dialled: this agent holds the provider token and sends what the team database "
+            "hands it, so it reaches a database on another computer only with sslmode=verify-full (and the server's "
+            "CA certificate as sslrootcert)."
+        ) from None
+
+
 def _instance() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -34,6 +49,7 @@ def _instance() -> str:
 async def open_agent(config: AgentConfig, token: str) -> AgentContext:
     """Open the journal and check the schema, the login's role and the provider identity; build the client.
     AgentRefusedError (everything closed again) when one of them does not hold."""
+    check_agent_database(config.conninfo)
     try:
         journal = await FencedPgJournal.open(config.conninfo)
     except JournalError as exc:
@@ -49,7 +65,7 @@ async def open_agent(config: AgentConfig, token: str) -> AgentContext:
         if len(groups) > 1:
             log.warning("the login %s also holds %s; an agent's login should be an agent only", login, groups)
         identity = check_team_provider(config.provider_url, await journal.provider_base_url())
-        client = PayoutsClient(identity.endpoint, token)
+        client = AgentPayoutsClient(identity.endpoint, token)  # the agent's words, not the desk's Settings
     except ProviderMismatchError as exc:
         await journal.close()
         raise AgentRefusedError(str(exc)) from None

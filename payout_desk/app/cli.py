@@ -88,8 +88,10 @@ def _announce(connection: object) -> None:
     print(f"payout-desk: connected with the profile “{profile}” ({environment}, {where})", file=sys.stderr, flush=True)
 
 
-def _announce_problem(message: str) -> None:
-    print(f"payout-desk: not connected — {message} (the history is available)", file=sys.stderr, flush=True)
+def _announce_problem(message: str, history: bool = True) -> None:
+    """One line on the terminal: why this run is not connected (an expected refusal is never a traceback)."""
+    shown = " (the history is available)" if history else ""
+    print(f"payout-desk: not connected — {message}{shown}", file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         window = launch(argv)
         window.shutdownFinished.connect(finished.set)  # type: ignore[attr-defined]
         window.connected.connect(_announce)  # type: ignore[attr-defined]
-        window.connectFailed.connect(_announce_problem)  # type: ignore[attr-defined]
+        window.connectFailed.connect(  # type: ignore[attr-defined]
+            lambda message: _announce_problem(message, getattr(window, "history", None) is not None)
+        )
         await finished.wait()
 
     with loop:

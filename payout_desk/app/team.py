@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 async def team_profile_conninfo(ctx: AppContext) -> str | None:
     """The conninfo of the active profile when it is a Team profile (its libpq settings, the sslmode rule checked,
     the password from the keychain), else None. A profile that breaks the rule is a JournalError naming it."""
-    from payout_desk.journal import JournalError
+    from payout_desk.services.team_connection import TeamRefusedError
     from payout_desk.services.team_profile import resolve_team_conninfo
 
     try:
@@ -35,7 +35,9 @@ async def team_profile_conninfo(ctx: AppContext) -> str | None:
     try:
         return str(await ctx.off_thread(resolve_team_conninfo, profile, tokens))
     except ValueError as exc:
-        raise JournalError(f"The Team profile “{profile.name}” cannot be used: {exc}. Fix it in Settings.") from None
+        raise TeamRefusedError(
+            f"The Team profile “{profile.name}” cannot be used: {exc}. Fix it in Settings.", in_settings=True
+        ) from None
 
 
 async def open_team_journal(ctx: AppContext, conninfo: str) -> Any:
@@ -46,17 +48,33 @@ async def open_team_journal(ctx: AppContext, conninfo: str) -> Any:
 
 async def open_team(conninfo: str) -> tuple[Any, str, frozenset[str], str]:
     """(the team journal, the login, its app roles, the database's label), touching no context: a switch opens it
-    beside the journal in use (``app.journal_switch``). A plain JournalError says why not."""
+        beside the journal in use (``app.journal_switch``). A TeamRefusedError says why not, in words: the sslmode rule
+    (checked before anything is dialled, for ``--team`` as for a Team profile), the login, the schema version."""
+    import psycopg
+
     from payout_desk.journal import JournalError
     from payout_desk.journal.postgres.async_pg import AsyncPgJournal
     from payout_desk.journal.postgres.desk_reads import DESK_ROLES, database_label, login_roles
+    from payout_desk.services.team_connection import TeamRefusedError, check_team_connection
 
-    journal = await AsyncPgJournal.open(conninfo)
+    try:
+        check_team_connection(conninfo)  # the Team profile's rule, before anything is dialled
+    except ValueError as exc:
+        fix = " Use sslmode=verify-full, with the server's CA as sslrootcert." if "sslmode" in str(exc) else ""
+        raise TeamRefusedError(f"The team database was not contacted: {exc}.{fix}") from None
+    try:
+        journal = await AsyncPgJournal.open(conninfo)
+    except JournalError as exc:  # expected, and said in words: no role, another schema version, refused at the door
+        message = str(exc)
+        if isinstance(exc.__cause__, psycopg.OperationalError):  # the login, its password, the host or port
+            message = (f"Could not open the team database: {_first_line(exc.__cause__)}. Check the login, its "
+                       "password, the host and the port, then Try again.")  # fmt: skip
+        raise TeamRefusedError(message) from None
     try:
         login, roles = await journal.on_connection(login_roles)
         if not roles & DESK_ROLES:
             held = ", ".join(sorted(roles)) or "no Payout Desk role"
-            raise JournalError(
+            raise TeamRefusedError(
                 f"The login {login} holds {held}: a desk opens with a preparer, approver or viewer login only "
                 "(an agent's or administrator's login has its own tools). Ask your administrator "
                 "(payout-desk-admin add-person)."
@@ -66,6 +84,11 @@ async def open_team(conninfo: str) -> tuple[Any, str, frozenset[str], str]:
         await journal.close()
         raise
     return journal, login, frozenset(roles), database
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().removeprefix("connection failed:").strip()
+    return " ".join(text.split("\n")[0].split()) if text else type(exc).__name__
 
 
 async def connect_team(ctx: AppContext, listener: Any) -> Connection:

@@ -8,8 +8,11 @@ A journaled payout is a near-duplicate of a new one when, in the same currency a
   new amount, both ends inclusive; or
 * it has the same description (normalised the same way, not empty) and exactly the same amount.
 
-Refused payouts (``rejected``: nothing was sent) are not duplicates. Every other status is: a
-payout still pending or outcome-unknown is as much money on its way as a succeeded one.
+Payouts never sent are not duplicates: refused by the provider (``rejected``) or closed before sending
+(``approval_rejected``, ``withdrawn``, ``expired``: ``status.CLOSED_STATUSES``). Every other status is: a
+payout still pending, outcome-unknown or awaiting approval is as much money on its way as a succeeded one.
+The stores leave these statuses out of their candidates too (:data:`IGNORED_STATUSES`), so closed payouts
+never take the places of the ``CANDIDATE_LIMIT`` newest.
 
 Both branches need the amount within the band, so a store finds the candidates with one range over
 (currency, amount, created) — an index, never a scan — and this module decides (:func:`match`).
@@ -24,7 +27,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final, Literal
 
-from payout_desk.domain.status import REJECTED
+from payout_desk.domain.status import CLOSED_STATUSES, REJECTED
 
 __all__ = [
     "IGNORED_STATUSES",
@@ -43,8 +46,8 @@ __all__ = [
 WINDOW: Final = timedelta(days=90)
 #: The relative amount difference still counted as "the same recipient, about the same amount".
 TOLERANCE: Final = Decimal("0.005")
-#: Statuses that never count: nothing was sent.
-IGNORED_STATUSES: Final = frozenset({REJECTED})
+#: Statuses that never count: nothing was sent, nor ever will be.
+IGNORED_STATUSES: Final[frozenset[str]] = frozenset({REJECTED}) | CLOSED_STATUSES
 
 Reason = Literal["recipient", "description"]
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from payout_desk.journal.export.sql import EXPORT_COLUMNS
 from payout_desk.journal.export.stream import export_rows
 from payout_desk.journal.identity import corruption
 from payout_desk.journal.models import AttemptLike, HistoryQuery, JournalError, JournalEvent, PayoutRecord
@@ -295,6 +296,11 @@ class AsyncJournal:
                     await pending
             with contextlib.suppress(Exception):
                 await loop.run_in_executor(executor, iterator.close)
+
+    @property
+    def export_columns(self) -> tuple[str, ...]:
+        """See ``PayoutJournal.export_columns``: a single desk's, ``EXPORT_COLUMNS``."""
+        return EXPORT_COLUMNS
 
     async def write_export(
         self, query: HistoryQuery, sink: Callable[[bytes], object], *, defuse: Collection[str] = (), batch: int = 2000

@@ -14,21 +14,32 @@ import sqlite3
 from decimal import Decimal
 from typing import Final
 
+from payout_desk.domain.duplicates import (
+    IGNORED_STATUSES,
+    DuplicateMatch,
+    PastPayout,
+    PayoutProbe,
+    amount_band,
+    find_duplicates,
+)
 from payout_desk.domain.duplicates import WINDOW as _WINDOW
-from payout_desk.domain.duplicates import DuplicateMatch, PastPayout, PayoutProbe, amount_band, find_duplicates
 from payout_desk.journal.query import from_micros, to_micros
 from payout_desk.journal.schema import AMOUNT_SCALE
 
-__all__ = ["CANDIDATES_SQL", "CANDIDATE_LIMIT", "DUPLICATE_INDEX", "near_duplicates", "scaled_band"]
+__all__ = ["CANDIDATES_SQL", "CANDIDATE_LIMIT", "DUPLICATE_INDEX", "IGNORED_SQL", "near_duplicates", "scaled_band"]
 
 DUPLICATE_INDEX: Final = "payouts_duplicates"
 #: At most this many candidates are read (the newest first); a band holding more is a bulk payroll,
 #: where the newest ones are the ones worth showing.
 CANDIDATE_LIMIT: Final = 2000
+#: ``domain.duplicates.IGNORED_STATUSES`` as an SQL list (never sent: left out of the candidates, so they take
+#: no place among the newest ``CANDIDATE_LIMIT``); the same text on SQLite and PostgreSQL.
+IGNORED_SQL: Final = ", ".join(f"'{status}'" for status in sorted(IGNORED_STATUSES))
 CANDIDATES_SQL: Final = f"""
 SELECT local_id, created_at, amount, currency, recipient_id, recipient_name, description, status, created_by
 FROM payouts INDEXED BY {DUPLICATE_INDEX}
 WHERE currency = ? AND amount_scaled BETWEEN ? AND ? AND created_at BETWEEN ? AND ?
+  AND status NOT IN ({IGNORED_SQL})
 ORDER BY created_at DESC LIMIT {CANDIDATE_LIMIT:d}
 """  # noqa: S608 (constants only)
 

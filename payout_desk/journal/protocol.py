@@ -42,6 +42,12 @@ class HistoryJournal(Protocol):
 
     def iter_matching(self, query: HistoryQuery, batch: int = 5000) -> AsyncIterator[PayoutRecord]: ...
 
+    @property
+    def export_columns(self) -> tuple[str, ...]:
+        """The columns of ``write_export``'s lines, in order (the CSV header): ``export.sql.EXPORT_COLUMNS``,
+        and on the team journal its approvals after them (``postgres.export.TEAM_EXPORT_COLUMNS``)."""
+        ...
+
     async def write_export(
         self,
         query: HistoryQuery,
@@ -50,7 +56,7 @@ class HistoryJournal(Protocol):
         defuse: Collection[str] = (),
         batch: int = 2000,
     ) -> int:
-        """Write the CRLF-terminated CSV line (``export.sql.EXPORT_COLUMNS``, cells starting with a
+        """Write the CRLF-terminated CSV line (``export_columns``, cells starting with a
         ``defuse`` prefix get a leading ``'``) of every payout matching ``query``, in its order and from
         one snapshot, to ``sink`` (on a worker thread, a batch a call); the number of rows."""
         ...

@@ -13,7 +13,9 @@ Decisions:
 * The file is owner-only (0600), like the journal: it lists payouts and recipients.
 * Amounts are the exact wire text (``10.00``), never floats; times are ISO 8601 UTC to the second
   (``2026-12-06T02:34:09Z``). The checkin link and the failure reason's words (beside its code)
-  come last; the column names stay as they are for scripts.
+  come last; the column names stay as they are for scripts. A team desk's file has the approvals after them
+  (who decided, when, approve or reject, the reason: ``journal.postgres.export``); a single desk has none, so
+  its file is unchanged (no empty columns scripts would have to skip).
 * Fast at a million rows: no PayoutRecord is built. The journal writes the lines (``write_export``):
   SQLite formats and defuses the cells and the journal's export quotes them (``journal.export.sql`` /
   ``export.render``), on two worker threads reading one consistent snapshot through their own
@@ -45,7 +47,8 @@ __all__ = ["CSV_COLUMNS", "FORMULA_PREFIXES", "defuse_cell", "export_csv", "reco
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-#: The header, in column order (the journal's export cells).
+#: A single desk's header, in column order (the journal's export cells); the team journal's adds its approvals
+#: after them (``PayoutJournal.export_columns``).
 CSV_COLUMNS: tuple[str, ...] = EXPORT_COLUMNS
 
 
@@ -87,9 +90,9 @@ def record_row(record: PayoutRecord) -> list[str]:
     return [defuse_cell("" if value is None else str(value)) for value in values]
 
 
-def _header() -> bytes:
+def _header(columns: Sequence[str]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, dialect="excel").writerow(CSV_COLUMNS)
+    csv.writer(buffer, dialect="excel").writerow(columns)
     return buffer.getvalue().encode("utf-8-sig")  # with the BOM
 
 
@@ -110,7 +113,7 @@ async def export_csv(journal: PayoutJournal, query: HistoryQuery, path: Path, *,
     handle = os.fdopen(fd, "wb")
     syncing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-export-sync")  # not the loop's own
     try:
-        handle.write(_header())
+        handle.write(_header(journal.export_columns))
         rows = await journal.write_export(query, handle.write, defuse=FORMULA_PREFIXES, batch=batch)
         await loop.run_in_executor(syncing, _finish, handle)
         os.replace(tmp_name, path)

@@ -5,8 +5,11 @@
 certificate signed by a trusted authority *and* naming the host) unless every host is on this computer —
 ``localhost``, 127.0.0.0/8, ``::1`` — or a unix socket (a host starting with ``/``, or no host). No name is
 looked up: a name that merely resolves to 127.0.0.1 is not loopback, so a poisoned resolver cannot lower the
-bar. An empty host means libpq's default, which ``PGHOST``/``PGHOSTADDR``/``PGSERVICE`` can point elsewhere:
-the rule then checks what those give (:func:`effective_hosts`).
+bar. A ``hostaddr`` is where libpq really dials (the host is then only the name checked in the certificate),
+so a loopback host with a remote hostaddr is remote. What a conninfo leaves out is libpq's default, which
+``PGHOST``/``PGHOSTADDR``/``PGSSLMODE``/``PGSERVICE`` can point elsewhere: the rule checks what those give
+(:func:`libpq_defaults`; a service file's settings are unknown here, so never local). The same rule applies to
+a plain conninfo (``payout-desk --team``, the agent's ``--db``): :func:`check_team_connection` takes either.
 
 A password never lives in a saved connection: :meth:`TeamConnection.from_conninfo` refuses one ("passwords
 live in the keychain"); :meth:`TeamConnection.conninfo` adds one, read from the keychain, at connect time only.
@@ -24,13 +27,17 @@ from typing import Any, Final
 
 import psycopg
 
+from payout_desk.journal.models import JournalError
+
 __all__ = [
     "KEYWORDS",
     "SSLMODES",
     "TeamConnection",
+    "TeamRefusedError",
     "check_team_connection",
     "effective_hosts",
     "is_local_host",
+    "libpq_defaults",
 ]
 
 #: libpq's sslmode values, weakest first.
@@ -43,6 +50,16 @@ _KEYCHAIN_RULE: Final = (
     "passwords live in the keychain, not in a saved connection: remove it from the text and type it in the "
     "Password field"
 )
+
+
+class TeamRefusedError(JournalError):
+    """A team database a desk did not open, for an expected reason said in words (the sslmode rule, a login
+    with no desk role, a wrong login or password, a server not reached): never a traceback. ``in_settings``
+    when the fix is in Settings (the active Team profile); otherwise the desk offers Try again."""
+
+    def __init__(self, message: str, *, in_settings: bool = False) -> None:
+        super().__init__(message)
+        self.in_settings = in_settings
 
 
 def is_local_host(host: str) -> bool:
@@ -65,16 +82,61 @@ def _split_hosts(text: str) -> list[str]:
     return [h.strip() for h in text.split(",")] if text.strip() else []
 
 
-def effective_hosts(tc: TeamConnection, environ: Mapping[str, str] | None = None) -> list[str]:
-    """Where libpq may connect: the saved hosts (or, none saved, ``PGHOST``; "" is libpq's own unix socket),
-    plus ``PGHOSTADDR`` and ``PGSERVICE``'s unknown host, which libpq applies even beside a saved host.
-    ``environ`` defaults to this process's environment."""
+def libpq_defaults(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What libpq uses for a keyword a conninfo leaves out: its environment variable (libpq's own table,
+    ``PQconndefaults``) in ``environ`` (this process's environment by default), else its compiled-in default.
+    A service file is not read here: :func:`check_team_connection` treats what it could set as unknown."""
     env = os.environ if environ is None else environ
-    found = _split_hosts(tc.host) or _split_hosts(env.get("PGHOST", "")) or [""]
-    found += _split_hosts(env.get("PGHOSTADDR", ""))
-    if env.get("PGSERVICE"):
-        found.append("(the host of the PGSERVICE service)")  # unknown here, so never counted as local
+    out: dict[str, str] = {}
+    for option in psycopg.pq.Conninfo.get_defaults():
+        key = option.keyword.decode()
+        variable = option.envvar.decode() if option.envvar else ""
+        if variable and env.get(variable, "") != "":
+            out[key] = env[variable]
+        elif option.compiled is not None:
+            out[key] = option.compiled.decode()
+    return out
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One place libpq may connect to, and where that came from (for the refusal's words)."""
+
+    address: str
+    source: str  # "" (the connection string), "hostaddr", "environment" or "service"
+
+
+def _targets(given: Mapping[str, str], environ: Mapping[str, str] | None) -> list[_Target]:
+    """Where libpq may connect for ``given`` (libpq keywords): per host of a list, its ``hostaddr`` when set
+    (libpq dials that address; the host name is then only checked against the certificate), else the host."""
+    env = os.environ if environ is None else environ
+    defaults = libpq_defaults(env)
+    service = given.get("service", "") or env.get("PGSERVICE", "")
+
+    def values(key: str) -> tuple[list[str], str]:
+        if given.get(key, ""):
+            return _split_hosts(given[key]), ""
+        if service:  # the service file may set it: unknown here, so never counted as local
+            return [f"(the {key} of the service “{service}”, from PGSERVICE or service=)"], "service"
+        return _split_hosts(defaults.get(key, "")), "environment"
+
+    hosts, host_source = values("host")
+    addresses, address_source = values("hostaddr")
+    found: list[_Target] = []
+    for i in range(max(len(hosts), len(addresses), 1)):
+        address = addresses[i] if i < len(addresses) else ""
+        if address:
+            found.append(_Target(address, "hostaddr" if address_source == "" else address_source))
+        else:
+            found.append(_Target(hosts[i] if i < len(hosts) else "", host_source))
     return found
+
+
+def effective_hosts(tc: TeamConnection, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Where libpq may connect for ``tc``: the saved hosts (or, none saved, ``PGHOST``; "" is libpq's own unix
+    socket), ``PGHOSTADDR`` in place of a host when set, and ``PGSERVICE``'s unknown host.
+    ``environ`` defaults to this process's environment."""
+    return [target.address for target in _targets({k: str(v) for k, v in tc.params().items()}, environ)]
 
 
 @dataclass(frozen=True)
@@ -180,8 +242,21 @@ def _whole(text: str, name: str) -> int:
         raise ValueError(f"{name}: {text!r} is not a whole number") from None
 
 
-def check_team_connection(tc: TeamConnection, environ: Mapping[str, str] | None = None) -> None:
-    """None when ``tc`` may be used; ValueError whose message starts with the field and states the rule."""
+def check_team_connection(tc: TeamConnection | str, environ: Mapping[str, str] | None = None) -> None:
+    """None when ``tc`` may be used; ValueError whose message starts with the field and states the rule.
+
+    ``tc`` is a Team profile's settings or a plain conninfo (``--team``, the agent's ``--db``: a ``key=value``
+    string or a URI, read by libpq's own parser). The sslmode rule is the same for both and looks at what libpq
+    would do: the sslmode and hosts given, else their environment defaults (``PGSSLMODE``, ``PGHOST``,
+    ``PGHOSTADDR``; a service's are unknown, so never local), each host's ``hostaddr``, every host of a list.
+    Nothing is looked up or dialled."""
+    if isinstance(tc, str):
+        try:
+            given = psycopg.conninfo.conninfo_to_dict(tc)
+        except psycopg.ProgrammingError as exc:
+            raise ValueError(f"not a connection string libpq can read: {str(exc).strip()}") from None
+        _check_transport({k: str(v) for k, v in given.items() if v is not None}, environ)
+        return
     if not tc.dbname:
         raise ValueError("dbname: enter the team database's name")
     if not tc.user:
@@ -192,14 +267,35 @@ def check_team_connection(tc: TeamConnection, environ: Mapping[str, str] | None 
         raise ValueError("connect_timeout: use at least 2 seconds (libpq reads less as no limit or too short)")
     if tc.sslmode not in SSLMODES:
         raise ValueError(f"sslmode: {tc.sslmode!r} is not a libpq sslmode ({', '.join(SSLMODES)})")
-    for host in effective_hosts(tc, environ):
-        if is_local_host(host) or tc.sslmode == "verify-full":
-            continue
-        where = f"the host {host}" if host in _split_hosts(tc.host) else f"the host {host} (from the environment)"
-        raise ValueError(
-            f"sslmode: must be verify-full, because {where} is not on this computer — only a loopback "
-            f"address (localhost, 127.0.0.0/8, ::1) or a unix socket may use {tc.sslmode}"
-        )
+    _check_transport({k: str(v) for k, v in tc.params().items()}, environ)
     if bool(tc.sslcert) != bool(tc.sslkey):
         missing = "sslkey" if tc.sslcert else "sslcert"
         raise ValueError(f"{missing}: a client certificate needs both sslcert and sslkey")
+
+
+_WHERE: Final = {"": "", "hostaddr": " (its hostaddr)", "environment": " (from the environment)", "service": ""}
+
+
+def _check_transport(given: Mapping[str, str], environ: Mapping[str, str] | None) -> None:
+    """The rule: sslmode=verify-full unless every place libpq may connect to is loopback or a unix socket."""
+    env = os.environ if environ is None else environ
+    sslmode, said = given.get("sslmode", ""), ""
+    if not sslmode and (given.get("service") or env.get("PGSERVICE")):
+        sslmode = "the sslmode a service file sets"  # unknown here: never taken for verify-full
+    elif not sslmode:
+        sslmode = libpq_defaults(env).get("sslmode", "prefer")
+        said = " (from PGSSLMODE)" if env.get("PGSSLMODE") else " (libpq's default)"
+        if sslmode not in SSLMODES:
+            raise ValueError(f"sslmode: {sslmode!r}{said} is not a libpq sslmode ({', '.join(SSLMODES)})")
+    elif sslmode not in SSLMODES:
+        raise ValueError(f"sslmode: {sslmode!r} is not a libpq sslmode ({', '.join(SSLMODES)})")
+    if sslmode == "verify-full":
+        return
+    for target in _targets(given, env):
+        if is_local_host(target.address) and target.source != "service":
+            continue
+        raise ValueError(
+            f"sslmode: must be verify-full, because the host {target.address}{_WHERE[target.source]} is not on "
+            f"this computer — only a loopback address (localhost, 127.0.0.0/8, ::1) or a unix socket may use "
+            f"{sslmode}{said}"
+        )

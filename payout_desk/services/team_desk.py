@@ -19,6 +19,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
@@ -27,9 +28,11 @@ from payout_desk.domain.duplicates import DuplicateMatch, PayoutProbe
 from payout_desk.domain.identity import ConnectionIdentity
 from payout_desk.domain.payout import PayoutRequest
 from payout_desk.domain.status import MISMATCH, NEEDS_RECONCILIATION, is_final
+from payout_desk.domain.thresholds import retype_threshold
 from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal import DuplicateReferenceError, HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.journal.once import WaitingConnection
+from payout_desk.journal.postgres import approvals
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 from payout_desk.services.desk import PayoutChange, ReferenceInUseError, new_reference
 from payout_desk.services.desk_feed import DeskFeed
@@ -203,6 +206,12 @@ class TeamDesk:
             at=datetime.now(UTC),
         )
         return await self._journal.near_duplicates(probe)
+
+    async def retype_threshold(self, code: str) -> Decimal:
+        """The amount from which ``code`` payouts are typed twice: the team's, in the database (issue 21: the
+        admins' ``set-retype-threshold`` over the app's defaults), read at each confirmation; 0: always."""
+        thresholds = await self._journal.on_connection(approvals.retype_thresholds)
+        return retype_threshold(thresholds, code)
 
     async def submit(self, request: PayoutRequest, *, duplicates_shown: Sequence[int] = ()) -> PayoutRecord:
         """Confirm ``request`` for the team's provider through ``confirm_payout`` (as this login); the record

@@ -31,6 +31,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QTableWidget, QTabWidget
 
 from payout_desk.domain.approvals import ApprovalRefusedError
+from payout_desk.ui.approvals.panel import COL_WARNINGS, COLUMNS
 from payout_desk.ui.history.details_pane import WhatRole, WhoRole
 from tests.e2e.helpers import complete_checkin, fill_form, row_status, submit_and_confirm
 from tests.fixtures.postgres import TeamDb
@@ -166,7 +167,8 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
         tabs = abe.findChild(QTabWidget, "mainTabs")
         assert tabs.tabText(tabs.indexOf(abe.approvals)) == "&Approvals (1)"
         table = abe.findChild(QTableWidget, "approvalsTable")
-        assert [table.item(0, c).text() for c in (0, 1, 2, 3, 5, 7)] == [
+        shown = ("#", "Amount", "Currency", "Recipient", "Prepared by", "Approvals")
+        assert [table.item(0, COLUMNS.index(c)).text() for c in shown] == [
             f"#{local_id}",
             "15,000.00",
             "EUR",
@@ -174,7 +176,7 @@ def test_a_15000_eur_payout_waits_is_approved_by_another_person_sent_once_and_su
             "pia",
             "0 of 1",
         ]
-        assert table.item(0, 8).text().startswith("Far above usual")  # the serious warning, in the row itself
+        assert table.item(0, COL_WARNINGS).text().startswith("Far above usual")  # the serious warning, in the row
 
         # -- the agent claims nothing: a small payout confirmed later is claimed and sent, so the agent has
         # looked for work since; the big one was never claimed ------------------------------------------------

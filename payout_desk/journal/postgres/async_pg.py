@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 import psycopg
 
 from payout_desk.journal.models import AttemptLike, HistoryQuery, JournalError, JournalEvent, PayoutRecord
-from payout_desk.journal.postgres.export import copy_export
+from payout_desk.journal.postgres.export import TEAM_EXPORT_COLUMNS, copy_export
 from payout_desk.journal.postgres.feed import FeedListener
 from payout_desk.journal.postgres.store import PgJournal, plain_error
 
@@ -245,6 +245,11 @@ class AsyncPgJournal:
         while chunk := await self._run(next_batch):
             for record in chunk:
                 yield record
+
+    @property
+    def export_columns(self) -> tuple[str, ...]:
+        """See ``PayoutJournal.export_columns``: the desk's columns, then the approvals'."""
+        return TEAM_EXPORT_COLUMNS
 
     async def write_export(
         self, query: HistoryQuery, sink: Callable[[bytes], object], *, defuse: Collection[str] = (), batch: int = 2000

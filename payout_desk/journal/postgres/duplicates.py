@@ -1,6 +1,7 @@
 """The team journal's half of the near-duplicate rule (``domain.duplicates``), as the desk's
 ``journal.duplicates``: the candidates are one range over ``payouts_duplicates (currency, amount_scaled,
-created_at)`` (migration 0011), newest first and at most ``CANDIDATE_LIMIT``; the domain decides."""
+created_at)`` (migration 0011) without the statuses never sent, newest first and at most ``CANDIDATE_LIMIT``;
+the domain decides."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from typing import Any, Final
 import psycopg
 
 from payout_desk.domain.duplicates import WINDOW, DuplicateMatch, PastPayout, PayoutProbe, find_duplicates
-from payout_desk.journal.duplicates import CANDIDATE_LIMIT, scaled_band
+from payout_desk.journal.duplicates import CANDIDATE_LIMIT, IGNORED_SQL, scaled_band
 
 __all__ = ["near_duplicates"]
 
-_CANDIDATES: Final = (
-    "SELECT local_id, created_at, amount, currency, recipient_id, recipient_name, description, status, created_by"
-    " FROM payout_desk.payouts WHERE currency = %s AND amount_scaled BETWEEN %s AND %s"
-    " AND created_at BETWEEN %s AND %s ORDER BY created_at DESC LIMIT %s"
-)
+#: Without the statuses never sent (``domain.duplicates.IGNORED_STATUSES``, constants).
+_CANDIDATES: Final = f"""
+SELECT local_id, created_at, amount, currency, recipient_id, recipient_name, description, status, created_by
+FROM payout_desk.payouts WHERE currency = %s AND amount_scaled BETWEEN %s AND %s AND created_at BETWEEN %s AND %s
+  AND status NOT IN ({IGNORED_SQL})
+ORDER BY created_at DESC LIMIT %s
+"""  # noqa: S608 (constants only)
 
 
 def near_duplicates(conn: psycopg.Connection[Any], probe: PayoutProbe) -> list[DuplicateMatch]:

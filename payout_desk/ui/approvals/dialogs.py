@@ -26,9 +26,22 @@ from payout_desk.domain.money import format_amount
 from payout_desk.ui.sending.confirm_dialog import add_amount_lines, retype_matches
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
 
-__all__ = ["ApproveDialog", "RejectDialog", "decisions_text", "short_time", "warnings_text"]
+__all__ = [
+    "WARNING_STYLE",
+    "ApproveDialog",
+    "RejectDialog",
+    "WithdrawDialog",
+    "decisions_text",
+    "short_time",
+    "warnings_text",
+]
 
 WARNING_COLOR = "#8a5a00"
+#: A label holding serious warnings: dark amber words on a pale amber box.
+WARNING_STYLE = (
+    f"QLabel {{ color: {WARNING_COLOR}; background: #fff8e1; border: 1px solid #e0c070; border-radius: 4px;"
+    " padding: 6px; }"
+)
 
 
 def short_time(at: datetime) -> str:
@@ -59,6 +72,18 @@ class _NoEnterDialog(QDialog):
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def _head(self, name: str, verb: str, request: ApprovalRequest) -> None:
+        self.setObjectName(name)
+        self.setWindowTitle(f"{verb} payout #{request.local_id}")
+        self.setAccessibleName(self.windowTitle())
+        self.setModal(True)
+        self.request = request
+
+    def _layout(self) -> QVBoxLayout:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        return layout
 
     def _label(self, form: QFormLayout, name: str, label: str, value: str) -> QLabel:
         shown = value or "—"
@@ -114,14 +139,9 @@ class ApproveDialog(_NoEnterDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setObjectName("approveDialog")
-        self.setWindowTitle(f"Approve payout #{request.local_id}")
-        self.setAccessibleName(self.windowTitle())
-        self.setModal(True)
-        self.request = request
+        self._head("approveDialog", "Approve", request)
         self._separators = decimal_separators
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
+        layout = self._layout()
         layout.setSpacing(10)
         layout.addWidget(QLabel(f"{request.prepared_by} asks you to approve this payout:", self))
         self._summary(layout, request, locale_name)
@@ -134,10 +154,7 @@ class ApproveDialog(_NoEnterDialog):
         self.warnings.setAccessibleName("Warnings")
         self.warnings.setAccessibleDescription(self.warnings.text())
         if any(w.serious for w in warnings):
-            self.warnings.setStyleSheet(
-                f"QLabel {{ color: {WARNING_COLOR}; background: #fff8e1; border: 1px solid #e0c070;"
-                " border-radius: 4px; padding: 6px; }"
-            )
+            self.warnings.setStyleSheet(WARNING_STYLE)
         layout.addWidget(self.warnings)
 
         cur = request.amount.currency
@@ -186,13 +203,8 @@ class RejectDialog(_NoEnterDialog):
 
     def __init__(self, request: ApprovalRequest, *, locale_name: str = "en_US", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("rejectDialog")
-        self.setWindowTitle(f"Reject payout #{request.local_id}")
-        self.setAccessibleName(self.windowTitle())
-        self.setModal(True)
-        self.request = request
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
+        self._head("rejectDialog", "Reject", request)
+        layout = self._layout()
         layout.addWidget(QLabel(f"Reject this payout prepared by {request.prepared_by}? It will never be sent.", self))
         self._summary(layout, request, locale_name)
         hint = QLabel("Rea&son (shown to the preparer):", self)
@@ -213,3 +225,31 @@ class RejectDialog(_NoEnterDialog):
     @property
     def reason(self) -> str:
         return self.reason_edit.text().strip()
+
+
+class WithdrawDialog(_NoEnterDialog):
+    """Asks before a preparer withdraws their payout (final: it is never sent and the approvals given are lost),
+    naming the payout, the amount and the recipient. Cancel has the focus; Enter never withdraws."""
+
+    def __init__(self, request: ApprovalRequest, *, locale_name: str = "en_US", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._head("withdrawDialog", "Withdraw", request)
+        layout = self._layout()
+        layout.setSpacing(10)
+        amount = format_amount(request.amount.amount, request.amount.currency, locale_name)
+        to = f" to {request.recipient}" if request.recipient else ""
+        given = f" ({request.approvals} of {request.required} so far)" if request.approvals else ""
+        self.question = QLabel(
+            f"Withdraw payout #{request.local_id}, {amount}{to}?\n"
+            f"It will never be sent; the approvals given are lost{given}.",
+            self,
+        )
+        self.question.setObjectName("withdrawQuestion")
+        self.question.setWordWrap(True)
+        self.question.setTextFormat(Qt.TextFormat.PlainText)
+        self.question.setAccessibleName(self.question.text())
+        layout.addWidget(self.question)
+        self._buttons(layout, "&Withdraw", "withdrawConfirmButton", "Withdraw", "Withdraws the payout for ever")
+        self.cancel_button.setText("&Cancel")
+        self.setMinimumWidth(420)
+        self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)

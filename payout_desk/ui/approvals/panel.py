@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Final
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -31,15 +33,27 @@ from payout_desk.domain.money import format_amount_number
 from payout_desk.domain.thresholds import DEFAULT_RETYPE_THRESHOLDS, retype_threshold
 from payout_desk.journal.models import JournalError
 from payout_desk.services.approvals import ApprovalsService, QueueItem
-from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog, decisions_text, short_time
+from payout_desk.ui.approvals.dialogs import (
+    WARNING_STYLE,
+    ApproveDialog,
+    RejectDialog,
+    WithdrawDialog,
+    decisions_text,
+    short_time,
+    warnings_text,
+)
 from payout_desk.ui.history.event_words import describe_event
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
 
-__all__ = ["COLUMNS", "ApprovalsPanel"]
+__all__ = ["COLUMNS", "COL_WARNINGS", "ApprovalsPanel"]
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("#", "Amount", "Currency", "Recipient", "Reference", "Prepared by", "Confirmed", "Approvals", "Warnings")
+#: The warnings come early (icon + short words) so they show without scrolling at 1024×640; the selected row's
+#: warnings in full are under the table (``approvalsSelectedWarnings``).
+COLUMNS = ("#", "Amount", "Currency", "Warnings", "Recipient", "Prepared by", "Approvals", "Reference", "Confirmed")
+COL_WARNINGS, COL_APPROVALS = COLUMNS.index("Warnings"), COLUMNS.index("Approvals")
+SHORT_WARNINGS: Final = {"far_above": "Far above usual", "duplicate": "Near-duplicate", "first": "First payout"}
 
 
 class ApprovalsPanel(QWidget):
@@ -66,7 +80,7 @@ class ApprovalsPanel(QWidget):
         self.decimal_separators = decimal_separators
         self.thresholds = thresholds
         self.items: list[QueueItem] = []
-        self.dialog: ApproveDialog | RejectDialog | None = None
+        self.dialog: ApproveDialog | RejectDialog | WithdrawDialog | None = None
         self._watch: asyncio.Task[None] | None = None
         self._loading: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
@@ -107,6 +121,14 @@ class ApprovalsPanel(QWidget):
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.activated.connect(lambda _index: self.open_approve())  # opens the dialog; never approves
         layout.addWidget(self.table, 1)
+        self.selected_warnings = QLabel(self)  # the selected payout's warnings in full, never off-screen
+        self.selected_warnings.setObjectName("approvalsSelectedWarnings")
+        self.selected_warnings.setWordWrap(True)
+        self.selected_warnings.setTextFormat(Qt.TextFormat.PlainText)
+        self.selected_warnings.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.selected_warnings.setAccessibleName("Warnings of the selected payout")
+        self.selected_warnings.hide()
+        layout.addWidget(self.selected_warnings)
 
         buttons = QHBoxLayout()
         self.approve_button = push_button(
@@ -116,7 +138,11 @@ class ApprovalsPanel(QWidget):
             self, "Re&ject…", "rejectButton", "Reject", "Reject the selected payout with a reason"
         )
         self.withdraw_button = push_button(
-            self, "&Withdraw", "withdrawButton", "Withdraw", "Take back your own payout still awaiting approval"
+            self,
+            "&Withdraw…",
+            "withdrawButton",
+            "Withdraw",
+            "Take back your own payout still awaiting approval (asks first)",
         )
         self.approve_button.clicked.connect(self.open_approve)
         self.reject_button.clicked.connect(self.open_reject)
@@ -201,21 +227,23 @@ class ApprovalsPanel(QWidget):
                 f"#{request.local_id}",
                 format_amount_number(money.amount, money.currency, self.locale_name),
                 money.currency.code,
+                ", ".join(SHORT_WARNINGS.get(w.kind, w.kind) for w in serious) if serious else "—",
                 request.recipient or "—",
-                request.reference or "—",
                 request.prepared_by + (" (you)" if item.mine else ""),
-                short_time(request.confirmed_at),
                 f"{request.approvals} of {request.required}",
-                " · ".join(w.text for w in serious) if serious else "—",
+                request.reference or "—",
+                short_time(request.confirmed_at),
             )
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 if column in (0, 1):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if column == 7:
+                if column == COL_APPROVALS:
                     cell.setToolTip(decisions_text(request))
-                if column == 8 and item.warnings:
-                    cell.setToolTip("\n".join(w.text for w in item.warnings))
+                if column == COL_WARNINGS and item.warnings:
+                    cell.setToolTip(warnings_text(item.warnings))
+                    if serious:  # an icon as well as words: never colour alone
+                        cell.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
                 self.table.setItem(row, column, cell)
         waiting = sum(1 for item in self.items if item.waits_for_me)
         self.count_label.setText(
@@ -242,6 +270,12 @@ class ApprovalsPanel(QWidget):
 
     def _update_buttons(self) -> None:
         item = self.selected()
+        text = warnings_text(item.warnings) if item is not None else ""
+        self.selected_warnings.setText(f"#{item.request.local_id}: {text}" if item is not None and text else "")
+        self.selected_warnings.setAccessibleDescription(self.selected_warnings.text())
+        serious = item is not None and any(w.serious for w in item.warnings)
+        self.selected_warnings.setStyleSheet(WARNING_STYLE if serious else "")
+        self.selected_warnings.setVisible(bool(self.selected_warnings.text()))
         self.approve_button.setEnabled(item is not None and item.can_approve)
         self.reject_button.setEnabled(item is not None and item.can_reject)
         self.withdraw_button.setEnabled(item is not None and item.can_withdraw)
@@ -277,16 +311,20 @@ class ApprovalsPanel(QWidget):
         self._open(dialog)
         return dialog
 
-    def _open(self, dialog: ApproveDialog | RejectDialog) -> None:
+    def _open(self, dialog: ApproveDialog | RejectDialog | WithdrawDialog) -> None:
         self.dialog = dialog
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
-    def withdraw_selected(self) -> asyncio.Task[None] | None:
+    def withdraw_selected(self) -> WithdrawDialog | None:
+        """Ask first (the payout, its amount and recipient; Cancel the default): withdrawn only once confirmed."""
         item = self.selected()
         if item is None or not item.can_withdraw:
             return None
-        return self._decide("withdraw", item, "")
+        dialog = WithdrawDialog(item.request, locale_name=self.locale_name, parent=self)
+        dialog.accepted.connect(lambda: self._decide("withdraw", item, ""))
+        self._open(dialog)
+        return dialog
 
     def _decide(self, action: str, item: QueueItem, reason: str) -> asyncio.Task[None]:
         async def run() -> None:

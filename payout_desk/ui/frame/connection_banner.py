@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from payout_desk.ui.sending.role_notice import NOT_A_PREPARER, role_words, set_role_notice
+
 
 class ConnectionBanner(QFrame):
     """Shown while the desk is not connected; ``actionRequested(reason)`` when its button is pressed."""
@@ -36,10 +38,17 @@ class ConnectionBanner(QFrame):
         row.addWidget(self.button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.hide()
 
-    def show_problem(self, reason: str, message: str, action: str) -> None:
-        """Say what is missing and offer ``action`` (the button's label)."""
+    def show_problem(
+        self,
+        reason: str,
+        message: str,
+        action: str,
+        *,
+        lead: str = "Not connected — sending is off; your history is all here.",
+    ) -> None:
+        """Say what is missing (after ``lead``) and offer ``action`` (the button's label)."""
         self.reason = reason
-        self.label.setText(f"Not connected — sending is off; your history is all here. {message}")
+        self.label.setText(f"{lead} {message}")
         self.button.setText(action)
         self.button.setAccessibleName(action)
         self.setAccessibleDescription(message)
@@ -64,16 +73,17 @@ class ConnectionBanner(QFrame):
 
 
 def follow_team_desk(window: Any) -> None:
-    """A team desk (``--team``) on ``window``: a viewer's form stays off; losing the team database shows this
-    banner (the rows shown are kept, sending is off) until the desk is back and has caught up from its cursor.
-    A single desk has no ``subscribe_state``: nothing to do."""
+    """A team desk (``--team``) on ``window``: an approver's or a viewer's form stays off, saying why (ui/sending/
+    role_notice.py); losing the team database shows this banner (the rows shown are kept, sending is off) until
+    the desk is back and has caught up from its cursor. A single desk has no ``subscribe_state``: its form is
+    enabled again (after a switch from a team profile), nothing else to do."""
     desk = window.context.desk
     subscribe = getattr(desk, "subscribe_state", None)
+    set_role_notice(window.form, None if subscribe is None else role_words(desk.roles))
     if subscribe is None:
         return
-    view_only = "View only: your login may look at the team's payouts, not prepare them"
-    if not desk.can_prepare:
-        window.form.set_ready(False, view_only)
+    if not desk.can_prepare:  # an approver or a viewer: the fields off, and words for the role
+        window.form.set_ready(False, NOT_A_PREPARER)
 
     def changed(online: bool) -> None:
         if window.context.desk is not desk:
@@ -81,7 +91,7 @@ def follow_team_desk(window: Any) -> None:
         banner: ConnectionBanner = window.connection_banner
         if online:
             banner.clear()
-            window.form.set_ready(desk.can_prepare, "" if desk.can_prepare else view_only)
+            window.form.set_ready(desk.can_prepare, "" if desk.can_prepare else NOT_A_PREPARER)
             window.statusBar().showMessage("Back on the team database: caught up with every change.", 8000)
         else:
             banner.show_lost(desk.database)

@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QMessageBox
 
+from payout_desk import APP_NAME
 from payout_desk.services.availability import NotConnected
 from payout_desk.ui.frame.journal_switch import follow_journal
 
 if TYPE_CHECKING:
     from payout_desk.journal.lock import JournalInUseError
+    from payout_desk.services.team_connection import TeamRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,11 @@ class Connector(QObject):
             self._second_instance(exc)
             return
         except Exception as exc:
+            from payout_desk.services.team_connection import TeamRefusedError
+
+            if isinstance(exc, TeamRefusedError):  # expected, in words: no traceback, the message kept
+                self._team_refused(exc)
+                return
             log.exception("the journal could not be opened")
             self.window.show_error(f"The payout journal could not be opened: {exc}")
             self.window.form.set_ready(False, "Journal not available")
@@ -89,6 +96,24 @@ class Connector(QObject):
             return
         self.historyOpened.emit(records)
         await self.connect_provider()
+
+    def _team_refused(self, exc: TeamRefusedError) -> None:
+        """The team database was not opened, for a reason said in words (the sslmode rule, the login, its role):
+        one log line, no traceback; the banner says TEAM — not connected; the message stays (no ✕) with the one
+        action that can fix it — Settings for a Team profile, otherwise Try again."""
+        window, message, in_settings = self.window, str(exc), exc.in_settings
+        log.warning("not connected to the team database: %s", message)
+        window.form.set_ready(False, "Not connected")
+        window.connection_label.setText("Not connected: TEAM")
+        window.banner.show_text("TEAM — not connected")
+        window.setWindowTitle(f"{APP_NAME} — not connected")
+        self._placeholder("Not connected to the team database, so its payouts cannot be shown.\n"
+                          "The message above says why and what to do.")  # fmt: skip
+        window.connection_banner.show_problem(
+            "settings" if in_settings else "team_refused", message, "Settings…" if in_settings else "Try again",
+            lead="Not connected to the team database — nothing is shown or sent.",
+        )  # fmt: skip
+        window.connectFailed.emit(message)
 
     def _placeholder(self, text: str) -> None:
         """What the history pane says while it has no journal."""
@@ -183,6 +208,8 @@ class Connector(QObject):
             self.window.open_settings()
         elif reason == "token_needed":
             self.ask_token()
+        elif reason == "team_refused":
+            self.window.reconnect()  # no journal yet: start over (the sslmode rule, the login and its role again)
         else:
             self.reconnect()
 

@@ -49,10 +49,10 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.domain.failures import failure_text
-from payout_desk.domain.status import PENDING, payment_id_words, shown_status
+from payout_desk.domain.status import PENDING, is_closed, payment_id_words, shown_status
 from payout_desk.journal.models import JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import describe_checks, format_local_time, format_record_amount
-from payout_desk.ui.history.event_words import currency_name, describe_event, pending_words
+from payout_desk.ui.history.event_words import closed_words, currency_name, describe_event, pending_words
 from payout_desk.ui.style.status import status_style
 
 if TYPE_CHECKING:
@@ -298,6 +298,9 @@ class DetailsPane(QWidget):
         if self._record is not None and self._record.status == PENDING:
             label = status_style(PENDING).label
             self.fields["status"].setText(f"{label} — {pending_words(events)}")
+        if self._record is not None and is_closed(self._record.status):  # who rejected it, with the reason
+            record = self._record
+            self.fields["failure"].setText(closed_words(record.status, events, record.last_error, record.created_by))
         for event in events:
             what = describe_event(event)
             item = QListWidgetItem(f"{what}\n{format_local_time(event.at)} · {event.actor}")
@@ -350,6 +353,13 @@ class DetailsPane(QWidget):
             if part
         )
         problem = failure_text(record.failure_reason) or record.last_error or ""
+        closed = is_closed(record.status)  # an approver's reason, never the provider's words
+        if closed:
+            problem = closed_words(record.status, (), record.last_error, record.created_by)
+        label = self._form.labelForField(self.fields["failure"])
+        if isinstance(label, QLabel):
+            label.setText("Approval:" if closed else "Provider says:")
+            self.fields["failure"].setAccessibleName("Approval" if closed else "Provider says")
         values = {
             "status": style.label + (f" — {pending_words(())}" if record.status == PENDING else ""),
             "amount": f"{amount} ({currency_name(record.currency)})",
@@ -372,4 +382,4 @@ class DetailsPane(QWidget):
             self.fields[key].setText(text)
         self.status_icon.setPixmap(style.icon.pixmap(16, 16))
         self.fields["status"].set_emphasis(style.color, bold=True)
-        self.fields["failure"].set_emphasis(status_style("failed").color if problem else None)
+        self.fields["failure"].set_emphasis(status_style("failed").color if problem and not closed else None)

@@ -8,10 +8,17 @@ from typing import Any
 
 from payout_desk.domain.failures import failure_text
 from payout_desk.domain.money import currency
-from payout_desk.domain.status import AWAITING_APPROVAL, CONFIRMED, shown_status, status_label
+from payout_desk.domain.status import (
+    APPROVAL_REJECTED,
+    AWAITING_APPROVAL,
+    CONFIRMED,
+    WITHDRAWN,
+    shown_status,
+    status_label,
+)
 from payout_desk.journal.models import JournalEvent
 
-__all__ = ["currency_name", "describe_event", "pending_words", "status_words"]
+__all__ = ["closed_words", "currency_name", "describe_event", "pending_words", "status_words"]
 
 
 def currency_name(code: str) -> str:
@@ -110,3 +117,19 @@ def _approval_words(event: JournalEvent) -> str:
     return (
         f"Expired: not approved in time ({d.get('approvals', '?')} of {_approvals(d.get('required', '?'))}). Never sent"
     )
+
+
+def closed_words(status: str, events: Sequence[JournalEvent], reason: str | None, preparer: str) -> str:
+    """Why a payout closed before approval (never the provider's words): "Rejected by carl: <reason>",
+    "Withdrawn by dora while it awaited approval", "Expired: not approved in time (1 of 2 approvals)".
+    ``events`` may be empty (not loaded yet): then the record's own ``reason`` and ``preparer``."""
+    event = next((e for e in reversed(events) if e.kind == status), None)
+    if status == APPROVAL_REJECTED:
+        said = (event.detail.get("reason") if event is not None else None) or reason or "no reason given"
+        return f"Rejected by {event.actor if event is not None else 'an approver'}: {said}"
+    if status == WITHDRAWN:
+        return f"Withdrawn by {event.actor if event is not None else preparer} while it awaited approval"
+    if event is None:
+        return "Expired: not approved in time"
+    d = event.detail
+    return f"Expired: not approved in time ({d.get('approvals', '?')} of {_approvals(d.get('required', '?'))})"

@@ -115,11 +115,24 @@ class SubmitFlow(QObject):
             except Exception:
                 log.warning("the duplicate check failed; the confirmation says so", exc_info=True)
                 duplicates = None
-            return self._show_confirm(request, duplicates)
+            return self._show_confirm(request, duplicates, await self._team_threshold(request.currency.code))
         finally:
             self._confirm_pending = False
 
-    def _show_confirm(self, request: PayoutRequest, duplicates: list[Any] | None) -> ConfirmDialog | None:
+    async def _team_threshold(self, code: str) -> Decimal | None:
+        """A team desk's retype threshold, from the team database (issue 21); None on a single desk (its settings')."""
+        lookup = getattr(self.window.context.desk, "retype_threshold", None)
+        if lookup is None or not self.team.is_team():
+            return None
+        try:
+            return Decimal(await lookup(code))
+        except Exception:
+            log.warning("the team's retype threshold could not be read: the amount is typed twice", exc_info=True)
+            return Decimal(0)
+
+    def _show_confirm(
+        self, request: PayoutRequest, duplicates: list[Any] | None, team_threshold: Decimal | None = None
+    ) -> ConfirmDialog | None:
         context = self.window.context
         connection = context.connection
         if connection is None or self.confirm_dialog is not None or self.window.shutting_down:
@@ -132,7 +145,9 @@ class SubmitFlow(QObject):
             profile=connection.profile,
             locale_name=self.window.form.locale_name,
             decimal_separators=self.window.form.decimal_separators,
-            retype_threshold=retype_threshold(context.settings, request.currency.code),
+            retype_threshold=retype_threshold(context.settings, request.currency.code)
+            if team_threshold is None
+            else team_threshold,
             duplicates=duplicates or (),
             parent=self.window,
         )

@@ -20,8 +20,9 @@ from payout_desk.domain.approvals import ApprovalRefusedError
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
 from payout_desk.journal.postgres.store import PgJournal
 from payout_desk.services.approvals import ApprovalsService
-from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog
-from payout_desk.ui.approvals.panel import ApprovalsPanel
+from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog, WithdrawDialog
+from payout_desk.ui.approvals.panel import COLUMNS, ApprovalsPanel
+from payout_desk.ui.history.details_pane import DetailsPane
 from tests.fixtures.postgres import TeamDb
 from tests.integration.postgres.team_setup import set_provider
 from tests.unit.journal.helpers import request
@@ -108,8 +109,8 @@ def test_preparer_cannot_approve_and_the_approver_approves_with_the_retype(
     item = abe.items[0]
     assert [w.kind for w in item.warnings] == ["first"]
     assert abe.table.item(0, 1).text() == "15,000.00"
-    assert abe.table.item(0, 5).text() == "pia"
-    assert pia.table.item(0, 5).text() == "pia (you)"
+    assert abe.table.item(0, COLUMNS.index("Prepared by")).text() == "pia"
+    assert pia.table.item(0, COLUMNS.index("Prepared by")).text() == "pia (you)"
 
     abe.approve_button.click()
     dialog = abe.dialog
@@ -127,7 +128,7 @@ def test_preparer_cannot_approve_and_the_approver_approves_with_the_retype(
 
 
 def test_a_rejection_needs_a_reason_and_the_preparer_reads_it(
-    team: Team, desks: tuple[ApprovalsPanel, ApprovalsPanel], qtbot: Any
+    team: Team, desks: tuple[ApprovalsPanel, ApprovalsPanel], qtbot: Any, run_async: Callable[..., Any]
 ) -> None:
     pia, abe = desks
     local_id = team.confirm("12000.00", 2)
@@ -144,6 +145,21 @@ def test_a_rejection_needs_a_reason_and_the_preparer_reads_it(
         f"Your payout #{local_id}: Rejected by abe, an approver: The invoice names another IBAN. Never sent."
     )
     assert team.status(local_id) == "approval_rejected"
+    # F11: the preparer's details pane names the approver and the reason, never as the provider's words
+    pane = details_of(pia, local_id, qtbot, run_async)
+    assert pane.fields["failure"].text() == "Rejected by abe: The invoice names another IBAN"
+    assert pane._form.labelForField(pane.fields["failure"]).text() == "Approval:"
+    assert "Provider says" not in [label.text() for label in pane.findChildren(QLabel)]
+
+
+def details_of(panel: ApprovalsPanel, local_id: int, qtbot: Any, run_async: Callable[..., Any]) -> DetailsPane:
+    """The history's details pane showing payout ``local_id`` from this desk's journal, its timeline loaded."""
+    journal = panel.service.journal
+    pane = DetailsPane(events_source=journal)
+    qtbot.addWidget(pane)
+    pane.show_record(run_async(journal.get(local_id)))
+    qtbot.waitUntil(lambda: pane.timeline.count() >= 2, timeout=10_000)
+    return pane
 
 
 def test_the_preparer_withdraws_and_an_approver_never_can(
@@ -155,9 +171,30 @@ def test_the_preparer_withdraws_and_an_approver_never_can(
     assert abe.withdraw_selected() is None
     with pytest.raises(ApprovalRefusedError):
         run_async(abe.service.withdraw(abe.items[0].request))
-    run_async(pia.withdraw_selected())
+    pia.withdraw_button.click()  # asks first (F8): naming the payout, the amount and the recipient
+    dialog = pia.dialog
+    assert isinstance(dialog, WithdrawDialog)
+    assert dialog.findChild(QLabel, "withdrawQuestion").text() == (
+        f"Withdraw payout #{local_id}, €11,000.00 to Ada Lovelace?\n"
+        "It will never be sent; the approvals given are lost."
+    )
+    assert dialog.focusWidget() is dialog.cancel_button
+    confirm = dialog.findChild(QPushButton, "withdrawConfirmButton")
+    assert not confirm.isDefault()
+    assert not confirm.autoDefault()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog, Qt.Key.Key_Enter)
+    assert dialog.isVisible()  # Enter never withdraws
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert team.status(local_id) == "awaiting_approval"
+    dialog = pia.withdraw_selected()
+    assert isinstance(dialog, WithdrawDialog)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "withdrawConfirmButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not abe.items and not pia.items, timeout=10_000)
     assert team.status(local_id) == "withdrawn"
+    pane = details_of(abe, local_id, qtbot, run_async)
+    assert pane.fields["failure"].text() == "Withdrawn by pia while it awaited approval"
     assert abe.findChild(QLabel, "approvalsCount").text().startswith("0 payouts wait")
 
 
@@ -165,7 +202,7 @@ SHOTS = os.environ.get("PAYOUT_DESK_SHOTS", "")
 
 
 @pytest.mark.skipif(not SHOTS, reason="set PAYOUT_DESK_SHOTS=<dir> to take screenshots")
-def test_screenshots_of_the_queue_and_an_approval_with_warnings(
+def test_screenshot_of_an_approval_with_warnings(
     team: Team, desks: tuple[ApprovalsPanel, ApprovalsPanel], qtbot: Any
 ) -> None:
     _pia, abe = desks
@@ -176,10 +213,7 @@ def test_screenshots_of_the_queue_and_an_approval_with_warnings(
     qtbot.waitUntil(lambda: len(abe.items) == 2, timeout=10_000)
     out = Path(SHOTS)
     out.mkdir(parents=True, exist_ok=True)
-    abe.resize(1250, 330)
-    abe.table.selectRow(1)
-    qtbot.wait(100)
-    abe.grab().save(str(out / "approvals-queue.png"))
+    abe.table.selectRow(1)  # the queue's screenshot is the window's: tests/gui/approvals/test_queue_fits.py
     abe.approve_button.click()
     dialog = abe.dialog
     assert isinstance(dialog, ApproveDialog)

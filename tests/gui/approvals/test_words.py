@@ -10,7 +10,7 @@ import pytest
 
 from payout_desk.domain.status import StatusTone
 from payout_desk.journal.models import JournalEvent
-from payout_desk.ui.history.event_words import describe_event
+from payout_desk.ui.history.event_words import closed_words, describe_event
 from payout_desk.ui.style.status import status_style
 
 AT = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -48,3 +48,14 @@ def test_every_approval_step_is_a_timeline_line() -> None:
     assert describe_event(event("withdrawn", "pia")) == "Withdrawn by pia while it awaited approval. Never sent"
     expired = event("expired", "payout_desk_agent", approvals=0, required=1, new="expired")
     assert describe_event(expired) == "Expired: not approved in time (0 of 1 approval). Never sent"
+
+
+def test_a_payout_closed_before_approval_says_why_in_the_approvers_words() -> None:
+    """F11: the details pane's words for a closed payout: the approver and the reason, the preparer, the expiry."""
+    rejected = event("approval_rejected", "carl", reason="Amount looks wrong — invoice says 12,345.67")
+    words = closed_words("approval_rejected", [event("confirmed", "dora"), rejected], "ignored", "dora")
+    assert words == "Rejected by carl: Amount looks wrong — invoice says 12,345.67"
+    assert closed_words("approval_rejected", [], "Wrong IBAN", "dora") == "Rejected by an approver: Wrong IBAN"
+    assert closed_words("withdrawn", [], None, "dora") == "Withdrawn by dora while it awaited approval"
+    expired = event("expired", "payout_desk_agent", approvals=1, required=2)
+    assert closed_words("expired", [expired], None, "dora") == "Expired: not approved in time (1 of 2 approvals)"

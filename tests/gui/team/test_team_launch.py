@@ -53,7 +53,7 @@ def test_a_viewer_sees_the_history_but_cannot_send(qtbot: Any, team_db: TeamDb, 
     window = open_desk(qtbot, team_db.as_person("vic", "viewer"), tmp_path / "vic")
     try:
         assert not window.form._ready
-        assert "View only" in window.form._not_ready_reason
+        assert window.form._not_ready_reason == "Preparing payouts needs the preparer role"
     finally:
         close_desk(qtbot, window)
 
@@ -79,7 +79,7 @@ def test_an_agent_login_is_refused_in_words(qtbot: Any, team_db: TeamDb, tmp_pat
     set_provider(team_db, PROVIDER)
     window = launch_refused(qtbot, team_db.as_person("agent_z", "agent"), tmp_path / "agent")
     try:
-        text = window.error_label.text()
+        text = window.connection_banner.label.text()
         assert "agent_z" in text
         assert "preparer, approver or viewer login" in text
         assert window.context.desk is None
@@ -94,7 +94,7 @@ def test_a_database_of_another_schema_version_is_refused(qtbot: Any, team_db: Te
         conn.execute("INSERT INTO payout_desk.schema_migrations (version, description) VALUES (999, 'from the future')")
     window = launch_refused(qtbot, conninfo, tmp_path / "rosa")
     try:
-        assert "schema version 999" in window.error_label.text()
+        assert "schema version 999" in window.connection_banner.label.text()
         assert window.context.desk is None
     finally:
         close_desk(qtbot, window)

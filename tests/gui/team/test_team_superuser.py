@@ -15,7 +15,7 @@ def test_a_superuser_login_is_refused_in_words(qtbot: Any, team_db: TeamDb, tmp_
     set_provider(team_db, "http://127.0.0.1:9")
     window = open_desk(qtbot, team_db.admin, tmp_path / "postgres", connected=False)
     try:
-        text = window.error_label.text()
+        text = window.connection_banner.label.text()  # (fix-conn: team refusals show in the banner)
         assert "a superuser is not a person of the team: log in as yourself" in text
         assert "postgres" in text
         assert window.context.desk is None

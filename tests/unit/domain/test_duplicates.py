@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from payout_desk.domain.duplicates import PastPayout, PayoutProbe, amount_band, find_duplicates, match, normalise
+from payout_desk.domain.duplicates import (
+    IGNORED_STATUSES,
+    PastPayout,
+    PayoutProbe,
+    amount_band,
+    find_duplicates,
+    match,
+    normalise,
+)
+from payout_desk.domain.status import CLOSED_STATUSES, REJECTED
 
 NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 
@@ -74,7 +83,9 @@ def test_currency_window_and_refused_payouts() -> None:
     assert match(probe(), past(ago=timedelta(days=90))) == "recipient"  # the 90th day still counts
     assert match(probe(), past(ago=timedelta(days=90, seconds=1))) is None
     assert match(probe(), past(status="rejected")) is None  # nothing was sent
-    for status in ("pending", "outcome_unknown", "failed", "confirmed"):
+    for status in ("approval_rejected", "withdrawn", "expired"):  # closed before sending: never sent
+        assert match(probe(), past(status=status)) is None, status
+    for status in ("pending", "outcome_unknown", "failed", "confirmed", "awaiting_approval"):
         assert match(probe(), past(status=status)) == "recipient"
 
 
@@ -83,3 +94,8 @@ def test_found_newest_first() -> None:
         probe(), [past(local_id=1, ago=timedelta(days=3)), past(local_id=2), past(local_id=3, currency="GBP")]
     )
     assert [m.past.local_id for m in found] == [2, 1]
+
+
+def test_the_ignored_statuses_are_exactly_those_never_sent() -> None:
+    assert {"rejected", "approval_rejected", "withdrawn", "expired"} == IGNORED_STATUSES
+    assert {REJECTED} | CLOSED_STATUSES == IGNORED_STATUSES

@@ -19,8 +19,8 @@ from payout_desk.domain.failures import failure_words
 from payout_desk.journal import AttemptInfo, HistoryQuery, JournalError, PayoutRecord, SortKey
 from payout_desk.journal.export.sql import iso_utc_seconds
 from payout_desk.journal.postgres.async_pg import AsyncPgJournal
-from payout_desk.journal.postgres.export import _failure_words, _iso
-from payout_desk.services.export import FORMULA_PREFIXES, record_row
+from payout_desk.journal.postgres.export import TEAM_EXPORT_COLUMNS, _failure_words, _iso
+from payout_desk.services.export import CSV_COLUMNS, FORMULA_PREFIXES, record_row
 from tests.fixtures.postgres import TeamDb
 from tests.unit.journal.backends import AnyAsyncJournal, Backend
 from tests.unit.journal.helpers import ACTOR, CONNECTION, request
@@ -127,12 +127,17 @@ async def test_every_coroutine_of_the_interface(journal: AnyAsyncJournal, backen
         HistoryQuery(statuses=frozenset()),
     ],
 )
-async def test_the_export_is_exactly_the_record_rows(journal: AnyAsyncJournal, query: HistoryQuery) -> None:
+async def test_the_export_is_exactly_the_record_rows(
+    journal: AnyAsyncJournal, backend: Backend, query: HistoryQuery
+) -> None:
     await _fill(journal)
+    team = backend.name == "postgres"
+    assert journal.export_columns == (TEAM_EXPORT_COLUMNS if team else CSV_COLUMNS)
+    approvals = ["0", "0", "", ""] if team else []  # the team's approvals: none needed, none given
     buffer = io.StringIO()
     writer = csv.writer(buffer, dialect="excel")
     async for record in journal.iter_matching(query):
-        writer.writerow(record_row(record))
+        writer.writerow(record_row(record) + approvals)
     chunks: list[bytes] = []
     rows = await journal.write_export(query, chunks.append, defuse=FORMULA_PREFIXES, batch=2)
     assert b"".join(chunks) == buffer.getvalue().encode("utf-8")

@@ -12,6 +12,7 @@ import pytest
 from payout_desk.domain.duplicates import PayoutProbe
 from payout_desk.journal import Journal
 from payout_desk.journal.duplicates import CANDIDATES_SQL, DUPLICATE_INDEX
+from payout_desk.journal.query import to_micros
 from tests.unit.journal.helpers import ACTOR, CONNECTION, confirm, request
 
 
@@ -60,6 +61,18 @@ def test_the_lookup_is_an_index_range_not_a_scan(journal: Journal) -> None:
     )
     assert f"USING INDEX {DUPLICATE_INDEX}" in plan or f"USING COVERING INDEX {DUPLICATE_INDEX}" in plan
     assert "SCAN payouts" not in plan
+
+
+def test_payouts_never_sent_are_not_even_candidates(journal: Journal, clock: SteppedClock) -> None:
+    refused = confirm(journal, "k-refused", recipient_id=None)
+    journal.record_rejected(refused.local_id, code="validation_error", message="no", actor=ACTOR)
+    sent = confirm(journal, "k-sent", request(recipient_id=None, external_id="ORD-2"))
+    clock.now += timedelta(minutes=11)
+    window = (to_micros(clock.now - timedelta(days=90)), to_micros(clock.now))
+    rows = journal.conn.execute(CANDIDATES_SQL, ("EUR", 0, 10**9, *window)).fetchall()
+    assert [row[0] for row in rows] == [sent.local_id]  # the refused one takes no place among the newest
+    found = journal.near_duplicates(probe_of("10.00", clock.now, recipient_name="Anna Müller", recipient_id=None))
+    assert [m.past.local_id for m in found] == [sent.local_id]
 
 
 def test_a_warning_overridden_is_recorded_with_the_confirmed_payout(journal: Journal) -> None:

@@ -151,3 +151,71 @@ def test_the_keychain_account_is_per_login_host_port_and_database() -> None:
     assert len(accounts) == 5
     assert team().keychain_account == "ada@db.example.com:5432/payouts"
     assert team(host="", port=None).display() == "ada@local socket:5432/payouts"
+
+
+# -- a plain conninfo (`payout-desk --team`, the agent's --db): the same rule, read by libpq's own parser ------
+
+
+def conninfo_refusal(text: str, environ: dict[str, str] | None = None) -> str:
+    with pytest.raises(ValueError) as caught:
+        check_team_connection(text, NO_ENV if environ is None else environ)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("host=10.1.2.3 dbname=payouts user=anna sslmode=require", "the host 10.1.2.3 is not"),
+        ("host=db.example.com dbname=payouts user=anna", "the host db.example.com is not"),  # libpq's prefer
+        ("postgresql://anna@127.0.0.1:1/payouts?hostaddr=192.0.2.5", "the host 192.0.2.5 (its hostaddr)"),
+        ("host=localhost hostaddr=192.0.2.5 dbname=payouts sslmode=disable", "the host 192.0.2.5 (its hostaddr)"),
+        ("host=localhost,db.example.com dbname=payouts sslmode=require", "the host db.example.com is not"),
+        ("postgresql://anna@localhost:5432,db.example.com:5432/payouts?sslmode=verify-ca", "db.example.com"),
+        ("host=/run/postgresql,10.0.0.7 dbname=payouts", "the host 10.0.0.7"),
+    ],
+)
+def test_a_conninfo_to_another_computer_needs_verify_full(text: str, named: str) -> None:
+    message = conninfo_refusal(text)
+    assert message.startswith("sslmode: must be verify-full, because ")
+    assert named in message
+
+
+def test_an_unsaid_sslmode_in_a_conninfo_is_libpqs_default_and_says_so() -> None:
+    assert conninfo_refusal("host=db.example.com dbname=payouts").endswith("may use prefer (libpq's default)")
+    message = conninfo_refusal("host=db.example.com dbname=payouts", {"PGSSLMODE": "require"})
+    assert message.endswith("may use require (from PGSSLMODE)")
+    check_team_connection("host=db.example.com dbname=payouts", {"PGSSLMODE": "verify-full"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "host=/tmp/pd-pg-x/run port=5432 dbname=payout_desk user=anna",
+        "host=127.0.0.1 dbname=payouts sslmode=disable",
+        "postgresql://anna@[::1]:5432/payouts?sslmode=prefer",
+        "postgresql:///payouts?host=/run/postgresql",
+        "dbname=payouts user=anna",  # libpq's own unix socket
+        "host=db.example.com hostaddr=127.0.0.1 dbname=payouts sslmode=disable",  # dialled: 127.0.0.1
+        "host=db.example.com hostaddr=192.0.2.5 dbname=payouts sslmode=verify-full",
+        "host=a.example.com,b.example.com dbname=payouts sslmode=verify-full",
+    ],
+)
+def test_a_conninfo_on_this_computer_or_with_verify_full_passes(text: str) -> None:
+    check_team_connection(text, NO_ENV)
+
+
+def test_what_a_conninfo_leaves_out_comes_from_the_environment() -> None:
+    assert "db.example.com (from the environment)" in conninfo_refusal("dbname=payouts", {"PGHOST": "db.example.com"})
+    check_team_connection("dbname=payouts", {"PGHOST": "/var/run/postgresql"})
+    message = conninfo_refusal("host=localhost dbname=payouts sslmode=disable", {"PGHOSTADDR": "10.1.2.3"})
+    assert "10.1.2.3 (from the environment)" in message
+    check_team_connection("host=localhost hostaddr=127.0.0.1 dbname=payouts", {"PGHOSTADDR": "10.1.2.3"})
+    # a service file's settings are not read here: unknown, so never local and never verify-full
+    assert "service" in conninfo_refusal("host=localhost dbname=payouts", {"PGSERVICE": "payouts"})
+    assert "service" in conninfo_refusal("service=payouts dbname=payouts")
+    check_team_connection("service=payouts sslmode=verify-full", NO_ENV)
+
+
+def test_a_conninfo_libpq_cannot_read_or_an_unknown_sslmode_is_refused_in_words() -> None:
+    assert conninfo_refusal("host='unclosed").startswith("not a connection string libpq can read")
+    assert conninfo_refusal("host=localhost sslmode=strict").startswith("sslmode: 'strict' is not a libpq sslmode")
