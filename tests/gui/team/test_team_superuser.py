@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.fixtures.postgres import TeamDb
 from tests.gui.team.helpers import close_desk, open_desk
+from tests.gui.team.test_team_refusals import shoot
 from tests.integration.postgres.team_setup import set_provider
 
 
@@ -20,5 +21,6 @@ def test_a_superuser_login_is_refused_in_words(qtbot: Any, team_db: TeamDb, tmp_
         assert "postgres" in text
         assert window.context.desk is None
         assert window.findChild(object, "approveButton") is None  # no approvals page to approve from
+        shoot(qtbot, window, "team-superuser-refused.png")
     finally:
         close_desk(qtbot, window)
