@@ -29,11 +29,17 @@ _BODY = (
     '"externalId":"ATK-2","metadata":{"order":"1"},"type":"payout"}'
 )
 
+_FINDING = (
+    '{"amount":"15000.00","amount":"1.00","currency":"EUR","customer":{"name":"Attack"},"description":"dup",'
+    '"externalId":"ATK-2","type":"payout"}'
+)
+
 
 @pytest.mark.parametrize(
     ("twice", "body"),
     [
         ("amount", _BODY.replace('"amount":"15000.00"', '"amount":"15000.00","amount":"1.00"')),
+        ("amount", _FINDING),  # the audit's own attack, verbatim
         ("currency", _BODY.replace('"currency":"EUR"', '"currency":"EUR","currency":"HUF"')),
         ("externalId", _BODY.replace('"externalId":"ATK-2"', '"externalId":"ATK-2","externalId":"ATK-3"')),
         ("customer.name", _BODY.replace('"name":"Attack"', '"name":"Attack","name":"Someone else"')),
