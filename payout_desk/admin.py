@@ -37,6 +37,7 @@ from payout_desk.domain.approvals import (
     tier_in_force,
     uncovered,
 )
+from payout_desk.domain.identity import describe_key
 from payout_desk.domain.money import AmountError, Currency, UnknownCurrencyError, currency, parse_amount
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres import approvals
@@ -53,6 +54,7 @@ from payout_desk.journal.postgres.store import connect
 from payout_desk.provider.errors import InsecureBaseUrlError
 from payout_desk.provider.urls import normalize_base_url
 from payout_desk.services.team_connection import check_team_connection
+from payout_desk.services.team_rebind import rebind_onto_team
 
 __all__ = ["main"]
 
@@ -73,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     provider = commands.add_parser("set-provider", help="set the team's provider base URL (audited)")
     provider.add_argument("url", help="https://… (http:// only for a loopback sandbox)")
     commands.add_parser("provider", help="show the team's provider base URL")
+    rebind = commands.add_parser("rebind", help="move unsent payouts of an earlier provider to the team's (audited)")
+    rebind.add_argument("--reason", required=True, help="why (recorded in the admin audit)")
     add_approval_commands(commands)
     return parser
 
@@ -92,6 +96,20 @@ def _show_provider(conn: psycopg.Connection[Any], out: TextIO) -> None:
     row = conn.execute("SELECT provider_base_url FROM payout_desk.team_settings").fetchone()
     url = None if row is None else row[0]
     print(url or "provider: not set; agents send nothing until `set-provider URL` is run", file=out)
+
+
+def _rebind(conn: psycopg.Connection[Any], reason: str, out: TextIO) -> None:
+    """Audit F16: the admin's decision; only payouts no provider can hold move (services/team_rebind.py)."""
+    team, done = rebind_onto_team(conn, reason)
+    if not done:
+        print(f"nothing waits for another provider: every open payout is {describe_key(team)}'s", file=out)
+    for result in done:
+        moved = ", ".join(f"#{i}" for i in result.moved) or "none"
+        print(f"{describe_key(result.old_connection)}: moved to the team's provider: {moved}", file=out)
+        if result.left:
+            left = ", ".join(f"#{i}" for i in result.left)
+            print(f"  left: {left} — they may exist at the old provider (sent or tried there): reconcile them there "
+                  "first; re-binding them could pay them twice", file=out)  # fmt: skip
 
 
 APPROVAL_COMMANDS = ("set-rule", "rules", "set-expiry", "set-retype-threshold")
@@ -337,6 +355,8 @@ def _dispatch(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
             _set_provider(conn, args.url, out)
         elif args.command == "provider":
             _show_provider(conn, out)
+        elif args.command == "rebind":
+            _rebind(conn, args.reason, out)
         elif args.command in APPROVAL_COMMANDS:
             run_approval_command(conn, args, out)
         elif args.command == "people":

@@ -285,7 +285,8 @@ def run(desks: int, check: bool) -> int:
                 for login in ("anna", "ben")[:desks]
             ]
             started.extend(opened)
-            _say(f"the team database: {server.conninfo(DATABASE)} (as ada, anna, ben: user=LOGIN)")
+            _say(f"the team database as anna (preparer): {people['anna']}")  # a person's, never the superuser's
+            _say(f"the team database as ben (approver): {people['ben']}")
             _say(f"the sandbox: {base_url}; the agent: webhooks on http://{listen}/webhooks/provider")
             _say(f"approvals: {RULE_CURRENCY} from {RULE_FROM} needs {APPROVERS} approver, so anna's such payouts wait"
                  " in ben's Approvals tab (as ada: payout-desk-admin --db CONNINFO rules | set-rule …)")  # fmt: skip

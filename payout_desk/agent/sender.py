@@ -6,6 +6,10 @@
 * Each is sent by ``services.submit.Submitter`` unchanged (journal first, stored body and key, the retention
   rules, ambiguity, answer checks) over the fenced journal, so every write names the claim's generation and a
   stale agent's late write is refused. While the send runs, its lease is renewed every third of its length.
+* Before sending, the journaled body is read with a parser that refuses duplicate keys and compared with the
+  payout's columns (``domain.body_check``): a body that does not say exactly the amount, currency, reference and
+  type the rules and approvers read is never sent; the payout becomes ``needs_reconciliation`` (the state a
+  person must look at, which no agent claims) with the disagreement journaled as its error.
 * When the send ends the claim is released; a payout still unanswered (``outcome_unknown``) waits the desk's
   resend backoff (5 s, 10 s, … 300 s by its claim count) before anyone claims it again, with the same key.
 * Work wakes on the feed (an event that makes a payout ``confirmed`` or ``outcome_unknown``), after every send,
@@ -21,6 +25,8 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from payout_desk.domain.body_check import body_disagreements
+from payout_desk.domain.status import NEEDS_RECONCILIATION
 from payout_desk.journal.models import JournalError, JournalEvent, LeaseLostError, PayoutRecord
 from payout_desk.journal.postgres.feed import FeedListener
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
@@ -128,8 +134,9 @@ class Sender:
         retry_after = 0.0
         try:
             record = await self._journal.get(lease.local_id)
-            result = await self._submitter.send(record, urgent=False)
-            if result.status in UNSENT_STATUSES:
+            if await self._held_back(record):
+                pass  # never sent: a person looks at it (needs_reconciliation, no agent claims it again)
+            elif (await self._submitter.send(record, urgent=False)).status in UNSENT_STATUSES:
                 retry_after = self._config.resend_after(lease.generation)
                 log.info("payout %s still unanswered; resent in %.0f s or later, same key", lease.local_id, retry_after)
             else:
@@ -148,6 +155,24 @@ class Sender:
                 await renewing
         await self._release(lease, retry_after)
         self._wake.set()  # a free slot: look for more work at once
+
+    async def _held_back(self, record: PayoutRecord) -> bool:
+        """Whether the body disagrees with the record's columns: then it is never sent and needs a person."""
+        problems = body_disagreements(
+            record.request_body, amount=record.amount, currency=record.currency, external_id=record.external_id
+        )
+        if not problems:
+            return False
+        message = (
+            "Not sent: the journaled request body does not say what this payout's journal says ("
+            + "; ".join(problems)
+            + "). Nothing went to the provider for this attempt; a person must look at the payout."
+        )
+        log.error("payout %s: %s", record.local_id, message)
+        login = self._context.login
+        held = await self._journal.record_needs_reconciliation(record.local_id, message=message, actor=login)
+        self._notify(held, record.status, NEEDS_RECONCILIATION)
+        return True
 
     async def _release(self, lease: Lease, retry_after: float) -> None:
         try:

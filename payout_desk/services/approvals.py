@@ -70,7 +70,8 @@ class Person:
 
 def _whoami(conn: Conn) -> Person:
     row = conn.execute(
-        "SELECT session_user::text, coalesce(pg_has_role(session_user, %s, 'MEMBER'), false)"
+        "SELECT session_user::text, coalesce(pg_has_role(session_user, %s, 'MEMBER')"
+        " AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)"
         " FROM pg_roles WHERE rolname = %s",
         (APPROVER_ROLE, APPROVER_ROLE),
     ).fetchone()

@@ -21,7 +21,7 @@ import psycopg
 
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres.migrate import TeamSchemaTooNewError, check_version
-from payout_desk.journal.postgres.people import GROUPS
+from payout_desk.journal.postgres.people import GROUPS, SUPERUSER_WORDS
 from payout_desk.services.profiles import Profile
 from payout_desk.services.secrets import TEAM_SERVICE_NAME, TokenStore
 from payout_desk.services.team_connection import TeamConnection, check_team_connection
@@ -157,10 +157,16 @@ def _inspect(conn: psycopg.Connection[Any], tc: TeamConnection) -> TeamCheck:
                          "on it.", login)  # fmt: skip
     held = conn.execute(
         "SELECT g FROM unnest(%s::text[]) AS g WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = g)"
-        " AND pg_has_role(session_user, g, 'USAGE') ORDER BY g",
+        " AND pg_has_role(session_user, g, 'USAGE')"
+        " AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) ORDER BY g",
         (groups,),
     ).fetchall()
     roles = tuple(_ROLE_NAMES[g] for (g,) in held)
+    superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = session_user").fetchone()
+    if superuser is not None and superuser[0]:
+        return TeamCheck(TeamCheckStatus.NOT_A_PERSON,
+                         f"Connected as {login}, a database superuser: {SUPERUSER_WORDS} (the login your "
+                         "administrator gave you with payout-desk-admin add-person).", login)  # fmt: skip
     if not roles:
         return TeamCheck(TeamCheckStatus.NOT_A_PERSON,
                          f"Connected as {login}, but {login} is not a person of this team (no Payout Desk role). "

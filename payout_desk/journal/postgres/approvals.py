@@ -82,6 +82,9 @@ def _refusals(whose: str) -> Iterator[None]:
         if exc.sqlstate == "PDA01" and exc.diag.message_primary:
             raise ApprovalRefusedError(exc.diag.message_primary) from exc
         if isinstance(exc, errors.InsufficientPrivilege):
+            said = exc.diag.message_primary or ""
+            if "superuser" in said:  # actor_in (0017): a superuser is no person of the team
+                raise ApprovalRefusedError(f"{said[:1].upper()}{said[1:]}.") from exc
             raise ApprovalRefusedError(f"Only {whose} may do this; your login is not one.") from exc
         if isinstance(exc, errors.NoDataFound):
             raise ApprovalRefusedError(exc.diag.message_primary or "No such payout in the journal.") from exc

@@ -17,11 +17,13 @@ DESK_ROLES: Final = frozenset({"payout_desk_preparer", "payout_desk_viewer", "pa
 
 
 def login_roles(conn: psycopg.Connection[Any]) -> tuple[str, frozenset[str]]:
-    """``session_user`` and the app's group roles it holds (an approver role counts once it exists)."""
+    """``session_user`` and the app's group roles it holds (an approver role counts once it exists); none for a
+    superuser, who is in every group by PostgreSQL's rules but is not a person of the team."""
     groups = sorted({*GROUPS.values(), *DESK_ROLES})
     row = conn.execute(
         "SELECT session_user, coalesce(array_agg(g) FILTER (WHERE to_regrole(g) IS NOT NULL"
-        " AND pg_has_role(session_user, g, 'USAGE')), '{}') FROM unnest(%s::text[]) AS g",
+        " AND pg_has_role(session_user, g, 'USAGE')"
+        " AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)), '{}') FROM unnest(%s::text[]) AS g",
         (groups,),
     ).fetchone()
     assert row is not None

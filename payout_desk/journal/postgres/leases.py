@@ -58,7 +58,9 @@ class PgLeases:
         """``session_user`` and the app's group roles it holds (``payout_desk_agent`` …), sorted."""
         row = self.journal.conn.execute(
             "SELECT session_user, coalesce(array_agg(g ORDER BY g)"
-            " FILTER (WHERE pg_has_role(session_user, g, 'USAGE')), '{}') FROM unnest(%s::text[]) AS g",
+            " FILTER (WHERE pg_has_role(session_user, g, 'USAGE')"
+            " AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)), '{}')"
+            " FROM unnest(%s::text[]) AS g",
             (sorted(GROUPS.values()),),
         ).fetchone()
         assert row is not None

@@ -19,7 +19,18 @@ from psycopg import sql
 
 from payout_desk.journal.models import JournalError
 
-__all__ = ["GROUPS", "AuditEntry", "Person", "add_person", "audit_log", "check_login", "list_people", "remove_person"]
+__all__ = [
+    "GROUPS",
+    "SUPERUSER_WORDS",
+    "AuditEntry",
+    "Person",
+    "add_person",
+    "audit_log",
+    "check_login",
+    "check_member",
+    "list_people",
+    "remove_person",
+]
 
 #: The app's group roles by the name people are given.
 GROUPS: Final[dict[str, str]] = {
@@ -29,6 +40,8 @@ GROUPS: Final[dict[str, str]] = {
     "admin": "payout_desk_admin",
     "agent": "payout_desk_agent",
 }
+#: Why a superuser's login is refused where a person's is expected.
+SUPERUSER_WORDS: Final = "a superuser is not a person of the team: log in as yourself"
 _LOGIN: Final = re.compile(r"^[a-z_][a-z0-9_.@-]{0,62}$")
 
 
@@ -58,6 +71,24 @@ def check_login(login: str) -> None:
         )
     if login.startswith(("payout_desk_", "pg_")):
         raise JournalError(f"login {login!r}: names starting with payout_desk_ or pg_ are reserved")
+
+
+def check_member(conn: psycopg.Connection[Any]) -> None:
+    """JournalError unless the login holds one of the app's roles and is no superuser (audit F9)."""
+    row = conn.execute(
+        "SELECT session_user, bool_or(pg_has_role(session_user, g, 'USAGE')),"
+        " (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user)"
+        " FROM unnest(%s::text[]) AS g",
+        (list(GROUPS.values()),),
+    ).fetchone()
+    if row is not None and row[2]:
+        raise JournalError(f"The login {row[0]} is a database superuser: {SUPERUSER_WORDS}.")
+    if row is None or not row[1]:
+        login = row[0] if row else "this login"
+        raise JournalError(
+            f"The login {login} has no Payout Desk role in this team database. Ask your database administrator "
+            "to add you (payout-desk-admin add-person)."
+        )
 
 
 def _role(conn: psycopg.Connection[Any], login: str) -> tuple[bool, bool] | None:

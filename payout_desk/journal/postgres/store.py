@@ -31,7 +31,7 @@ from payout_desk.journal.models import (
 from payout_desk.journal.postgres import connections, duplicates
 from payout_desk.journal.postgres.attempts import PgAttempts
 from payout_desk.journal.postgres.migrate import check_version
-from payout_desk.journal.postgres.people import GROUPS
+from payout_desk.journal.postgres.people import check_member
 from payout_desk.journal.postgres.queries import COLUMNS, IMMUTABLE_SORTS, PgQuery, compile_pg, record_from_pg
 
 if TYPE_CHECKING:
@@ -73,20 +73,6 @@ def plain_error(exc: psycopg.Error) -> JournalError:
     return JournalError(f"The team database reported an error: {detail}")
 
 
-def _check_member(conn: psycopg.Connection[Any]) -> None:
-    """JournalError unless the login holds one of the app's roles."""
-    row = conn.execute(
-        "SELECT session_user, bool_or(pg_has_role(session_user, g, 'USAGE')) FROM unnest(%s::text[]) AS g",
-        (list(GROUPS.values()),),
-    ).fetchone()
-    if row is None or not row[1]:
-        login = row[0] if row else "this login"
-        raise JournalError(
-            f"The login {login} has no Payout Desk role in this team database. Ask your database administrator "
-            "to add you (payout-desk-admin add-person)."
-        )
-
-
 class PgJournal(PgAttempts):
     """The payout journal on the team's PostgreSQL. Synchronous; one connection; one thread."""
 
@@ -102,7 +88,7 @@ class PgJournal(PgAttempts):
         conn = connect(conninfo)
         try:
             check_version(conn)
-            _check_member(conn)
+            check_member(conn)
         except BaseException:
             conn.close()
             raise

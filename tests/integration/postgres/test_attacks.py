@@ -33,7 +33,6 @@ FUNCTIONS: dict[str, list[tuple[str, tuple[object, ...]]]] = {
         ("confirm_payout(%s, 'k-attack', 'sandbox', 'P', 'conn', '{1}')", (BODY,)),
         ("record_checkin_completed(1)", ()),
         ("record_reconciled(1, 'not_found', 'x', 'outcome_unknown')", ()),
-        ("rebind(NULL, 'conn', 'x')", ()),
     ],
     "agent": [
         ("record_status(1, 'succeeded', NULL, 'poll')", ()),
@@ -50,7 +49,10 @@ FUNCTIONS: dict[str, list[tuple[str, tuple[object, ...]]]] = {
         ("fenced_record_needs_reconciliation(1, 1, 'm')", ()),
         ("fenced_mark_ambiguous(1, 1, 'x')", ()),
     ],
-    "admin": [("set_provider_base_url('https://evil.example')", ())],
+    "admin": [
+        ("set_provider_base_url('https://evil.example')", ()),
+        ("rebind(NULL, 'conn', 'x')", ()),  # an admin's decision since 0017 (audit F16)
+    ],
 }
 INTERNALS = (
     "append_event(1, now(), 'status', 'someone_else', '{}'::jsonb)",

@@ -449,7 +449,8 @@ def test_a_rejected_payout_frees_its_reference(journal: AnyJournal) -> None:
 
 def test_a_person_reconciles_and_rebinds_audited(journal: AnyJournal, backend: Backend) -> None:
     """Both backends: reconciliation only of a payout that needs it, back to the state the decision says;
-    re-binding moves the open payouts of a connection (or of none) with one rebound event each."""
+    re-binding moves the open payouts of a connection (or of none) with one rebound event each (a desk's
+    journal; a team's preparer may not re-bind)."""
     stuck = confirm(journal, "k-stuck").local_id
     with pytest.raises(ValueError, match="does not need reconciliation"):
         journal.record_reconciled(stuck, decision="not_found", reason="x", actor=ACTOR, back_to="outcome_unknown")
@@ -466,6 +467,11 @@ def test_a_person_reconciles_and_rebinds_audited(journal: AnyJournal, backend: B
     done = confirm(journal, "k-done").local_id
     journal.record_created(done, payment_id="pay_done", checkin_url=None, status="succeeded", actor=ACTOR)
     new = "live|https://api.example.com|token:abc|Live"
+    if backend.name != "sqlite":  # a team's re-bind is an admin's decision (audit F16, test_money_guards.py)
+        with pytest.raises(Exception, match="permission denied for function rebind"):
+            journal.rebind(CONNECTION, new, reason="the profile moved", actor=ACTOR)
+        assert journal.get(stuck).connection_id == CONNECTION
+        return
     moved = journal.rebind(CONNECTION, new, reason="the profile moved", actor=ACTOR)
     assert moved == [stuck]  # the succeeded payout stays
     assert journal.get(stuck).connection_id == new
