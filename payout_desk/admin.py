@@ -19,6 +19,7 @@ CONNINFO is a libpq URI or key=value string. Exit status: 0 done, 1 failure (a p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from typing import Any, TextIO
 import psycopg
 
 from payout_desk.domain.approvals import ApprovalRefusedError, rules_summary, uncovered
+from payout_desk.domain.identity import ConnectionIdentity, describe_key
 from payout_desk.domain.money import AmountError, Currency, UnknownCurrencyError, currency, parse_amount
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres import approvals
@@ -43,6 +45,7 @@ from payout_desk.journal.postgres.people import (
 from payout_desk.journal.postgres.store import connect
 from payout_desk.provider.errors import InsecureBaseUrlError
 from payout_desk.provider.urls import normalize_base_url
+from payout_desk.services.team import team_identity
 
 __all__ = ["main"]
 
@@ -75,7 +78,42 @@ def _set_provider(conn: psycopg.Connection[Any], url: str, out: TextIO) -> None:
             f"set-provider URL: {exc} (https:// required; http:// only for a sandbox on this computer)"
         ) from None
     conn.execute("SELECT payout_desk.set_provider_base_url(%s)", (normalised,))
-    print(f"provider: {normalised} (agents refuse to send anywhere else)", file=out)
+    print(
+        f"provider: {normalised} (agents refuse to send anywhere else; an agent still running with another "
+        "provider claims nothing more and stops)",
+        file=out,
+    )
+    left = _bound_elsewhere(conn, team_identity(normalised).key)
+    if left:
+        print(
+            f"warning: {len(left)} payout{'s' if len(left) != 1 else ''} still bound to a former provider "
+            f"will never be sent to {normalised} (an administrator decides about each):",
+            file=out,
+        )
+        for line in left:
+            print(f"  {line}", file=out)
+
+
+#: Payouts not finished at their provider: unsent, waiting, or still followed there.
+_OPEN_AT_PROVIDER = ("awaiting_approval", "confirmed", "outcome_unknown", "pending", "created")
+
+
+def _bound_elsewhere(conn: psycopg.Connection[Any], team_key: str) -> list[str]:
+    """One line per open payout bound to another connection than ``team_key``: id, status, amount, provider."""
+    rows = conn.execute(
+        "SELECT local_id, status, amount, currency, created_by, connection_id FROM payout_desk.payouts"
+        " WHERE connection_id IS DISTINCT FROM %s AND status = ANY(%s) ORDER BY local_id",
+        (team_key, list(_OPEN_AT_PROVIDER)),
+    ).fetchall()
+    lines = []
+    for local_id, status, amount, code, by, key in rows:
+        where = describe_key(key)
+        if key:
+            with contextlib.suppress(ValueError):
+                where = ConnectionIdentity.parse(key).endpoint
+        words = "confirmed, not sent" if status == "confirmed" else status.replace("_", " ")
+        lines.append(f"#{local_id} {words}, {amount} {code}, prepared by {by}, bound to {where}")
+    return lines
 
 
 def _show_provider(conn: psycopg.Connection[Any], out: TextIO) -> None:

@@ -22,12 +22,23 @@ if TYPE_CHECKING:
     from payout_desk.journal.postgres.fenced import FencedPgJournal
     from payout_desk.provider.client import PayoutsClient
 
-__all__ = ["AgentContext", "Component", "build_components", "install_signal_handlers", "run_components"]
+__all__ = [
+    "AgentContext",
+    "AgentStopError",
+    "Component",
+    "build_components",
+    "install_signal_handlers",
+    "run_components",
+]
 
 log = logging.getLogger("payout_desk.agent")
 
 #: How long components get to finish after ``stop`` is set before they are cancelled.
 STOP_GRACE_SECONDS = 20.0
+
+
+class AgentStopError(Exception):
+    """A component stops the whole agent on purpose (exit 1); its message is the one line logged, no traceback."""
 
 
 class Component(Protocol):
@@ -86,7 +97,10 @@ async def run_components(components: Sequence[Component], stop: asyncio.Event) -
         for task in early:
             ok = False
             error = None if task.cancelled() else task.exception()
-            log.error("agent: %s stopped on its own; stopping the agent", tasks[task].name, exc_info=error)
+            if isinstance(error, AgentStopError):
+                log.error("agent: %s", error)
+            else:
+                log.error("agent: %s stopped on its own; stopping the agent", tasks[task].name, exc_info=error)
         stop.set()
         _, late = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
         for task in late:
