@@ -5,7 +5,8 @@ its baseline and target, and writes it as JSON to ``benchmarks/results/latest.js
 (``latest-quick.json`` with ``--quick``). Benchmarks: commit, submit, startup, history, history-pg
 (the team journal on PostgreSQL), polling, package (the size of what ``make package`` built), agent-webhook
 (the team agent: webhook received → status stored), agent-send (payout-desk-agent's sends per second, 1 and 2
-agents), team-feed (one desk's commit → another desk told, 1 and 20 listening desks).
+agents), team-feed (one desk's commit → another desk told, 1 and 20 listening desks), team-webhook-desk
+(webhook received → a desk told of the new status).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from benchmarks import (
     startup,
     submit_to_checkin,
     team_feed,
+    team_webhook_desk,
 )
 from benchmarks.harness import RESULTS_DIR, Figure, Options, format_table, machine_info, results_payload, write_json
 
@@ -41,6 +43,7 @@ BENCHMARKS: dict[str, Callable[[Options], list[Figure]]] = {
     "agent-webhook": agent_webhook.run,
     "agent-send": agent_send.run,
     "team-feed": team_feed.run,
+    "team-webhook-desk": team_webhook_desk.run,
 }
 
 

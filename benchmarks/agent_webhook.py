@@ -7,20 +7,14 @@ the path's latency, not the rate cap's queue."""
 
 from __future__ import annotations
 
-import sys
-import tempfile
-from pathlib import Path
-
 import psycopg
 
 from benchmarks.harness import Figure, Options, percentile
-from payout_desk.journal.postgres.migrate import migrate
-from payout_desk.sandbox.client import SandboxControl
+from benchmarks.team_rig import payment_ids, team_rig, without_postgres
 from payout_desk.services.poll import PollPolicy
-from tests.fixtures.postgres import TeamDb, postgres_bin, running_server
-from tests.integration.agent.conftest import Process, Rig, start_sandbox, status_of, wait_for_journal
+from tests.integration.agent.conftest import status_of, wait_for_journal
 from tests.integration.agent.test_webhook import free_port
-from tests.integration.postgres.team_setup import confirm, set_provider
+from tests.integration.postgres.team_setup import confirm
 
 NAME = "agent-webhook"
 
@@ -38,39 +32,23 @@ def _latencies(admin: str) -> list[float]:
 def run(opts: Options) -> list[Figure]:
     count = 30 if opts.quick else 100
     label = f"webhook received → status stored ({count} payouts)"
-    if postgres_bin() is None:
-        print(f"{NAME}: PostgreSQL is not installed (bash scripts/bootstrap.sh --with-postgres)", file=sys.stderr)
-        return [Figure(NAME, label, None, "ms", note="PostgreSQL not installed")]
-    started: list[Process] = []
-    try:
-        with running_server() as server:
-            with psycopg.connect(server.conninfo(), autocommit=True) as conn:
-                conn.execute("CREATE DATABASE bench")
-            team_db = TeamDb(server, "bench")
-            migrate(team_db.admin)
-            _, base_url, _ = start_sandbox(started)
-            identity = set_provider(team_db, base_url)
-            rig = Rig(team_db, base_url, "", SandboxControl(base_url), identity, Path(tempfile.gettempdir()))
-            rig.started = started
-            port = free_port()
-            token = rig.control.mint_token(webhook_url=f"http://127.0.0.1:{port}/webhooks/provider")
-            agent = rig.agent("--listen", f"127.0.0.1:{port}", token=token)
-            agent.output.expect(r"webhooks: listening", timeout=60)
-            ids = confirm(team_db, rig.identity, count)
-            wait_for_journal(team_db.admin, lambda conn: all(status_of(i)(conn) == "pending" for i in ids), timeout=120)
-            payments = {p["idempotencyKey"]: p["id"] for p in rig.control.payments()}
-            with psycopg.connect(team_db.admin) as conn:
-                keys = dict(conn.execute("SELECT local_id, idempotency_key FROM payout_desk.payouts").fetchall())
-            for local_id in ids:
-                rig.control.complete(payments[keys[local_id]], "succeeded")
-                wait_for_journal(team_db.admin, lambda conn, i=local_id: status_of(i)(conn) == "succeeded")
-            samples = _latencies(team_db.admin)
-            agent.stop()
-    finally:
-        for process in started:
-            if process.popen.poll() is None:
-                process.popen.kill()
-                process.popen.wait(timeout=15)
+    missing = without_postgres(NAME, label)
+    if missing is not None:
+        return missing
+    with team_rig() as rig:
+        team_db = rig.team_db
+        port = free_port()
+        token = rig.control.mint_token(webhook_url=f"http://127.0.0.1:{port}/webhooks/provider")
+        agent = rig.agent("--listen", f"127.0.0.1:{port}", token=token)
+        agent.output.expect(r"webhooks: listening", timeout=60)
+        ids = confirm(team_db, rig.identity, count)
+        wait_for_journal(team_db.admin, lambda conn: all(status_of(i)(conn) == "pending" for i in ids), timeout=120)
+        payments = payment_ids(rig)
+        for local_id in ids:
+            rig.control.complete(payments[local_id], "succeeded")
+            wait_for_journal(team_db.admin, lambda conn, i=local_id: status_of(i)(conn) == "succeeded")
+        samples = _latencies(team_db.admin)
+        agent.stop()
     cap = PollPolicy().max_requests_per_second
     note = (
         f"{len(samples)} webhooks, one payout at a time; the wake-up's GET waits for a token of the team's cap "
@@ -78,7 +56,13 @@ def run(opts: Options) -> list[Figure]:
     )
     return [
         Figure(NAME, f"{label}, p50", percentile(samples, 50), "ms", runs=len(samples), note=note, samples=samples),
-        Figure(NAME, f"{label}, p99", percentile(samples, 99), "ms", runs=len(samples), target_max=1500.0,
-               note="target: one rate-cap window (1.1 s) plus the path"),
+        Figure(
+            NAME,
+            f"{label}, p99",
+            percentile(samples, 99),
+            "ms",
+            runs=len(samples),
+            target_max=1500.0,
+            note="target: one rate-cap window (1.1 s) plus the path",
+        ),
     ]
-

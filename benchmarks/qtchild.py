@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-__all__ = ["run_once", "start_qt", "wait_for", "wait_signal"]
+__all__ = ["close_window", "run_once", "start_qt", "wait_for", "wait_signal"]
 
 
 def start_qt() -> tuple[Any, Any]:
@@ -60,3 +60,11 @@ async def wait_signal(signal: Any, within: float, predicate: Callable[..., bool]
     finally:
         with contextlib.suppress(RuntimeError, TypeError):
             signal.disconnect(slot)
+
+
+async def close_window(window: Any, within: float = 30.0) -> None:
+    """Close the app's main window and wait (bounded) for its ``shutdownFinished``."""
+    finished: list[bool] = []
+    window.shutdownFinished.connect(lambda: finished.append(True))
+    window.close()
+    await wait_for(lambda: bool(finished), within, step=0.01)

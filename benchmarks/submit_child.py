@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import emit
-from benchmarks.qtchild import run_once, start_qt, wait_for, wait_signal
+from benchmarks.qtchild import close_window, run_once, start_qt, wait_for, wait_signal
 
 
 async def one_submit(window: Any, number: int) -> dict[str, Any]:
@@ -86,10 +86,7 @@ async def scenario(submits: int, data_dir: Path) -> None:
             record = await one_submit(window, number)
             emit({"op": "submit", "cold": number == 0, **record})
     finally:
-        finished: list[bool] = []
-        window.shutdownFinished.connect(lambda: finished.append(True))
-        window.close()
-        await wait_for(lambda: bool(finished), 30, step=0.01)
+        await close_window(window)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from payout_desk.agent.selftest import run_self_test
 from payout_desk.agent.startup import AgentRefusedError, open_agent
 from payout_desk.agent.token import TokenError, read_token
 from payout_desk.logging_setup import RedactingFilter, RedactingFormatter
+from payout_desk.services.poll import PollPolicy
 
 __all__ = ["build_parser", "main"]
 
@@ -67,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--concurrency", type=int, default=4, help=argparse.SUPPRESS)
     parser.add_argument("--sweep-seconds", type=_positive, default=5.0, help=argparse.SUPPRESS)
     parser.add_argument("--key-retention-hours", type=_positive, default=24.0, help=argparse.SUPPRESS)
+    # The agent's own polls (first, backoff, burst, watch) at most this often; hints and webhooks still go first.
+    # A large value shows what arrives by webhook alone (tests/e2e/test_team_desks_webhook.py, make bench).
+    parser.add_argument("--poll-every-seconds", type=_positive, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -103,6 +108,15 @@ async def _serve(config: AgentConfig, token: str) -> int:
         await context.journal.close()
 
 
+def _policy(every: float | None) -> PollPolicy:
+    """The desk's poll policy; with ``every``, no scheduled poll comes sooner than ``every`` seconds apart."""
+    base = PollPolicy()
+    if every is None:
+        return base
+    spaced = ("initial_interval", "max_interval", "burst_interval", "watch_interval")
+    return dataclasses.replace(base, **{name: max(getattr(base, name), every) for name in spaced})
+
+
 def _config(args: argparse.Namespace) -> AgentConfig:
     return AgentConfig(
         conninfo=args.db,
@@ -112,6 +126,7 @@ def _config(args: argparse.Namespace) -> AgentConfig:
         concurrency=args.concurrency,
         sweep_seconds=args.sweep_seconds,
         retention_hours=args.key_retention_hours,
+        policy=_policy(args.poll_every_seconds),
     )
 
 

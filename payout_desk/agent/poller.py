@@ -14,7 +14,10 @@ scheduler, cadence, answer checks and the one ``apply``), under a rate cap the w
 * **What it follows**: the team connection's payouts the provider holds unfinished (``to_poll``), then every
   payout the feed shows it has not followed yet (the sender's ``created``, any agent's).
 * **Hints** (``payout_desk_hints``: a desk selected a payout or caught its checkin, a webhook arrived) put the
-  payout at the front of the schedule (a checkin just completed: the desk's burst of polls).
+  payout at the front of the schedule (a checkin just completed: the desk's burst of polls). A change the GET
+  a webhook woke finds is recorded with the source ``webhook`` (the body itself is never applied). A term starts
+  by waking the open payouts with a webhook kept after their last change (``unheard_webhooks``): those that
+  came while no poller listened (the sit-out window, a takeover).
 * Status writes go through the database's ``record_status``, which refuses to move a payout backwards.
 """
 
@@ -122,6 +125,7 @@ class TeamPoller:
             feed.start()
             hints.start()
             await self._follow_open(poller, journal)
+            await self._catch_up_webhooks(poller, journal)
             while not stop.is_set() and not limiter.lost.is_set():
                 await _wait_any(stop, wake, limiter.lost, seconds=self._check_every)
                 if wake.is_set():
@@ -148,6 +152,18 @@ class TeamPoller:
                 count += poller.follow(record)
             after = page[-1]
         log.info("poller: following %d open payouts", count)
+
+    async def _catch_up_webhooks(self, poller: Poller, journal: WatchPgJournal) -> None:
+        """Wake the open payouts whose webhook came while no poller listened (before this term's LISTEN)."""
+        try:
+            unheard = [i for i in await journal.unheard_webhooks() if i in poller.following]
+        except JournalError as exc:
+            log.warning("poller: the webhooks kept meanwhile could not be read (%s); the cadence finds them", exc)
+            return
+        for local_id in unheard:
+            poller.wake(local_id, "webhook")
+        if unheard:
+            log.info("poller: %d webhooks kept while no poller listened: their payouts go first", len(unheard))
 
     async def _read_feed(self, poller: Poller, journal: WatchPgJournal, cursor: int) -> int:
         """Follow the payouts the feed names that are not followed yet (created since, by any agent)."""
@@ -190,6 +206,8 @@ class TeamPoller:
         log.debug("poller: hint %s for payout %s", hint.reason, hint.local_id)
         if hint.reason == "checkin_completed":
             poller.caught(hint.local_id)
+        elif hint.reason == "webhook":  # what its GET finds is recorded as the webhook's (source "webhook")
+            poller.wake(hint.local_id, "webhook")
         else:
             poller.scheduler.refresh(hint.local_id)
 

@@ -219,6 +219,7 @@ class Poller:
             sleep=sleep,
         )
         self._stopped = False
+        self._woken_by: dict[int, str] = {}
 
     @property
     def following(self) -> frozenset[int]:
@@ -250,6 +251,13 @@ class Poller:
         """The checkin redirect of ``local_id`` was just caught: ask every second for a while."""
         self.scheduler.caught(local_id)
 
+    def wake(self, local_id: int, source: str) -> None:
+        """Ask about ``local_id`` next (at the front), and record what that answer changes with ``source``
+        (the team agent's ``webhook``: the GET a webhook woke; its body is never applied)."""
+        if local_id in self.scheduler:
+            self._woken_by[local_id] = source
+            self.scheduler.refresh(local_id)
+
     def times(self, local_id: int) -> PollTimes | None:
         """When ``local_id`` was last asked about and when it will be next (None: not followed)."""
         info = self.scheduler.info(local_id)
@@ -269,6 +277,7 @@ class Poller:
 
     async def _poll_one(self, local_id: int) -> PollResult:
         """Ask the provider about ``local_id`` once (the scheduler holds the slot and the token)."""
+        source = self._woken_by.pop(local_id, "poll")  # taken before the GET: an earlier GET is not the wake-up's
         try:  # the journal's view now (provider id, last status): nothing per payout is kept in memory
             record = await self._journal.get(local_id)
         except Exception:
@@ -286,7 +295,7 @@ class Poller:
             log.warning("poll of payout %s (%s) failed: %s", local_id, payment_id, exc.detail)
             return PollResult(Outcome.FAILED)
         try:
-            updated = await self.apply(local_id, payment, source="poll", previous=last_status)
+            updated = await self.apply(local_id, payment, source=source, previous=last_status)
         except Exception:  # the journal could not record it: ask again later
             log.exception("recording the status of payout %s failed", local_id)
             return PollResult(Outcome.FAILED)

@@ -18,7 +18,8 @@ from psycopg import sql
 from payout_desk.domain.payout import FrozenMetadata
 from payout_desk.journal.export.rows import FIELDS
 from payout_desk.journal.history import like_pattern
-from payout_desk.journal.models import HistoryQuery, JournalError, PayoutRecord, SortKey
+from payout_desk.journal.migrations import AMOUNT_SCALE
+from payout_desk.journal.models import HistoryQuery, PayoutRecord, SortKey
 
 __all__ = ["COLUMNS", "IMMUTABLE_SORTS", "SORTS", "PgQuery", "compile_pg", "record_from_pg"]
 
@@ -39,6 +40,12 @@ SORTS: Final[dict[SortKey, str]] = {
 #: Sort keys a payout never changes: iterating them by keyset can neither skip nor repeat a row.
 IMMUTABLE_SORTS: Final = frozenset({SortKey.CREATED_AT, SortKey.AMOUNT, SortKey.CURRENCY})
 _I_AMOUNT, _I_METADATA = FIELDS.index("amount"), FIELDS.index("metadata")
+#: A term in the search text; and, for a search by amount, in the search text but its last line (the amount).
+_TERM: Final = sql.SQL("p.search_text ILIKE %s ESCAPE '\\'")
+_TERM_NOT_AMOUNT: Final = sql.SQL(
+    "p.search_text ILIKE %s ESCAPE '\\'"
+    " AND left(p.search_text, length(p.search_text) - length(p.amount) - 1) ILIKE %s ESCAPE '\\'"
+)
 
 
 @dataclass(frozen=True)
@@ -76,10 +83,10 @@ def compile_pg(query: HistoryQuery) -> PgQuery:
     """Compile ``query``: every whitespace-separated term must occur literally (ILIKE, escaped) in the
     payout's search text, which the ``payouts_search`` trigram index serves for terms of 3+ characters.
 
-    A search by the amount as displayed (``query.amount``, issue 16) is refused in plain words: the team
-    journal does not have it yet, and ignoring it would answer a different question."""
-    if query.amount is not None:
-        raise JournalError("Searching by amount is not available on the team journal yet: search by the text.")
+    A search by the amount as displayed (``query.amount``, issue 16) means what it means on the desk's own
+    journal (``journal.query``): the payouts of exactly that amount (``amount_scaled``, an exact integer; an
+    amount finer than the scale matches none) match beside the text matches, and the text is then not looked
+    for in the amount column (the search text's last line), so "1250.00" never finds 11250.00."""
     clauses: list[sql.Composable] = []
     params: list[object] = []
     if query.statuses is not None:
@@ -93,13 +100,32 @@ def compile_pg(query: HistoryQuery) -> PgQuery:
         params.append(query.created_to)
     base = sql.SQL(" AND ").join(clauses) if clauses else sql.SQL("true")
     base_params = tuple(params)
-    terms = [sql.SQL("p.search_text ILIKE %s ESCAPE '\\'") for _ in query.text.split()]
-    text_params = tuple(like_pattern(term) for term in query.text.split())
-    text = sql.SQL(" AND ").join(terms) if terms else None
-    where = sql.SQL(" AND ").join([*clauses, *terms]) if clauses or terms else sql.SQL("true")
+    text, text_params = _text(query)
+    parts = clauses if text is None else [*clauses, text]
+    where = sql.SQL(" AND ").join(parts) if parts else sql.SQL("true")
     empty = query.statuses is not None and not query.statuses
     key = sql.SQL(SORTS[query.sort])
     return PgQuery(where, base_params + text_params, key, query.descending, empty, base, base_params, text, text_params)
+
+
+def _text(query: HistoryQuery) -> tuple[sql.Composable | None, tuple[object, ...]]:
+    """The text terms (and the amount) as one condition over ``p``, and its parameters; None without either."""
+    words = query.text.split()
+    if query.amount is None:
+        if not words:
+            return None, ()
+        return sql.SQL(" AND ").join([_TERM] * len(words)), tuple(like_pattern(w) for w in words)
+    params: list[object] = [p for w in words for p in (like_pattern(w),) * 2]
+    scaled = query.amount * AMOUNT_SCALE
+    if scaled == scaled.to_integral_value():
+        same_amount: sql.Composable = sql.SQL("p.amount_scaled = %s")
+        params.append(int(scaled))
+    else:
+        same_amount = sql.SQL("false")
+    if not words:
+        return same_amount, tuple(params)
+    terms = sql.SQL(" AND ").join([_TERM_NOT_AMOUNT] * len(words))
+    return sql.SQL("(({}) OR {})").format(terms, same_amount), tuple(params)
 
 
 def record_from_pg(row: tuple[Any, ...]) -> PayoutRecord:

@@ -288,7 +288,7 @@ class PgJournal(PgAttempts):
 
     def _count_now(self, query: HistoryQuery, compiled: PgQuery) -> int:
         """The count from the database: status-only queries from the trigger-kept counts, others by scanning."""
-        if not query.text.split() and query.created_from is None and query.created_to is None:
+        if not query.text.split() and query.amount is None and query.created_from is None and query.created_to is None:
             row = self.conn.execute(
                 "SELECT coalesce(sum(n), 0) FROM payout_desk.payout_status_counts"
                 " WHERE %(s)s::text[] IS NULL OR status = ANY(%(s)s::text[])",

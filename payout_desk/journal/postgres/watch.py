@@ -7,6 +7,8 @@
   number of agents; when the holder dies its connection, and with it the lock, goes.
 * :func:`store_webhook` — a verified webhook kept first (its id the durable replay guard); the database wakes
   the poller when it is new and names a payout of the team.
+* :func:`unheard_webhooks` — open payouts with a webhook kept after their last change: wake-ups that came while
+  no poller listened (an agent starting, a takeover), which a new poll term catches up on.
 * :func:`parse_hint` — a ``payout_desk_hints`` payload (``local_id:reason``).
 """
 
@@ -34,6 +36,7 @@ __all__ = [
     "parse_hint",
     "send_poll_hint",
     "store_webhook",
+    "unheard_webhooks",
 ]
 
 #: The channel ``hint_poll`` and ``store_webhook`` NOTIFY.
@@ -96,6 +99,20 @@ def store_webhook(conn: psycopg.Connection[Any], webhook_id: str, payment_id: st
     assert row is not None
     local_id, fresh = row
     return StoredWebhook(None if local_id is None else int(local_id), bool(fresh))
+
+
+def unheard_webhooks(conn: psycopg.Connection[Any]) -> list[int]:
+    """Payouts still open (pending) with a webhook kept after their last change, oldest first: each webhook's
+    wake-up may have come while no poller listened. JournalError when the database says no."""
+    try:
+        rows = conn.execute(
+            "SELECT p.local_id FROM payout_desk.payouts p WHERE p.status IN ('pending', 'created') AND EXISTS"
+            " (SELECT 1 FROM payout_desk.webhooks w WHERE w.local_id = p.local_id AND w.received_at >= p.updated_at)"
+            " ORDER BY p.local_id"
+        ).fetchall()
+    except psycopg.Error as exc:
+        raise plain_error(exc) from exc
+    return [int(row[0]) for row in rows]
 
 
 class PollLock:
@@ -161,3 +178,7 @@ class WatchPgJournal(AsyncPgJournal):
     async def events_after(self, cursor: int, limit: int = 1000) -> list[JournalEvent]:
         """The feed's events after ``cursor``, in id order."""
         return await self._run(self._journal.events_after, cursor, limit)
+
+    async def unheard_webhooks(self) -> list[int]:
+        """:func:`unheard_webhooks` on this journal's connection."""
+        return await self._run(unheard_webhooks, self._journal.conn)

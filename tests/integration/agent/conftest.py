@@ -130,11 +130,12 @@ def start_sandbox(started: list[Process], *args: str) -> tuple[Process, str, str
 
 
 @pytest.fixture
-def rig(team_db: TeamDb, tmp_path: Path) -> Iterator[Rig]:
-    """A sandbox process and a team whose provider it is; every process is killed afterwards."""
+def rig(team_db: TeamDb, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Rig]:
+    """A sandbox process and a team whose provider it is; every process is killed afterwards. Indirect
+    parametrisation passes the sandbox more arguments (``("--processing-seconds", "3")``)."""
     started: list[Process] = []
     try:
-        _, base_url, token = start_sandbox(started)
+        _, base_url, token = start_sandbox(started, *getattr(request, "param", ()))
         made = Rig(team_db, base_url, token, SandboxControl(base_url), set_provider(team_db, base_url), tmp_path)
         made.started = started
         yield made

@@ -26,11 +26,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def listening_agent(rig: Rig) -> tuple[Process, str, str]:
-    """An agent serving webhooks, and a token whose payments' webhooks go to it: (agent, its URL, token)."""
+def listening_agent(rig: Rig, *args: str) -> tuple[Process, str, str]:
+    """An agent serving webhooks (given ``args`` too), and a token whose payments' webhooks go to it:
+    (agent, its URL, token)."""
     url = f"http://127.0.0.1:{free_port()}/webhooks/provider"
     token = rig.control.mint_token(webhook_url=url)
-    agent = rig.agent("--listen", url.split("/")[2], token=token)
+    agent = rig.agent("--listen", url.split("/")[2], *args, token=token)
     agent.output.expect(r"webhooks: listening on http://127\.0\.0\.1:\d+/webhooks/provider")
     return agent, url, token
 

@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from payout_desk.domain.totals import CurrencyTotals, StatusTotal
-from payout_desk.journal import HistoryQuery, JournalError
-from payout_desk.journal.postgres.store import PgJournal
+from payout_desk.journal import HistoryQuery
 from tests.unit.journal.backends import AnyJournal, Backend
 from tests.unit.journal.helpers import ACTOR, confirm, request
 
@@ -58,12 +57,10 @@ def test_totals_follow_the_filters_and_the_search(journal: AnyJournal) -> None:
     assert journal.totals(HistoryQuery(text="nothing-like-this")) == []
 
 
-def test_the_team_journal_refuses_an_amount_search_it_cannot_answer(backend: Backend) -> None:
-    journal = backend.open()
+def test_totals_follow_an_amount_search_on_both_journals(journal: AnyJournal) -> None:
     _fill(journal)
     query = HistoryQuery(text="1250.00", amount=Decimal("1250.00"))
-    if isinstance(journal, PgJournal):
-        with pytest.raises(JournalError, match="amount is not available on the team journal"):
-            journal.count(query)
-    else:
-        assert journal.count(query) == 1
+    assert journal.count(query) == 1
+    assert journal.totals(query) == [CurrencyTotals("EUR", (StatusTotal("succeeded", 1, Decimal(1250)),))]
+    tiny = HistoryQuery(text="0.001", amount=Decimal("0.001"))
+    assert journal.totals(tiny) == [CurrencyTotals("BHD", (StatusTotal("succeeded", 1, Decimal("0.001")),))]

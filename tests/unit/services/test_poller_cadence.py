@@ -81,6 +81,7 @@ class JournalStandIn:
     def __init__(self) -> None:
         self.record = _record()
         self.statuses: list[tuple[str, str]] = []
+        self.sources: list[str] = []
 
     async def get(self, local_id: int) -> PayoutRecord:
         return self.record
@@ -90,6 +91,7 @@ class JournalStandIn:
         if status == self.record.provider_status:
             return None
         self.statuses.append((self.record.status, status))
+        self.sources.append(source)
         self.record = replace(self.record, status=lifecycle_status(status), provider_status=status)
         return self.record
 
@@ -143,3 +145,24 @@ async def test_final_or_unsent_records_are_not_followed(clock: VirtualClock) -> 
     assert not poller.follow(_record())
     await asyncio.sleep(0)
     assert provider.calls == []
+
+
+async def test_a_wake_up_goes_first_and_names_the_source_of_what_it_finds(clock: VirtualClock) -> None:
+    """The agent's webhook wake-up: polled at once (not at the cadence's hour), its answer recorded as ``webhook``;
+    later answers are the cadence's own (``poll``)."""
+    provider = ScriptedProvider(clock, {1: "in_review", 2: "succeeded"})
+    journal = JournalStandIn()
+    poller = Poller(
+        cast(AsyncJournal, journal), cast(PayoutsClient, provider),
+        policy=PollPolicy(initial_interval=3600, max_interval=3600, burst_interval=3600, watch_interval=3600),
+        limiter=RateLimiter(100, clock=clock.time, sleep=clock.sleep), actor="t", connection_id="c",
+        notify=lambda *_: None, clock=clock.time, sleep=clock.sleep,
+    )  # fmt: skip
+    poller.follow(_record())
+    poller.wake(2, "webhook")  # not followed: nothing
+    poller.wake(1, "webhook")
+    await clock.run(limit=10)
+    assert (provider.calls, journal.sources) == ([0.0], ["webhook"])
+    await clock.run(limit=4000)
+    assert (provider.calls, journal.sources) == ([0.0, 3600.0], ["webhook", "poll"])
+    assert poller.following == frozenset()
