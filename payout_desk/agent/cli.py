@@ -21,7 +21,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from payout_desk.agent.config import AgentConfig, HostPort
-from payout_desk.agent.runner import build_components, install_signal_handlers, run_components
+from payout_desk.agent.runner import (
+    AgentStopError,
+    bind_listeners,
+    build_components,
+    install_signal_handlers,
+    run_components,
+)
 from payout_desk.agent.selftest import run_self_test
 from payout_desk.agent.startup import AgentRefusedError, open_agent
 from payout_desk.agent.token import TokenError, read_token
@@ -89,6 +95,7 @@ async def _serve(config: AgentConfig, token: str) -> int:
     context = await open_agent(config, token)
     try:
         components = build_components(context)
+        bind_listeners(components)  # before anything is claimed: an agent that cannot serve --listen stops here
         if config.listen is None:
             log.info("webhooks: not listening (no --listen)")
         elif not any(getattr(c, "serves_listen", False) for c in components):
@@ -144,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.self_test:
             return asyncio.run(run_self_test(config, token))
         return asyncio.run(_serve(config, token))
-    except (TokenError, AgentRefusedError) as exc:
+    except (TokenError, AgentRefusedError, AgentStopError) as exc:
         log.error("payout-desk-agent: %s", exc)
         return 1
     except KeyboardInterrupt:

@@ -26,6 +26,7 @@ __all__ = [
     "AgentContext",
     "AgentStopError",
     "Component",
+    "bind_listeners",
     "build_components",
     "install_signal_handlers",
     "run_components",
@@ -74,6 +75,15 @@ def build_components(context: AgentContext) -> list[Component]:
 
         components.append(WebhookReceiver(context))
     return components
+
+
+def bind_listeners(components: Sequence[Component]) -> None:
+    """Bind every component's listening address (``--listen``) before any of them runs, so an agent that cannot
+    serve never claims anything; AgentStopError (one line) when an address is taken."""
+    for component in components:
+        bind = getattr(component, "bind", None)
+        if callable(bind):
+            bind()
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:
