@@ -198,6 +198,21 @@ def run_approval_command(conn: psycopg.Connection[Any], args: argparse.Namespace
         print(f"{code.code}: the amount is typed twice from {format(shown, 'f')} on", file=out)
 
 
+def _check_agent_alone(conn: psycopg.Connection[Any], login: str, role: str) -> None:
+    """An agent's login holds the agent role alone (it runs with the provider token): refused otherwise."""
+    held = sorted({p.role for p in list_people(conn) if p.login == login} - {role})
+    if role == "agent" and held:
+        raise JournalError(
+            f"{login} already holds the role {', '.join(held)}: an agent's login holds the agent role alone (whoever "
+            "runs the agent holds the provider token). Give the agent a login of its own; nothing was changed."
+        )
+    if role != "agent" and "agent" in held:
+        raise JournalError(
+            f"{login} is an agent's login and holds the agent role alone. Give the person a login of their own; "
+            "nothing was changed."
+        )
+
+
 def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
     if args.command == "migrate":
         before, after = migrate(args.db)
@@ -211,6 +226,7 @@ def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
     with connect(args.db) as conn:
         check_version(conn)
         if args.command == "add-person":
+            _check_agent_alone(conn, args.login, args.role)
             created = add_person(conn, args.login, args.role, password)
             print(f"{args.login}: {'created, ' if created else ''}now {args.role}", file=out)
         elif args.command == "remove-person":

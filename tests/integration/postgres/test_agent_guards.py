@@ -4,6 +4,7 @@ an expired payout (F27)."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -11,6 +12,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from payout_desk import admin
 from payout_desk.domain.approvals import ApprovalRefusedError
 from payout_desk.domain.status import KNOWN_STATUSES
 from payout_desk.journal.postgres import approvals
@@ -131,3 +133,21 @@ def test_an_expired_payout_cannot_be_withdrawn(team_db: TeamDb) -> None:
     with person(team_db, "agent_a") as conn:
         conn.execute("SELECT payout_desk.expire_overdue()")
     assert row(team_db, local_id, "status")[0] == "expired"
+
+
+def _admin(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return admin.main(list(argv), out=out), out.getvalue()
+
+
+def test_add_person_keeps_an_agents_login_an_agent_alone(team_db: TeamDb, capsys: pytest.CaptureFixture[str]) -> None:
+    db = team_db.admin
+    assert _admin("--db", db, "add-person", "bot", "--role", "agent") == (0, "bot: created, now agent\n")
+    assert _admin("--db", db, "add-person", "anna", "--role", "preparer") == (0, "anna: created, now preparer\n")
+    capsys.readouterr()
+    assert _admin("--db", db, "add-person", "bot", "--role", "approver")[0] == 1
+    assert "bot is an agent's login and holds the agent role alone" in capsys.readouterr().err
+    assert _admin("--db", db, "add-person", "anna", "--role", "agent")[0] == 1
+    assert "anna already holds the role preparer: an agent's login holds" in capsys.readouterr().err
+    assert _admin("--db", db, "add-person", "bot", "--role", "agent") == (0, "bot: now agent\n")  # again: fine
+    assert _admin("--db", db, "people") == (0, "anna\tpreparer\tlogin\nbot\tagent\tlogin\n")
