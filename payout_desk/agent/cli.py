@@ -4,12 +4,12 @@
 
 The provider token comes from ``PAYOUT_DESK_PROVIDER_TOKEN`` or ``--token-file`` (owner-only, the file itself and
 not a symbolic link; both given: exit 2), never from the database; it is never logged. The agent refuses to start
-(exit 1) when its ``--provider-url`` is not the team's provider (``team_settings``), when its login is not a
-Payout Desk agent or is more than one (another app role, superuser, CREATEROLE, BYPASSRLS), when ``--listen``
-cannot be bound (before anything is claimed), or when the schema is not this version's. It stops (exit 1) when
-an administrator changes the team's provider while it runs. It says on stderr which database, provider and login it uses and whether ``--listen`` is served,
-then runs its components (``runner``) until SIGTERM/SIGINT. Exit status: 0 stopped cleanly (or self-test
-passed), 1 refused or failed, 2 usage.
+(exit 1) when its ``--provider-url`` is not the team's provider (``team_settings``), when its login is not a Payout
+Desk agent or is more than one (another app role, superuser, CREATEROLE, BYPASSRLS), when ``--listen`` cannot be
+bound (before anything is claimed), or when the schema is not this version's. It stops (exit 1) when an
+administrator changes the team's provider while it runs. It says on stderr which database, provider and login it
+uses and whether ``--listen`` is served, then runs its components (``runner``) until SIGTERM/SIGINT. Exit status: 0
+stopped cleanly (or self-test passed), 1 refused or failed, 2 usage.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from payout_desk.agent.errors import AgentStopError
+
 if TYPE_CHECKING:
     from payout_desk.agent.config import AgentConfig
     from payout_desk.domain.identity import ConnectionIdentity
@@ -36,10 +38,6 @@ log = logging.getLogger("payout_desk.agent")
 
 #: How long components get to finish after ``stop`` is set before they are cancelled.
 STOP_GRACE_SECONDS = 20.0
-
-
-class AgentStopError(Exception):
-    """A component stops the whole agent on purpose (exit 1); its message is the one line logged, no traceback."""
 
 
 class Component(Protocol):

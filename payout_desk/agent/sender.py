@@ -25,7 +25,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-from payout_desk.agent.runner import AgentStopError
+from payout_desk.agent.errors import AgentStopError
 from payout_desk.journal.models import JournalError, JournalEvent, LeaseLostError, PayoutRecord
 from payout_desk.journal.postgres.feed import FeedListener
 from payout_desk.provider.errors import InsecureBaseUrlError

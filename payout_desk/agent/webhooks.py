@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from payout_desk.agent.runner import AgentStopError
+from payout_desk.agent.errors import AgentStopError
 from payout_desk.domain.answers import MAX_BODY_BYTES
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres.store import connect
