@@ -21,6 +21,7 @@ CONNINFO is a libpq URI or key=value string. Exit status: 0 done, 1 failure (a p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -37,7 +38,7 @@ from payout_desk.domain.approvals import (
     tier_in_force,
     uncovered,
 )
-from payout_desk.domain.identity import describe_key
+from payout_desk.domain.identity import ConnectionIdentity, describe_key
 from payout_desk.domain.money import AmountError, Currency, UnknownCurrencyError, currency, parse_amount
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres import approvals
@@ -53,6 +54,7 @@ from payout_desk.journal.postgres.people import (
 from payout_desk.journal.postgres.store import connect
 from payout_desk.provider.errors import InsecureBaseUrlError
 from payout_desk.provider.urls import normalize_base_url
+from payout_desk.services.team import team_identity
 from payout_desk.services.team_connection import check_team_connection
 from payout_desk.services.team_rebind import rebind_onto_team
 
@@ -89,7 +91,42 @@ def _set_provider(conn: psycopg.Connection[Any], url: str, out: TextIO) -> None:
             f"set-provider URL: {exc} (https:// required; http:// only for a sandbox on this computer)"
         ) from None
     conn.execute("SELECT payout_desk.set_provider_base_url(%s)", (normalised,))
-    print(f"provider: {normalised} (agents refuse to send anywhere else)", file=out)
+    print(
+        f"provider: {normalised} (agents refuse to send anywhere else; an agent still running with another "
+        "provider claims nothing more and stops)",
+        file=out,
+    )
+    left = _bound_elsewhere(conn, team_identity(normalised).key)
+    if left:
+        print(
+            f"warning: {len(left)} payout{'s' if len(left) != 1 else ''} still bound to a former provider "
+            f"will never be sent to {normalised} (an administrator decides about each):",
+            file=out,
+        )
+        for line in left:
+            print(f"  {line}", file=out)
+
+
+#: Payouts not finished at their provider: unsent, waiting, or still followed there.
+_OPEN_AT_PROVIDER = ("awaiting_approval", "confirmed", "outcome_unknown", "pending", "created")
+
+
+def _bound_elsewhere(conn: psycopg.Connection[Any], team_key: str) -> list[str]:
+    """One line per open payout bound to another connection than ``team_key``: id, status, amount, provider."""
+    rows = conn.execute(
+        "SELECT local_id, status, amount, currency, created_by, connection_id FROM payout_desk.payouts"
+        " WHERE connection_id IS DISTINCT FROM %s AND status = ANY(%s) ORDER BY local_id",
+        (team_key, list(_OPEN_AT_PROVIDER)),
+    ).fetchall()
+    lines = []
+    for local_id, status, amount, code, by, key in rows:
+        where = describe_key(key)
+        if key:
+            with contextlib.suppress(ValueError):
+                where = ConnectionIdentity.parse(key).endpoint
+        words = "confirmed, not sent" if status == "confirmed" else status.replace("_", " ")
+        lines.append(f"#{local_id} {words}, {amount} {code}, prepared by {by}, bound to {where}")
+    return lines
 
 
 def _show_provider(conn: psycopg.Connection[Any], out: TextIO) -> None:
@@ -319,6 +356,21 @@ DBA_ONLY = (
 )
 
 
+def _check_agent_alone(conn: psycopg.Connection[Any], login: str, role: str) -> None:
+    """An agent's login holds the agent role alone (it runs with the provider token): refused otherwise."""
+    held = sorted({p.role for p in list_people(conn) if p.login == login} - {role})
+    if role == "agent" and held:
+        raise JournalError(
+            f"{login} already holds the role {', '.join(held)}: an agent's login holds the agent role alone (whoever "
+            "runs the agent holds the provider token). Give the agent a login of its own; nothing was changed."
+        )
+    if role != "agent" and "agent" in held:
+        raise JournalError(
+            f"{login} is an agent's login and holds the agent role alone. Give the person a login of their own; "
+            "nothing was changed."
+        )
+
+
 def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
     try:
         check_team_connection(args.db)  # the desk's and agent's rule, before anything is dialled
@@ -346,6 +398,7 @@ def _dispatch(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
     with connect(args.db) as conn:
         check_version(conn)
         if args.command == "add-person":
+            _check_agent_alone(conn, args.login, args.role)
             created = add_person(conn, args.login, args.role, password)
             print(f"{args.login}: {'created, ' if created else ''}now {args.role}", file=out)
         elif args.command == "remove-person":

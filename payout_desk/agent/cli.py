@@ -2,12 +2,14 @@
 
     payout-desk-agent --db CONNINFO --provider-url URL [--listen HOST:PORT] [--token-file FILE] [--self-test]
 
-The provider token comes from ``PAYOUT_DESK_PROVIDER_TOKEN`` or ``--token-file`` (owner-only), never from the
-database; it is never logged. The agent refuses to start (exit 1) when its ``--provider-url`` is not the team's
-provider (``team_settings``), when its login is not a Payout Desk agent, or when the schema is not this
-version's. It says on stderr which database, provider and login it uses and whether ``--listen`` is served,
-then runs its components (``runner``) until SIGTERM/SIGINT. Exit status: 0 stopped cleanly (or self-test
-passed), 1 refused or failed, 2 usage.
+The provider token comes from ``PAYOUT_DESK_PROVIDER_TOKEN`` or ``--token-file`` (owner-only, the file itself and
+not a symbolic link; both given: exit 2), never from the database; it is never logged. The agent refuses to start
+(exit 1) when its ``--provider-url`` is not the team's provider (``team_settings``), when its login is not a Payout
+Desk agent or is more than one (another app role, superuser, CREATEROLE, BYPASSRLS), when ``--listen`` cannot be
+bound (before anything is claimed), or when the schema is not this version's. It stops (exit 1) when an
+administrator changes the team's provider while it runs. It says on stderr which database, provider and login it
+uses and whether ``--listen`` is served, then runs its components (``runner``) until SIGTERM/SIGINT. Exit status: 0
+stopped cleanly (or self-test passed), 1 refused or failed, 2 usage.
 """
 
 from __future__ import annotations
@@ -21,10 +23,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from payout_desk.agent.config import AgentConfig, HostPort
-from payout_desk.agent.runner import build_components, install_signal_handlers, run_components
+from payout_desk.agent.runner import (
+    AgentStopError,
+    bind_listeners,
+    build_components,
+    install_signal_handlers,
+    run_components,
+)
 from payout_desk.agent.selftest import run_self_test
 from payout_desk.agent.startup import AgentRefusedError, open_agent
-from payout_desk.agent.token import TokenError, read_token
+from payout_desk.agent.token import TokenError, TokenSourcesError, read_token
 from payout_desk.logging_setup import RedactingFilter, RedactingFormatter
 from payout_desk.services.poll import PollPolicy
 
@@ -89,6 +97,7 @@ async def _serve(config: AgentConfig, token: str) -> int:
     context = await open_agent(config, token)
     try:
         components = build_components(context)
+        bind_listeners(components)  # before anything is claimed: an agent that cannot serve --listen stops here
         if config.listen is None:
             log.info("webhooks: not listening (no --listen)")
         elif not any(getattr(c, "serves_listen", False) for c in components):
@@ -141,10 +150,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.log_level)
     try:
         token = read_token(args.token_file)
+    except TokenSourcesError as exc:
+        log.error("payout-desk-agent: %s", exc)
+        return 2
+    except TokenError as exc:
+        log.error("payout-desk-agent: %s", exc)
+        return 1
+    try:
         if args.self_test:
             return asyncio.run(run_self_test(config, token))
         return asyncio.run(_serve(config, token))
-    except (TokenError, AgentRefusedError) as exc:
+    except (AgentRefusedError, AgentStopError) as exc:
         log.error("payout-desk-agent: %s", exc)
         return 1
     except KeyboardInterrupt:

@@ -16,13 +16,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from payout_desk.agent.errors import AgentStopError
+
 if TYPE_CHECKING:
     from payout_desk.agent.config import AgentConfig
     from payout_desk.domain.identity import ConnectionIdentity
     from payout_desk.journal.postgres.fenced import FencedPgJournal
     from payout_desk.provider.client import PayoutsClient
 
-__all__ = ["AgentContext", "Component", "build_components", "install_signal_handlers", "run_components"]
+__all__ = [
+    "AgentContext",
+    "AgentStopError",
+    "Component",
+    "bind_listeners",
+    "build_components",
+    "install_signal_handlers",
+    "run_components",
+]
 
 log = logging.getLogger("payout_desk.agent")
 
@@ -65,6 +75,15 @@ def build_components(context: AgentContext) -> list[Component]:
     return components
 
 
+def bind_listeners(components: Sequence[Component]) -> None:
+    """Bind every component's listening address (``--listen``) before any of them runs, so an agent that cannot
+    serve never claims anything; AgentStopError (one line) when an address is taken."""
+    for component in components:
+        bind = getattr(component, "bind", None)
+        if callable(bind):
+            bind()
+
+
 def install_signal_handlers(stop: asyncio.Event) -> None:
     """SIGTERM and SIGINT set ``stop`` (a clean shutdown); where the loop cannot take them, Ctrl+C still does."""
     loop = asyncio.get_running_loop()
@@ -86,7 +105,10 @@ async def run_components(components: Sequence[Component], stop: asyncio.Event) -
         for task in early:
             ok = False
             error = None if task.cancelled() else task.exception()
-            log.error("agent: %s stopped on its own; stopping the agent", tasks[task].name, exc_info=error)
+            if isinstance(error, AgentStopError):
+                log.error("agent: %s", error)
+            else:
+                log.error("agent: %s stopped on its own; stopping the agent", tasks[task].name, exc_info=error)
         stop.set()
         _, late = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
         for task in late:

@@ -14,10 +14,10 @@ person confirmed in the team journal, and the self-test confirms nothing.
 from __future__ import annotations
 
 import logging
-import socket
 
 from payout_desk.agent.config import AgentConfig, HostPort
 from payout_desk.agent.startup import AgentRefusedError, open_agent
+from payout_desk.agent.webhooks import ListenError, bind_listen
 from payout_desk.provider.models import ConnectionStatus
 
 __all__ = ["run_self_test"]
@@ -27,12 +27,11 @@ log = logging.getLogger("payout_desk.agent.selftest")
 
 def _cannot_listen(listen: HostPort) -> str | None:
     """Why the webhook address cannot be bound, in plain words; None when it can (it is closed again at once)."""
-    family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
     try:
-        with socket.create_server((listen.host, listen.port), family=family):
-            return None
-    except OSError as exc:
-        return f"--listen {listen}: cannot listen there ({exc.strerror or exc}); pick a free port or a local address"
+        bind_listen(listen).close()
+    except ListenError as exc:
+        return str(exc)
+    return None
 
 
 async def run_self_test(config: AgentConfig, token: str) -> int:

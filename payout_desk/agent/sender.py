@@ -16,6 +16,10 @@
   and on a slow sweep as the backstop (a lease that ran out, a backoff that passed, a missed notification).
 * On stop, sends under way are cancelled and their claims released: another agent resends them at once,
   with the same key (an attempt left open makes the payout ambiguous, as after a crash).
+* The team's provider (``team_settings``) is read again before each claim and, once a payout is claimed, before
+  it is sent: when an administrator changed it, the agent claims nothing more, releases unsent what it has just
+  claimed, lets the sends whose request has started end under the exactly-once rules, and stops the agent
+  (exit 1) with one line saying why (:class:`ProviderChangedError`). The database refuses such claims too.
 """
 
 from __future__ import annotations
@@ -25,17 +29,20 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from payout_desk.agent.errors import AgentStopError
 from payout_desk.domain.body_check import body_disagreements
 from payout_desk.domain.status import NEEDS_RECONCILIATION
 from payout_desk.journal.models import JournalError, JournalEvent, LeaseLostError, PayoutRecord
 from payout_desk.journal.postgres.feed import FeedListener
+from payout_desk.provider.errors import InsecureBaseUrlError
 from payout_desk.services.submit import UNSENT_STATUSES, Submitter
+from payout_desk.services.team import team_identity
 
 if TYPE_CHECKING:
     from payout_desk.agent.runner import AgentContext
     from payout_desk.journal.postgres.leases import Lease
 
-__all__ = ["Sender", "wakes_sender"]
+__all__ = ["ProviderChangedError", "Sender", "wakes_sender"]
 
 log = logging.getLogger("payout_desk.agent.sender")
 
@@ -43,6 +50,10 @@ log = logging.getLogger("payout_desk.agent.sender")
 def wakes_sender(event: JournalEvent) -> bool:
     """Whether a feed event may have made a payout claimable (it became confirmed or outcome unknown)."""
     return event.kind == "confirmed" or event.detail.get("new") in UNSENT_STATUSES
+
+
+class ProviderChangedError(AgentStopError):
+    """The team's provider is no longer this agent's: it claims nothing more and stops (exit 1)."""
 
 
 class Sender:
@@ -86,6 +97,9 @@ class Sender:
                 if self._wake.is_set() and not stop.is_set():
                     self._wake.clear()
                     cursor = await self._read_feed(cursor)
+        except ProviderChangedError:
+            await self._let_started_sends_end(stop)
+            raise
         finally:
             await self._shutdown()
             await loop.run_in_executor(None, feed.stop)
@@ -115,9 +129,7 @@ class Sender:
         """Claim payouts while there are free slots and something to claim."""
         while len(self._workers) < self._config.concurrency and not stop.is_set():
             try:
-                lease = await self._journal.claim(
-                    self._context.identity.key, self._context.instance, self._config.lease_seconds
-                )
+                lease = await self._claim()
             except JournalError as exc:
                 log.warning("agent: claiming failed (%s); trying again at the next sweep", exc)
                 return
@@ -127,6 +139,60 @@ class Sender:
             worker = asyncio.create_task(self._work(lease), name=f"agent-send-{lease.local_id}")
             self._workers.add(worker)
             worker.add_done_callback(self._workers.discard)
+
+    async def _claim(self) -> Lease | None:
+        """One claim, the team's provider read before it and again before its send; ProviderChangedError (what
+        was just claimed released unsent) when the provider is not this agent's any more."""
+        changed = await self._provider_changed()
+        if changed is None:
+            lease = await self._journal.claim(
+                self._context.identity.key, self._context.instance, self._config.lease_seconds
+            )
+            if lease is None:
+                return None
+            try:
+                changed = await self._provider_changed()
+            except BaseException:
+                await self._release(lease, 0.0)
+                raise
+            if changed is None:
+                return lease
+            await self._release(lease, 0.0)
+            log.warning("payout %s: released unsent, the team's provider changed", lease.local_id)
+        raise ProviderChangedError(changed)
+
+    async def _provider_changed(self) -> str | None:
+        """Why this agent may not send any more (one line) when the team's provider is not its own; None while it
+        is. JournalError when it cannot be read (nothing is claimed then)."""
+        team_url = await self._journal.provider_base_url()
+        own = self._context.identity
+        try:
+            if team_url is not None and team_identity(team_url).key == own.key:
+                return None
+        except InsecureBaseUrlError:
+            pass
+        now = f"is now {team_url}" if team_url else "is not set any more"
+        return (
+            f"the team's provider {now}, not this agent's {own.endpoint}: it claims and sends nothing more "
+            f"(payouts confirmed for {own.endpoint} are never sent to another provider; an administrator decides "
+            f"about them). Stopping; start the team's agents with the team's provider URL."
+        )
+
+    async def _let_started_sends_end(self, stop: asyncio.Event) -> None:
+        """Sends whose request went out end under the exactly-once rules (at most a lease's length, or stop)."""
+        if not self._workers:
+            return
+        log.info("agent: %d send(s) under way end first (their request has started)", len(self._workers))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            pending = {*self._workers, stopping}
+            while self._workers and not stop.is_set():
+                done, pending = await asyncio.wait(pending, timeout=self._config.lease_seconds,
+                                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                if not done:
+                    return
+        finally:
+            stopping.cancel()
 
     async def _work(self, lease: Lease) -> None:
         """Send one claimed payout, renewing its lease meanwhile; release it afterwards."""

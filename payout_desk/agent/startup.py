@@ -4,16 +4,21 @@ Each check that does not hold is an ``AgentRefusedError`` in plain words, and no
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
 import uuid
+from typing import Final
+
+import psycopg
 
 from payout_desk.agent.config import AgentConfig
 from payout_desk.agent.runner import AgentContext
 from payout_desk.agent.wording import AgentPayoutsClient
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres.fenced import FencedPgJournal
+from payout_desk.journal.postgres.store import connect
 from payout_desk.logging_setup import redact
 from payout_desk.provider.errors import InsecureBaseUrlError
 from payout_desk.services.team import ProviderMismatchError, check_team_provider
@@ -42,6 +47,36 @@ def check_agent_database(conninfo: str) -> None:
         ) from None
 
 
+#: The login's own attributes and the app roles it really holds (membership, recursively: not the superuser's
+#: everything-goes answer of pg_has_role).
+_LOGIN_POWERS: Final = """
+WITH RECURSIVE held(oid) AS (
+    SELECT m.roleid FROM pg_catalog.pg_auth_members m WHERE m.member = (
+        SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user)
+    UNION
+    SELECT m.roleid FROM pg_catalog.pg_auth_members m JOIN held h ON m.member = h.oid)
+SELECT r.rolsuper, r.rolcreaterole, r.rolbypassrls,
+       coalesce((SELECT array_agg(g.rolname::text ORDER BY g.rolname) FROM held h
+                   JOIN pg_catalog.pg_roles g ON g.oid = h.oid WHERE g.rolname LIKE 'payout\\_desk\\_%'), '{}')
+  FROM pg_catalog.pg_roles r WHERE r.rolname = session_user
+"""
+
+
+def _login_powers(conninfo: str) -> tuple[list[str], list[str]]:
+    """What the login may do beyond an app role (superuser, createrole, bypassrls), and the app roles it holds."""
+    try:
+        with connect(conninfo) as conn:
+            row = conn.execute(_LOGIN_POWERS).fetchone()
+    except (JournalError, psycopg.Error) as exc:
+        raise AgentRefusedError(f"Reading the login's roles failed: {str(exc).strip().splitlines()[0]}") from None
+    if row is None:
+        return [], []
+    superuser, createrole, bypassrls, held = row
+    flags = [("superuser", superuser), ("createrole (it can create and grant roles)", createrole),
+             ("bypassrls (it reads and writes past row-level security)", bypassrls)]  # fmt: skip
+    return [word for word, flag in flags if flag], [str(role) for role in held]
+
+
 def _instance() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -57,13 +92,27 @@ async def open_agent(config: AgentConfig, token: str) -> AgentContext:
     try:
         login, groups = await journal.roles()
         log.info("database %s, as login %s", await journal.database(), login)
+        powers, held = await asyncio.to_thread(_login_powers, config.conninfo)
+        if powers:
+            raise AgentRefusedError(
+                f"The login {login} is {' and '.join(powers)}: an agent's login must be a Payout Desk agent and "
+                "nothing more (it holds the provider token and sends what the database hands it). Ask the database "
+                "administrator for a login with the agent role alone: payout-desk-admin --db … add-person LOGIN "
+                "--role agent."
+            )
         if AGENT_GROUP not in groups:
             raise AgentRefusedError(
                 f"The login {login} is not a Payout Desk agent (it holds {', '.join(groups) or 'no app role'}). "
                 f"Ask the database administrator: payout-desk-admin --db … add-person {login} --role agent."
             )
-        if len(groups) > 1:
-            log.warning("the login %s also holds %s; an agent's login should be an agent only", login, groups)
+        extra = [role for role in held if role != AGENT_GROUP]
+        if extra:
+            raise AgentRefusedError(
+                f"The login {login} holds {', '.join(extra)} as well as {AGENT_GROUP}: an agent's login must hold "
+                "the agent role alone (whoever runs the agent holds the provider token, so that login must not "
+                "also prepare, approve or administer payouts). Give the agent a login of its own: payout-desk-admin "
+                "--db … add-person LOGIN --role agent."
+            )
         identity = check_team_provider(config.provider_url, await journal.provider_base_url())
         client = AgentPayoutsClient(identity.endpoint, token)  # the agent's words, not the desk's Settings
     except ProviderMismatchError as exc:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-__all__ = ["TOKEN_ENV", "TokenError", "read_token"]
+__all__ = ["TOKEN_ENV", "TokenError", "TokenSourcesError", "read_token"]
 
 TOKEN_ENV: Final = "PAYOUT_DESK_PROVIDER_TOKEN"  # noqa: S105 (the variable's name, not a secret)
 _MAX_BYTES: Final = 4096
@@ -18,6 +18,25 @@ _MAX_BYTES: Final = 4096
 
 class TokenError(Exception):
     """No usable token; the message names the source and the rule (never the token)."""
+
+
+class TokenSourcesError(TokenError):
+    """Both sources were given: a usage error (exit 2); the agent never picks one of two tokens silently."""
+
+
+def _symlink_target(path: Path) -> str | None:
+    """Where ``path`` points when it is a symbolic link itself; None otherwise."""
+    try:
+        return os.readlink(path) if path.is_symlink() else None
+    except OSError:
+        return None
+
+
+def _not_a_link(path: Path, target: str) -> TokenError:
+    return TokenError(
+        f"--token-file must be the file itself, not a symbolic link: {path} → {target}. Give the path of the file "
+        "it points to (the agent reads the token once, at start)."
+    )
 
 
 def _check(token: str, source: str) -> str:
@@ -29,9 +48,15 @@ def _check(token: str, source: str) -> str:
 
 
 def _from_file(path: Path) -> str:
+    target = _symlink_target(path)
+    if target is not None:
+        raise _not_a_link(path, target)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
+        target = _symlink_target(path)  # it became one since
+        if target is not None:
+            raise _not_a_link(path, target) from None
         raise TokenError(f"--token-file {path}: cannot open it ({exc.strerror}).") from None
     try:
         info = os.fstat(fd)
@@ -56,11 +81,17 @@ def _from_file(path: Path) -> str:
 
 
 def read_token(token_file: Path | None, environ: Mapping[str, str] | None = None) -> str:
-    """The token from ``token_file`` when given, else from ``PAYOUT_DESK_PROVIDER_TOKEN``; TokenError otherwise."""
-    if token_file is not None:
-        return _from_file(token_file)
+    """The token from ``token_file`` or from ``PAYOUT_DESK_PROVIDER_TOKEN`` (TokenSourcesError when both are given);
+    TokenError otherwise."""
     env = os.environ if environ is None else environ
     value = env.get(TOKEN_ENV)
+    if token_file is not None and value is not None:
+        raise TokenSourcesError(
+            f"both {TOKEN_ENV} and --token-file {token_file} are given: give one (unset the variable or drop "
+            "--token-file), so that the token in use is the one you rotated."
+        )
+    if token_file is not None:
+        return _from_file(token_file)
     if value is None:
         raise TokenError(
             f"No provider token: set {TOKEN_ENV} or pass --token-file FILE (a file only its owner can read, "

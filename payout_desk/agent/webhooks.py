@@ -20,6 +20,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final
 
@@ -29,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from payout_desk.agent.errors import AgentStopError
 from payout_desk.domain.answers import MAX_BODY_BYTES
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres.store import connect
@@ -38,13 +41,37 @@ from payout_desk.provider.webhooks import InvalidSignatureError, WebhookVerifica
 if TYPE_CHECKING:
     import psycopg
 
+    from payout_desk.agent.config import HostPort
     from payout_desk.agent.runner import AgentContext
     from payout_desk.provider.client import PayoutsClient
 
-__all__ = ["PATH", "WebhookReceiver"]
+__all__ = ["PATH", "ListenError", "WebhookReceiver", "bind_listen"]
 
 log = logging.getLogger("payout_desk.agent.webhooks")
 PATH: Final = "/webhooks/provider"
+
+
+class ListenError(AgentStopError):
+    """``--listen`` cannot be bound; the message says so in one line (nothing was claimed)."""
+
+
+def bind_listen(listen: HostPort) -> socket.socket:
+    """A listening socket on ``listen`` (the receiver serves it); ListenError in plain words when it is taken."""
+    family = socket.AF_INET6 if ":" in listen.host else socket.AF_INET
+    try:
+        return socket.create_server((listen.host, listen.port), family=family)
+    except OSError as exc:
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        message = f"--listen {listen}: cannot listen there ({why}); pick a free port or a local address"
+        raise ListenError(message) from None
+
+
+async def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
+    """uvicorn's ``serve`` on the bound socket; its ``sys.exit`` on a start-up failure becomes a plain error."""
+    try:
+        await server.serve(sockets=[sock])
+    except SystemExit as exc:
+        raise RuntimeError(f"the webhook server could not start (uvicorn exit status {exc.code})") from None
 
 
 def _signing_key(client: PayoutsClient) -> str:
@@ -75,7 +102,13 @@ class WebhookReceiver:
         self._listen = listen
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-webhooks-pg")
         self._conn: psycopg.Connection[Any] | None = None
+        self._socket: socket.socket | None = None
         self.received = 0  # verified webhooks kept for the first time
+
+    def bind(self) -> None:
+        """Bind ``--listen`` now, before the agent claims anything (ListenError when it is taken)."""
+        if self._socket is None:
+            self._socket = bind_listen(self._listen)
 
     def app(self) -> Starlette:
         """The ASGI application (one route)."""
@@ -86,7 +119,9 @@ class WebhookReceiver:
         config = uvicorn.Config(self.app(), host=self._listen.host, port=self._listen.port, log_level="warning",
                                 access_log=False, lifespan="off", server_header=False)  # fmt: skip
         server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve(), name="agent-webhooks-server")
+        self.bind()
+        assert self._socket is not None
+        serving = asyncio.create_task(_serve(server, self._socket), name="agent-webhooks-server")
         waiting = asyncio.ensure_future(stop.wait())
         try:
             while not server.started and not serving.done():  # noqa: ASYNC110 (uvicorn has a flag, no event)
@@ -99,10 +134,14 @@ class WebhookReceiver:
         finally:
             waiting.cancel()
             server.should_exit = True
-            with contextlib.suppress(asyncio.CancelledError):
-                await serving
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
-            self._executor.shutdown(wait=True)
+            try:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await serving
+            finally:
+                bound, self._socket = self._socket, None
+                bound.close()  # uvicorn closed it when it had started; a second close does nothing
+                await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+                self._executor.shutdown(wait=True)
 
     async def _receive(self, request: Request) -> Response:
         body = bytearray()

@@ -150,7 +150,8 @@ def test_set_provider_normalises_audits_and_refuses_an_insecure_address(
     )
     assert run("--db", db, "set-provider", "https://Pay.Example.com/") == (
         0,
-        "provider: https://pay.example.com (agents refuse to send anywhere else)\n",
+        "provider: https://pay.example.com (agents refuse to send anywhere else; an agent still running with another"
+        " provider claims nothing more and stops)\n",
     )
     assert run("--db", db, "provider") == (0, "https://pay.example.com\n")
     assert run("--db", db, "set-provider", "http://pay.example.com")[0] == 1

@@ -32,7 +32,7 @@ FUNCTIONS: dict[str, list[tuple[str, tuple[object, ...]]]] = {
     "preparer": [
         ("confirm_payout(%s, 'k-attack', 'sandbox', 'P', 'conn', '{1}')", (BODY,)),
         ("record_checkin_completed(1)", ()),
-        ("record_reconciled(1, 'not_found', 'x', 'outcome_unknown')", ()),
+        ("record_reconciled(1, 'found:pay_x', 'x', 'needs_reconciliation')", ()),  # not_found: admins' (0018)
     ],
     "agent": [
         ("record_status(1, 'succeeded', NULL, 'poll')", ()),

@@ -34,6 +34,7 @@ async def test_each_unsent_payout_is_claimed_once_oldest_first(team_db: TeamDb) 
     identity = set_provider(team_db, URL)
     first, second = confirm(team_db, identity, 2)
     confirm(team_db, set_provider(team_db, "https://other.example"), 1, first=3)  # another connection's payout
+    set_provider(team_db, URL)  # the team's provider again
     one = await FencedPgJournal.open(team_db.as_person("agent_one", "agent"))
     two = await FencedPgJournal.open(team_db.as_person("agent_two", "agent"))
     try:

@@ -80,7 +80,7 @@ def make_backend(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> B
         clock = FakeClock()
         return Backend(name, lambda: Journal.open(path, clock=clock), path)
     team_db = request.getfixturevalue("team_db")
-    conninfo = team_db.as_person(ACTOR, "preparer", "agent")
+    conninfo = team_db.as_person(ACTOR, "preparer", "agent", "admin")  # admin: a resend decision (not_found)
     team_db.grant_unfenced_writes(ACTOR)
     return Backend(name, lambda: PgJournal.open(conninfo), conninfo, login=ACTOR)
 
