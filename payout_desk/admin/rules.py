@@ -1,29 +1,9 @@
-"""``payout-desk-admin``: the database administrator's command for a team journal (wiring level; no Qt).
-
-    payout-desk-admin --db CONNINFO migrate
-    payout-desk-admin --db CONNINFO add-person LOGIN --role preparer|approver|viewer|admin|agent [--password-stdin]
-    payout-desk-admin --db CONNINFO remove-person LOGIN
-    payout-desk-admin --db CONNINFO people     (tab-separated: login, role, can log in)
-    payout-desk-admin --db CONNINFO audit      (tab-separated: time, actor, action, detail JSON)
-    payout-desk-admin --db CONNINFO set-provider URL   (the team's provider: the only one its agents send to)
-    payout-desk-admin --db CONNINFO provider   (the team's provider base URL, or a line saying it is not set)
-    payout-desk-admin --db CONNINFO set-rule --currency EUR|* --from AMOUNT --approvers N [--preparer LOGIN]
-        (--approvers 0 removes an existing tier and says what applies from AMOUNT on; --preparer names one of
-        the team's preparers; a warning when a tier needs more approvers than the team has who could approve)
-    payout-desk-admin --db CONNINFO rules      (the approval rules in plain sentences; which currencies need none)
-    payout-desk-admin --db CONNINFO set-expiry DAYS   (how long payouts wait for their approvals; default 7)
-    payout-desk-admin --db CONNINFO set-retype-threshold --currency EUR AMOUNT|default
-
-CONNINFO is a libpq URI or key=value string. Exit status: 0 done, 1 failure (a plain message on stderr),
-2 usage.
-"""
+"""``payout-desk-admin``'s approval commands: set-rule, rules, set-expiry, set-retype-threshold (audited in the
+database; plain sentences and warnings here)."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import sys
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, TextIO
@@ -31,123 +11,22 @@ from typing import Any, TextIO
 import psycopg
 
 from payout_desk.domain.approvals import (
-    ApprovalRefusedError,
     ApprovalRule,
     amount_text,
     rules_summary,
     tier_in_force,
     uncovered,
 )
-from payout_desk.domain.identity import ConnectionIdentity, describe_key
 from payout_desk.domain.money import AmountError, Currency, UnknownCurrencyError, currency, parse_amount
 from payout_desk.journal.models import JournalError
 from payout_desk.journal.postgres import approvals
-from payout_desk.journal.postgres.migrate import check_version, migrate
 from payout_desk.journal.postgres.people import (
     GROUPS,
-    add_person,
-    audit_log,
     check_login,
     list_people,
-    remove_person,
 )
-from payout_desk.journal.postgres.store import connect
-from payout_desk.provider.errors import InsecureBaseUrlError
-from payout_desk.provider.urls import normalize_base_url
-from payout_desk.services.team import team_identity
-from payout_desk.services.team_connection import check_team_connection
-from payout_desk.services.team_rebind import rebind_onto_team
 
-__all__ = ["main"]
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="payout-desk-admin", description="Administer a Payout Desk team database.")
-    parser.add_argument("--db", required=True, metavar="CONNINFO", help="libpq URI or key=value connection string")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("migrate", help="create or upgrade the team schema")
-    add = commands.add_parser("add-person", help="give a login one of the app's roles (creating the login)")
-    add.add_argument("login")
-    add.add_argument("--role", required=True, choices=sorted(GROUPS))
-    add.add_argument("--password-stdin", action="store_true", help="read the login's password from stdin")
-    remove = commands.add_parser("remove-person", help="remove a login that holds an app role")
-    remove.add_argument("login")
-    commands.add_parser("people", help="list people and their roles (tab-separated)")
-    commands.add_parser("audit", help="list the recorded administrative changes (tab-separated)")
-    provider = commands.add_parser("set-provider", help="set the team's provider base URL (audited)")
-    provider.add_argument("url", help="https://… (http:// only for a loopback sandbox)")
-    commands.add_parser("provider", help="show the team's provider base URL")
-    rebind = commands.add_parser("rebind", help="move unsent payouts of an earlier provider to the team's (audited)")
-    rebind.add_argument("--reason", required=True, help="why (recorded in the admin audit)")
-    add_approval_commands(commands)
-    return parser
-
-
-def _set_provider(conn: psycopg.Connection[Any], url: str, out: TextIO) -> None:
-    try:
-        normalised = normalize_base_url(url.strip())
-    except InsecureBaseUrlError as exc:
-        raise JournalError(
-            f"set-provider URL: {exc} (https:// required; http:// only for a sandbox on this computer)"
-        ) from None
-    conn.execute("SELECT payout_desk.set_provider_base_url(%s)", (normalised,))
-    print(
-        f"provider: {normalised} (agents refuse to send anywhere else; an agent still running with another "
-        "provider claims nothing more and stops)",
-        file=out,
-    )
-    left = _bound_elsewhere(conn, team_identity(normalised).key)
-    if left:
-        print(
-            f"warning: {len(left)} payout{'s' if len(left) != 1 else ''} still bound to a former provider "
-            f"will never be sent to {normalised} (an administrator decides about each):",
-            file=out,
-        )
-        for line in left:
-            print(f"  {line}", file=out)
-
-
-#: Payouts not finished at their provider: unsent, waiting, or still followed there.
-_OPEN_AT_PROVIDER = ("awaiting_approval", "confirmed", "outcome_unknown", "pending", "created")
-
-
-def _bound_elsewhere(conn: psycopg.Connection[Any], team_key: str) -> list[str]:
-    """One line per open payout bound to another connection than ``team_key``: id, status, amount, provider."""
-    rows = conn.execute(
-        "SELECT local_id, status, amount, currency, created_by, connection_id FROM payout_desk.payouts"
-        " WHERE connection_id IS DISTINCT FROM %s AND status = ANY(%s) ORDER BY local_id",
-        (team_key, list(_OPEN_AT_PROVIDER)),
-    ).fetchall()
-    lines = []
-    for local_id, status, amount, code, by, key in rows:
-        where = describe_key(key)
-        if key:
-            with contextlib.suppress(ValueError):
-                where = ConnectionIdentity.parse(key).endpoint
-        words = "confirmed, not sent" if status == "confirmed" else status.replace("_", " ")
-        lines.append(f"#{local_id} {words}, {amount} {code}, prepared by {by}, bound to {where}")
-    return lines
-
-
-def _show_provider(conn: psycopg.Connection[Any], out: TextIO) -> None:
-    row = conn.execute("SELECT provider_base_url FROM payout_desk.team_settings").fetchone()
-    url = None if row is None else row[0]
-    print(url or "provider: not set; agents send nothing until `set-provider URL` is run", file=out)
-
-
-def _rebind(conn: psycopg.Connection[Any], reason: str, out: TextIO) -> None:
-    """Audit F16: the admin's decision; only payouts no provider can hold move (services/team_rebind.py)."""
-    team, done = rebind_onto_team(conn, reason)
-    if not done:
-        print(f"nothing waits for another provider: every open payout is {describe_key(team)}'s", file=out)
-    for result in done:
-        moved = ", ".join(f"#{i}" for i in result.moved) or "none"
-        print(f"{describe_key(result.old_connection)}: moved to the team's provider: {moved}", file=out)
-        if result.left:
-            left = ", ".join(f"#{i}" for i in result.left)
-            print(f"  left: {left} — they may exist at the old provider (sent or tried there): reconcile them there "
-                  "first; re-binding them could pay them twice", file=out)  # fmt: skip
-
+__all__ = ["APPROVAL_COMMANDS", "add_approval_commands", "run_approval_command"]
 
 APPROVAL_COMMANDS = ("set-rule", "rules", "set-expiry", "set-retype-threshold")
 _ANY_CURRENCY = Currency("*", "any currency", 4)  # a rule for * is a plain amount of at most 4 decimals
@@ -349,89 +228,3 @@ def _retype_line(conn: psycopg.Connection[Any]) -> str:
     )
 
 
-PEOPLE_COMMANDS = ("add-person", "remove-person")
-DBA_ONLY = (
-    "{command} needs the database administrator's login (a role with CREATEROLE, as `make team` and the README "
-    "set up), not an app admin's: ask whoever runs the team's PostgreSQL"
-)
-
-
-def _check_agent_alone(conn: psycopg.Connection[Any], login: str, role: str) -> None:
-    """An agent's login holds the agent role alone (it runs with the provider token): refused otherwise."""
-    held = sorted({p.role for p in list_people(conn) if p.login == login} - {role})
-    if role == "agent" and held:
-        raise JournalError(
-            f"{login} already holds the role {', '.join(held)}: an agent's login holds the agent role alone (whoever "
-            "runs the agent holds the provider token). Give the agent a login of its own; nothing was changed."
-        )
-    if role != "agent" and "agent" in held:
-        raise JournalError(
-            f"{login} is an agent's login and holds the agent role alone. Give the person a login of their own; "
-            "nothing was changed."
-        )
-
-
-def _run(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
-    try:
-        check_team_connection(args.db)  # the desk's and agent's rule, before anything is dialled
-    except ValueError as exc:
-        fix = " (use sslmode=verify-full with the server's CA as sslrootcert)" if "sslmode" in str(exc) else ""
-        raise JournalError(f"--db: {exc}{fix}; the team database was not contacted") from None
-    try:
-        _dispatch(args, stdin, out)
-    except psycopg.errors.InsufficientPrivilege as exc:
-        if args.command in PEOPLE_COMMANDS:
-            raise JournalError(DBA_ONLY.format(command=args.command) + f" ({str(exc).strip()})") from None
-        raise
-
-
-def _dispatch(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
-    if args.command == "migrate":
-        before, after = migrate(args.db)
-        print(f"team schema at version {after}" + (f" (was {before})" if before != after else " (unchanged)"), file=out)
-        return
-    password = None
-    if getattr(args, "password_stdin", False):
-        password = stdin.readline().rstrip("\r\n")
-        if not password:
-            raise JournalError("--password-stdin: no password on standard input")
-    with connect(args.db) as conn:
-        check_version(conn)
-        if args.command == "add-person":
-            _check_agent_alone(conn, args.login, args.role)
-            created = add_person(conn, args.login, args.role, password)
-            print(f"{args.login}: {'created, ' if created else ''}now {args.role}", file=out)
-        elif args.command == "remove-person":
-            remove_person(conn, args.login)
-            print(f"{args.login}: removed", file=out)
-        elif args.command == "set-provider":
-            _set_provider(conn, args.url, out)
-        elif args.command == "provider":
-            _show_provider(conn, out)
-        elif args.command == "rebind":
-            _rebind(conn, args.reason, out)
-        elif args.command in APPROVAL_COMMANDS:
-            run_approval_command(conn, args, out)
-        elif args.command == "people":
-            for person in list_people(conn):
-                print(f"{person.login}\t{person.role}\t{'login' if person.can_login else 'nologin'}", file=out)
-        else:
-            for entry in audit_log(conn):
-                detail = json.dumps(entry.detail, ensure_ascii=False, sort_keys=True)
-                print(f"{entry.at.isoformat()}\t{entry.actor}\t{entry.action}\t{detail}", file=out)
-
-
-def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
-    """Run the command; the exit status (argparse exits 2 on a usage error)."""
-    args = _parser().parse_args(argv)
-    try:
-        _run(args, stdin or sys.stdin, out or sys.stdout)
-    except (JournalError, psycopg.Error, ApprovalRefusedError, AmountError) as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"payout-desk-admin: {message}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
