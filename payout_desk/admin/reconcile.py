@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 import psycopg
 
+from payout_desk.domain.held_back import held_back_problems
 from payout_desk.domain.status import NEEDS_RECONCILIATION
 from payout_desk.journal.models import JournalError
 
@@ -94,7 +95,7 @@ def reconcile(conn: psycopg.Connection[Any], args: argparse.Namespace, out: Text
         print(f"{what}: recorded as not found at the provider (audited). It is back to outcome unknown: the team's "
               "agent sends it again with its same idempotency key, so a provider that has it after all answers with "
               "that payment and nothing is paid twice.", file=out)  # fmt: skip
-        if error and error.startswith("Not sent:"):
+        if held_back_problems(error) is not None:
             print(f"warning: the agent held it back before: {error} The agent checks it again before sending and "
                   "holds it back again while that is so.", file=out)  # fmt: skip
     else:
