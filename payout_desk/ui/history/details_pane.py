@@ -373,6 +373,7 @@ class DetailsPane(QWidget):
             "recipient": recipient,
             "reference": record.external_id or "",
             "payment_id": record.payment_id
+            or ("none — the agent did not send it" if held and record.first_attempt_at is None else None)
             or payment_id_words(record.status, attempted=record.first_attempt_at is not None or bool(record.ambiguous)),
             "failure": problem or "—",
             "created": format_local_time(record.created_at),

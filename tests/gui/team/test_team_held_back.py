@@ -90,5 +90,11 @@ def test_the_desk_says_what_the_agent_did_and_who_decides(qtbot: Any, team_db: T
         lines = [pane.timeline.item(i).text().split("\n")[0] for i in range(pane.timeline.count())]
         assert lines[-1] == words
         assert held.result() not in lines  # the agent's own words stay in the journal, not on the desk
+        assert pane.fields["payment_id"].text() == "none — the agent did not send it"
+        refused = asyncio.ensure_future(window.context.desk.reconcile_not_found(local_id, reason="r"))
+        qtbot.waitUntil(refused.done, timeout=5000)
+        error = refused.exception()
+        assert getattr(error, "user_message", "").startswith("A team desk does not reconcile: nothing was changed.")
+        assert f"payout-desk-admin reconcile {local_id} --not-found" in str(error)
     finally:
         close_desk(qtbot, window)
