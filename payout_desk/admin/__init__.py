@@ -7,6 +7,9 @@
     payout-desk-admin --db CONNINFO audit      (tab-separated: time, actor, action, detail JSON)
     payout-desk-admin --db CONNINFO set-provider URL   (the team's provider: the only one its agents send to)
     payout-desk-admin --db CONNINFO provider   (the team's provider base URL, or a line saying it is not set)
+    payout-desk-admin --db CONNINFO reconcile LOCAL_ID (--found PAYMENT_ID | --not-found) --reason TEXT
+        (a payout needing reconciliation: --not-found, an app admin's decision, audited, sends it again with the
+        same idempotency key; --found records the provider's payment: the agent does not send it)
     payout-desk-admin --db CONNINFO set-rule --currency EUR|* --from AMOUNT --approvers N [--preparer LOGIN]
         (--approvers 0 removes an existing tier and says what applies from AMOUNT on; --preparer names one of
         the team's preparers; a warning when a tier needs more approvers than the team has who could approve)

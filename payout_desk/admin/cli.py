@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import psycopg
 
+from payout_desk.admin.reconcile import add_reconcile_command, reconcile
 from payout_desk.admin.rules import APPROVAL_COMMANDS, add_approval_commands, run_approval_command
 from payout_desk.domain.approvals import (
     ApprovalRefusedError,
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     rebind = commands.add_parser("rebind", help="move unsent payouts of an earlier provider to the team's (audited)")
     rebind.add_argument("--reason", required=True, help="why (recorded in the admin audit)")
     add_approval_commands(commands)
+    add_reconcile_command(commands)
     return parser
 
 
@@ -186,6 +188,8 @@ def _dispatch(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
             _show_provider(conn, out)
         elif args.command == "rebind":
             _rebind(conn, args.reason, out)
+        elif args.command == "reconcile":
+            reconcile(conn, args, out)
         elif args.command in APPROVAL_COMMANDS:
             run_approval_command(conn, args, out)
         elif args.command == "people":

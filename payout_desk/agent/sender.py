@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from payout_desk.agent.errors import AgentStopError
 from payout_desk.domain.body_check import body_disagreements
+from payout_desk.domain.held_back import held_back_message
 from payout_desk.domain.status import NEEDS_RECONCILIATION
 from payout_desk.journal.models import JournalError, JournalEvent, LeaseLostError, PayoutRecord
 from payout_desk.journal.postgres.feed import FeedListener
@@ -229,11 +230,7 @@ class Sender:
         )
         if not problems:
             return False
-        message = (
-            "Not sent: the journaled request body does not say what this payout's journal says ("
-            + "; ".join(problems)
-            + "). Nothing went to the provider for this attempt; a person must look at the payout."
-        )
+        message = held_back_message(problems)
         log.error("payout %s: %s", record.local_id, message)
         login = self._context.login
         held = await self._journal.record_needs_reconciliation(record.local_id, message=message, actor=login)

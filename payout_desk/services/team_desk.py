@@ -58,6 +58,16 @@ class TeamRefusedError(Exception):
         self.user_message = user_message
 
 
+def _reconcile_elsewhere(local_id: int) -> str:
+    """Where a team payout is reconciled: not on a desk (it holds no provider), with ``payout-desk-admin``."""
+    return (
+        "A team desk does not reconcile: nothing was changed. An administrator decides that the provider does not "
+        f"hold it (payout-desk-admin reconcile {local_id} --not-found --reason …; the agent sends it again with the "
+        f"same key); a preparer records a payment the provider holds (… reconcile {local_id} --found PAYMENT_ID "
+        "--reason …)."
+    )
+
+
 def _origin(url: str) -> tuple[str, str, int] | None:
     try:
         parts = urlsplit(url)
@@ -255,10 +265,10 @@ class TeamDesk:
         return await self._journal.reference_owner(self.connection_id, external_id)
 
     async def reconcile_found(self, local_id: int, payment_id: str) -> PayoutRecord:
-        raise TeamRefusedError("Reconciling a team payout needs the provider: the team's agent does it.")
+        raise TeamRefusedError(_reconcile_elsewhere(local_id))
 
     async def reconcile_not_found(self, local_id: int, *, reason: str) -> PayoutRecord:
-        raise TeamRefusedError("Reconciling a team payout needs the provider: the team's agent does it.")
+        raise TeamRefusedError(_reconcile_elsewhere(local_id))
 
     async def checkin_completed(self, local_id: int) -> PayoutRecord:
         """The checkin page redirected back: journaled, and the agents are asked to look now."""

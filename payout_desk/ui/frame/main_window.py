@@ -124,8 +124,7 @@ class MainWindow(FlowWindow):
         self.connection_label.setObjectName("connectionLabel")
         self.statusBar().addPermanentWidget(self.connection_label)
         self.notifier = Notifier(self)
-        self.bridge.payoutFinal.connect(self.notifier.payout_final)
-        self.team_notices = TeamNotices(self)  # a team desk: approvals of one's payouts; a lost database
+        self.team_notices = TeamNotices(self)  # final statuses (a team desk: one's own payouts); approvals; a lost db
         self.flow = SubmitFlow(self)
         self.form.showPayoutRequested.connect(self.show_payout)
         self.flow.connectionSettingsChanged.connect(self._settings_changed_connection)

@@ -4,13 +4,16 @@
   ("approved by carl (2 of 2): the team's agent sends it"), a rejection by an approver (who, and the reason),
   a withdrawal and an expiry — through the desk's notifier (tray or toast, and the status bar), as for final
   statuses. Who and how many come from the payout's journal events; only the payout's preparer is told.
+* Final statuses (succeeded, failed, rejected, needs reconciliation …) go to the notifier on a team desk only
+  for the payout's preparer (created_by is this desk's login), not to every desk of the team; a single desk is
+  told of every payout as before.
 * The status bar's ``connectionLabel`` never says "Connected" while the team database is lost; it says so,
   and shows the connection again once the desk is back and has caught up.
 * When the desk opens: the preparer's approved payouts at the provider whose checkin was not completed here (approved
   while the desk was closed, say) are named in the status bar, with where their checkin page is (the row's
   *Reopen checkin…* / *Copy checkin link*); they are not opened by themselves.
 
-A single desk has no approvals and no lost database: nothing here acts on it.
+A single desk has no approvals and no lost database: nothing else here acts on it.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ class TeamNotices(QObject):
         self._tasks: set[asyncio.Future[Any]] = set()
         self._connected_text = ""
         window.bridge.payoutChanged.connect(self.changed)
+        window.bridge.payoutFinal.connect(self.payout_final)
 
     # -- the connection label --------------------------------------------------------------------
     def follow(self, desk: Any) -> None:
@@ -136,6 +140,13 @@ class TeamNotices(QObject):
             self._connected_text = ""
 
     # -- decisions on the preparer's payouts -----------------------------------------------------
+    def payout_final(self, change: Any) -> None:
+        """Slot for ``DeskBridge.payoutFinal``: the notifier's final-status notice, on a team desk only for the
+        payout's preparer."""
+        desk = self.window.context.desk
+        if getattr(desk, "subscribe_state", None) is None or change.record.created_by == getattr(desk, "actor", None):
+            self.window.notifier.payout_final(change)
+
     def changed(self, change: Any) -> None:
         """Slot for ``DeskBridge.payoutChanged``."""
         desk = self.window.context.desk

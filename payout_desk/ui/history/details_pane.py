@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from payout_desk.domain.failures import failure_text
+from payout_desk.domain.held_back import held_back_words
 from payout_desk.domain.status import PENDING, is_closed, payment_id_words, shown_status
 from payout_desk.journal.models import JournalEvent, PayoutRecord
 from payout_desk.ui.history.columns import describe_checks, format_local_time, format_record_amount
@@ -301,8 +302,10 @@ class DetailsPane(QWidget):
         if self._record is not None and is_closed(self._record.status):  # who rejected it, with the reason
             record = self._record
             self.fields["failure"].setText(closed_words(record.status, events, record.last_error, record.created_by))
+        attempted = False
         for event in events:
-            what = describe_event(event)
+            what = describe_event(event, attempted_before=attempted)
+            attempted = attempted or event.kind == "attempt_started"
             item = QListWidgetItem(f"{what}\n{format_local_time(event.at)} · {event.actor}")
             item.setData(WhatRole, what)
             item.setData(WhoRole, event.actor)
@@ -356,10 +359,13 @@ class DetailsPane(QWidget):
         closed = is_closed(record.status)  # an approver's reason, never the provider's words
         if closed:
             problem = closed_words(record.status, (), record.last_error, record.created_by)
+        held = held_back_words(record.last_error, record.local_id, attempted_before=record.first_attempt_at is not None)
+        problem = held or problem  # the team's agent kept it back: what happened and who decides, in words
         label = self._form.labelForField(self.fields["failure"])
+        name = "Approval" if closed else "Not sent" if held else "Provider says"
         if isinstance(label, QLabel):
-            label.setText("Approval:" if closed else "Provider says:")
-            self.fields["failure"].setAccessibleName("Approval" if closed else "Provider says")
+            label.setText(name + ":")
+        self.fields["failure"].setAccessibleName(name)
         values = {
             "status": style.label + (f" — {pending_words(())}" if record.status == PENDING else ""),
             "amount": f"{amount} ({currency_name(record.currency)})",
@@ -367,6 +373,7 @@ class DetailsPane(QWidget):
             "recipient": recipient,
             "reference": record.external_id or "",
             "payment_id": record.payment_id
+            or ("none — the agent did not send it" if held and record.first_attempt_at is None else None)
             or payment_id_words(record.status, attempted=record.first_attempt_at is not None or bool(record.ambiguous)),
             "failure": problem or "—",
             "created": format_local_time(record.created_at),

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from payout_desk.domain.failures import failure_text
+from payout_desk.domain.held_back import held_back_words
 from payout_desk.domain.money import currency
 from payout_desk.domain.status import (
     APPROVAL_REJECTED,
@@ -40,8 +41,8 @@ def pending_words(events: Sequence[JournalEvent]) -> str:
     return "waiting for the recipient's details"
 
 
-def describe_event(event: JournalEvent) -> str:
-    """One timeline line in plain words."""
+def describe_event(event: JournalEvent, *, attempted_before: bool = False) -> str:
+    """One timeline line in plain words (``attempted_before``: an attempt started earlier in its timeline)."""
     d: Mapping[str, Any] = event.detail
     kind = event.kind
     if kind == "confirmed":
@@ -83,7 +84,8 @@ def describe_event(event: JournalEvent) -> str:
     if kind == "outcome_unknown":
         return f"No definitive answer, will resend with the same key: {d.get('message', '')}"
     if kind == "needs_reconciliation":
-        return f"Needs a person: {d.get('message', '')}"
+        held = held_back_words(str(d.get("message", "")), event.local_id, attempted_before=attempted_before)
+        return held or f"Needs a person: {d.get('message', '')}"
     if kind == "reconciled":
         found = str(d.get("decision", "")).removeprefix("found:")
         said = "it is not at the provider" if found == "not_found" else f"it is at the provider as {found}"
