@@ -291,10 +291,10 @@ def run(desks: int, check: bool) -> int:
             _say(f"approvals: {RULE_CURRENCY} from {RULE_FROM} needs {APPROVERS} approver, so anna's such payouts wait"
                  " in ben's Approvals tab (as ada: payout-desk-admin --db CONNINFO rules | set-rule …)")  # fmt: skip
             _say('open another desk: .venv/bin/payout-desk --team "' + people["anna"] + '" --data-dir DIR')
-            _say("Ctrl+C stops everything" + (" (or close the desks)" if opened else ""))
-            stop = threading.Event()
+            stop = threading.Event()  # the handlers first: a Ctrl+C right after the line below stops it cleanly
             signal.signal(signal.SIGINT, lambda *_: stop.set())
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            _say("Ctrl+C stops everything" + (" (or close the desks)" if opened else ""))
             while not stop.wait(0.5):
                 if opened and all(d.popen.poll() is not None for d in opened):
                     _say("the desks are closed: stopping the team")
@@ -320,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     except (RuntimeError, psycopg.Error) as exc:
         _say(f"failed: {exc}")
         return 1
+    except KeyboardInterrupt:  # Ctrl+C while the team was still starting: everything started is stopped all the same
+        return 130
     finally:
         _say("stopped; the throwaway cluster and its folder are gone")
 
