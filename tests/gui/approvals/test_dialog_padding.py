@@ -10,14 +10,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QWidget
 
 from payout_desk.domain.approval_warnings import ApprovalWarning
+from payout_desk.journal.postgres import approvals
 from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog
 from payout_desk.ui.sending.submit_flow import checkin_return_url
 from tests.fixtures.bodies import padded_metadata
+from tests.fixtures.postgres import TeamDb
 from tests.gui.approvals.test_dialogs import request
+from tests.integration.postgres.approvals_setup import confirm, person, rule, team
 
 EVIL = "https://evil.example.com/hook"
 PADDED = json.dumps(
@@ -112,3 +116,32 @@ def test_a_desks_own_body_needs_no_check_first_box(qtbot: Any) -> None:
         "customer.id: cus_1",
         f"redirectUrl: {checkin_return_url()}",
     ]
+
+
+def test_the_audits_padded_payout_read_from_the_team_database(team_db: TeamDb, qtbot: Any) -> None:
+    """N7's repro on real PostgreSQL: a payout awaiting approval whose body was padded behind the desk's back (the
+    superuser past every trigger: migration 0020 refuses such a body), read by the approver's queue query."""
+    identity = team(team_db)
+    rule(team_db, "EUR", "1000", 1)
+    local_id, _ = confirm(team_db, identity, "1500.00", ref="HIDE-1")
+    padded = PADDED.replace(f'"redirectUrl":"{checkin_return_url()}",', "")
+    with psycopg.connect(team_db.admin) as conn:
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute("UPDATE payout_desk.payouts SET request_body = %s WHERE local_id = %s", (padded, local_id))
+    with person(team_db, "bob") as conn:
+        (shown,) = approvals.approval_queue(conn)
+    assert shown.body == padded
+    dialog = ApproveDialog(shown, [])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.height() <= 640  # the audit measured 533×3146 px
+    danger = dialog.findChild(QPlainTextEdit, "approvalDangerFields")
+    assert _in_view(dialog, danger)
+    assert "Amount: 15000000.00" in danger.toPlainText()
+    assert f"webhookUrl: {EVIL}" in danger.toPlainText()
+    assert _in_view(dialog, dialog.findChild(QPushButton, "approveConfirmButton"))
+    assert dialog.findChild(QLabel, "approvalMetadataCount").text() == "200 metadata entries"
+    shots = os.environ.get("PAYOUT_DESK_SHOTS")
+    if shots:
+        dialog.grab().save(str(Path(shots) / "approve-padded-from-db.png"))
