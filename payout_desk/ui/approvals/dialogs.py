@@ -4,9 +4,13 @@ The approval shows the payout as the confirmation shows it (amount in the person
 name, the value sent on the wire), who prepared it and when, the recipient, the reference, the decisions so
 far and the warnings (``approvalWarnings``). At or above the currency's retype threshold the approver types
 the amount again (``approvalRetypeEdit``). Every other field of the confirmed body the approval's hash
-covers (metadata, redirectUrl, webhookUrl, customer.id …) is listed too (``approvalBodyFields``), so an approver
-approves what they saw. Enter never approves: no button is default, Cancel has the focus,
-Return/Enter are swallowed; approving takes a click on ``approveConfirmButton`` or Alt+A.
+covers is shown too, so an approver approves what they saw (second audit N7): first, under the amount, the
+fields to check (``approvalDangerFields``: webhookUrl, a redirectUrl not the desk's own, any field the desk never
+writes), then the metadata in a bounded box with its count (``approvalMetadataCount``), then the rest
+(``approvalBodyFields``, customer.id …). The details and warnings scroll in ``approvalDetailsScroll``, so the
+dialog fits a 1024×640 screen with its buttons in view whatever the body. Enter never approves: no button is
+default, Cancel has the focus, Return/Enter are swallowed; approving takes a click on ``approveConfirmButton``
+or Alt+A.
 
 The rejection needs a reason (``rejectReasonEdit``, a small multi-line box with a visible ``n / 500`` counter; the
 preparer is shown it): ``rejectConfirmButton`` enables only once one is typed and while it fits — a longer one
@@ -20,23 +24,28 @@ from datetime import datetime
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from payout_desk.domain.approval_warnings import ApprovalWarning
-from payout_desk.domain.approvals import ApprovalRequest, other_body_fields
+from payout_desk.domain.approvals import ApprovalRequest
+from payout_desk.domain.body_fields import group_body_fields
 from payout_desk.domain.money import format_amount
+from payout_desk.ui.approvals.body_boxes import danger_block, metadata_block
 from payout_desk.ui.sending.confirm_dialog import add_amount_lines, retype_matches
 from payout_desk.ui.sending.form_fields import ERROR_COLOR, push_button
+from payout_desk.ui.sending.submit_flow import checkin_return_url
 
 __all__ = [
     "REASON_MAX",
@@ -49,6 +58,10 @@ __all__ = [
     "warnings_text",
 ]
 
+#: The screen the dialogs must fit (second audit N7), buttons in view.
+SCREEN_WIDTH, SCREEN_HEIGHT = 1024, 640
+#: The least height left to the scrolling details when the rest of the dialog is tall.
+_DETAILS_MIN = 120
 #: The longest rejection reason the database takes (``reject()`` in migration 0016), in characters.
 REASON_MAX = 500
 WARNING_COLOR = "#8a5a00"
@@ -111,26 +124,63 @@ class _NoEnterDialog(QDialog):
         form.addRow(f"{label}:", widget)
         return widget
 
-    def _summary(self, layout: QVBoxLayout, request: ApprovalRequest, locale_name: str) -> None:
+    def _summary(self, layout: QVBoxLayout, request: ApprovalRequest, locale_name: str) -> QVBoxLayout:
+        """The amount, the fields to check first, then the details in a scroll area; its layout is returned so
+        that a dialog adds what else scrolls (the warnings)."""
         cur = request.amount.currency
         self.formatted_amount = format_amount(request.amount.amount, cur, locale_name)
         self.wire_amount = f"{request.amount.wire} {cur.code}"
         add_amount_lines(layout, self, self.formatted_amount, "approval", cur, locale_name, self.wire_amount)
+        groups = group_body_fields(request.body or "", own_redirect=checkin_return_url())
+        if groups.dangerous:
+            danger_block(self, layout, groups.dangerous, WARNING_STYLE)
+        self.details_scroll = QScrollArea(self)
+        self.details_scroll.setObjectName("approvalDetailsScroll")
+        self.details_scroll.setAccessibleName("Payout details")
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget(self.details_scroll)
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 0, 0)
         details = QFormLayout()
         details.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self._label(details, "approvalRecipient", "Recipient", request.recipient or "")
         self._label(details, "approvalDescription", "Description", request.description or "")
         self._label(details, "approvalReference", "Reference", request.reference or "")
+        if groups.metadata:
+            details.addRow("Metadata:", metadata_block(inner, groups.metadata))
         if request.body:  # the rest of what the approval's hash covers, so nothing approved goes unseen
-            fields = other_body_fields(request.body)
-            shown = "\n".join(f"{name}: {value}" for name, value in fields) or "nothing else: all of it is above"
+            shown = "\n".join(f"{name}: {value}" for name, value in groups.other) or "nothing else: all of it is above"
             also = self._label(details, "approvalBodyFields", "Also in the body", shown)
             also.setToolTip("The approval covers the whole request body as confirmed, these fields included")
         prepared = f"{request.prepared_by}, confirmed {short_time(request.confirmed_at)}"
         self._label(details, "approvalPreparedBy", "Prepared by", prepared)
         self._label(details, "approvalDecisions", "Approvals", decisions_text(request))
         self._label(details, "approvalExpires", "Expires", short_time(request.expires_at))
-        layout.addLayout(details)
+        column.addLayout(details)
+        self.details_scroll.setWidget(inner)
+        layout.addWidget(self.details_scroll, 1)
+        return column
+
+    def _fit(self) -> None:
+        """Shrink the scrolling details until the dialog fits the screen (at most 1024×640), buttons in view."""
+        height, width = SCREEN_HEIGHT, SCREEN_WIDTH
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            height = min(height, screen.availableGeometry().height())
+            width = min(width, screen.availableGeometry().width())
+        self.setMaximumSize(width, height)
+        inner = self.details_scroll.widget()
+        wanted = inner.sizeHint().height() + 2 if inner is not None else _DETAILS_MIN
+        self.details_scroll.setMinimumHeight(min(wanted, _DETAILS_MIN))
+        self.details_scroll.setMaximumHeight(wanted)
+        excess = self.sizeHint().height() - height
+        if excess > 0:
+            self.details_scroll.setMaximumHeight(max(_DETAILS_MIN, wanted - excess))
+        self.resize(
+            min(max(self.sizeHint().width(), self.minimumWidth()), width), min(self.sizeHint().height(), height)
+        )
 
     def _buttons(self, layout: QVBoxLayout, text: str, name: str, accessible: str, description: str) -> None:
         row = QHBoxLayout()
@@ -164,7 +214,7 @@ class ApproveDialog(_NoEnterDialog):
         layout = self._layout()
         layout.setSpacing(10)
         layout.addWidget(QLabel(f"{request.prepared_by} asks you to approve this payout:", self))
-        self._summary(layout, request, locale_name)
+        scrolled = self._summary(layout, request, locale_name)
 
         self.warnings = QLabel(warnings_text(warnings) or "Nothing unusual found.", self)
         self.warnings.setObjectName("approvalWarnings")
@@ -175,7 +225,7 @@ class ApproveDialog(_NoEnterDialog):
         self.warnings.setAccessibleDescription(self.warnings.text())
         if any(w.serious for w in warnings):
             self.warnings.setStyleSheet(WARNING_STYLE)
-        layout.addWidget(self.warnings)
+        scrolled.addWidget(self.warnings)
 
         cur = request.amount.currency
         self.retype_required = retype_threshold is not None and request.amount.amount >= retype_threshold
@@ -203,6 +253,7 @@ class ApproveDialog(_NoEnterDialog):
         self._buttons(layout, "&Approve", "approveConfirmButton", "Approve", f"Approves {self.wire_amount} (Alt+A)")
         self.decide_button.setEnabled(self._retype_ok)
         self.setMinimumWidth(520)
+        self._fit()
         (self.retype_edit or self.cancel_button).setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property
@@ -248,6 +299,7 @@ class RejectDialog(_NoEnterDialog):
         self.reason_edit.textChanged.connect(self._check_reason)
         self._check_reason()
         self.setMinimumWidth(480)
+        self._fit()
         self.reason_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @property

@@ -139,14 +139,16 @@ def test_the_approval_lists_every_other_field_the_hash_covers(qtbot: Any) -> Non
     dialog = ApproveDialog(request(body=body), [], retype_threshold=Decimal("20000"))
     qtbot.addWidget(dialog)
     shown = dialog.findChild(QLabel, "approvalBodyFields")
-    assert shown.text().splitlines() == [
-        "customer.id: cus_77",
-        "metadata.order: 118",
-        "metadata.cost centre: ops",
-        "redirectUrl: https://shop.example/back",
-        "webhookUrl: https://hooks.elsewhere.example/x",
+    assert shown.text().splitlines() == ["customer.id: cus_77"]
+    assert shown.accessibleName() == "Also in the body: customer.id: cus_77"
+    # N7: the addresses elsewhere first, each with why; the metadata in its own box with its count
+    assert dialog.findChild(QPlainTextEdit, "approvalDangerFields").toPlainText().splitlines() == [
+        "redirectUrl: https://shop.example/back   ← the payee is sent to this address after the checkin",
+        "webhookUrl: https://hooks.elsewhere.example/x   ← the provider sends this payout's events to this address",
     ]
-    assert shown.accessibleName().startswith("Also in the body: customer.id: cus_77")
+    assert dialog.findChild(QLabel, "approvalMetadataCount").text() == "2 metadata entries"
+    metadata = dialog.findChild(QPlainTextEdit, "approvalMetadataFields").toPlainText()
+    assert metadata.splitlines() == ["order: 118", "cost centre: ops"]
     plain = '{"amount":"1.00","currency":"EUR","type":"payout","customer":{"name":"Ada"}}'
     other = ApproveDialog(request(body=plain), [], retype_threshold=Decimal("20000"))
     qtbot.addWidget(other)

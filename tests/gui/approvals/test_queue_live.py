@@ -254,10 +254,10 @@ def test_the_approval_shows_the_body_fields_the_database_holds(
     abe.approve_button.click()
     dialog = abe.dialog
     assert isinstance(dialog, ApproveDialog)
-    assert dialog.findChild(QLabel, "approvalBodyFields").text().splitlines() == [
-        "metadata.order: 40",
-        f"webhookUrl: {HOOK}",
-    ]
+    assert dialog.findChild(QPlainTextEdit, "approvalMetadataFields").toPlainText() == "order: 40"
+    assert dialog.findChild(QPlainTextEdit, "approvalDangerFields").toPlainText() == (
+        f"webhookUrl: {HOOK}   ← the provider sends this payout's events to this address"
+    )
     hashed = row(team.db, local_id, "encode(sha256(convert_to(request_body, 'UTF8')), 'hex')")
     assert dialog.request.body_hash == hashed[0]
     dialog.reject()

@@ -22,12 +22,21 @@ def _alter_behind_the_desks_back(admin: str, local_id: int, change: str) -> None
         assert '"amount":"1.00"' in body
         if change == "amount":
             body = body.replace('"amount":"1.00"', '"amount":"15000.00"')
+        elif change == "unknown key":  # as journaled before migration 0020 (second audit N1): a second amount
+            body = body.replace('"amount":"1.00"', '"Amount":"15000.00","amount":"1.00"')
         else:  # the same amount twice: jsonb (and Python's json) keep the last, a provider may keep the first
             body = body.replace('"amount":"1.00"', '"amount":"15000.00","amount":"1.00"')
         conn.execute("UPDATE payout_desk.payouts SET request_body = %s WHERE local_id = %s", (body, local_id))
 
 
-@pytest.mark.parametrize("change", ["amount", "duplicate"])
+_WORDS = {
+    "amount": 'the body says "15000.00", the journal 1.00',
+    "duplicate": 'the key "amount" appears twice',
+    "unknown key": '"Amount": the desk never writes this key (names are case-sensitive: the desk writes "amount")',
+}
+
+
+@pytest.mark.parametrize("change", list(_WORDS))
 def test_a_body_that_disagrees_with_its_payout_is_never_sent(rig: Rig, change: str) -> None:
     tampered, fine = confirm(rig.team_db, rig.identity, 2)  # 1.00 and 2.00 EUR
     _alter_behind_the_desks_back(rig.team_db.admin, tampered, change)
@@ -48,8 +57,7 @@ def test_a_body_that_disagrees_with_its_payout_is_never_sent(rig: Rig, change: s
     assert row is not None
     status, payment_id, last_error, holder = row
     assert (status, payment_id, holder) == ("needs_reconciliation", None, None)
-    expected = 'the body says "15000.00", the journal 1.00' if change == "amount" else 'the key "amount" appears twice'
-    assert expected in str(last_error)
+    assert _WORDS[change] in str(last_error)
     assert str(last_error).startswith("Not sent: the journaled request body does not say")
     assert kinds == [("confirmed", "pia"), ("needs_reconciliation", AGENT_LOGIN)]  # no attempt was ever started
     assert "Not sent" in agent.output.text()
