@@ -8,7 +8,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import psycopg
 
@@ -134,8 +134,16 @@ DBA_ONLY = (
 )
 
 
-def _check_agent_alone(conn: psycopg.Connection[Any], login: str, role: str) -> None:
-    """An agent's login holds the agent role alone (it runs with the provider token): refused otherwise."""
+#: Maker-checker (audit 2, N3): whoever changes the approval rules neither prepares nor approves payouts.
+_MAKERS: Final = frozenset({"preparer", "approver"})
+_ROLE_WORDS: Final = {"preparer": "a preparer", "approver": "an approver"}
+
+
+def _check_roles_apart(conn: psycopg.Connection[Any], login: str, role: str) -> None:
+    """Roles that one login may not hold together are refused in words, nothing changed: an agent's login holds
+    the agent role alone (it runs with the provider token); an app admin (who changes the approval rules) is no
+    preparer or approver, or one person could drop a rule, prepare a payout that then needs no approval, and put
+    the rule back (the database refuses such an admin's rule changes too, migration 21)."""
     held = sorted({p.role for p in list_people(conn) if p.login == login} - {role})
     if role == "agent" and held:
         raise JournalError(
@@ -146,6 +154,19 @@ def _check_agent_alone(conn: psycopg.Connection[Any], login: str, role: str) -> 
         raise JournalError(
             f"{login} is an agent's login and holds the agent role alone. Give the person a login of their own; "
             "nothing was changed."
+        )
+    makers = sorted(_MAKERS.intersection(held))
+    if role == "admin" and makers:
+        raise JournalError(
+            f"{login} is {' and '.join(_ROLE_WORDS[m] for m in makers)}: one person may not both change the approval "
+            "rules (admin) and prepare or approve payouts, or they could lower a rule for their own payout. Give "
+            "the administrator a login of its own; nothing was changed."
+        )
+    if role in _MAKERS and "admin" in held:
+        raise JournalError(
+            f"{login} is an app admin (changes the approval rules): one person may not also {role[:-1]} payouts, "
+            "or they could lower a rule for their own payout. Give the person a login of their own; nothing was "
+            "changed."
         )
 
 
@@ -176,7 +197,7 @@ def _dispatch(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
     with connect(args.db) as conn:
         check_version(conn)
         if args.command == "add-person":
-            _check_agent_alone(conn, args.login, args.role)
+            _check_roles_apart(conn, args.login, args.role)
             created = add_person(conn, args.login, args.role, password)
             print(f"{args.login}: {'created, ' if created else ''}now {args.role}", file=out)
         elif args.command == "remove-person":
