@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("audit", help="list the recorded administrative changes (tab-separated)")
     provider = commands.add_parser("set-provider", help="set the team's provider base URL (audited)")
     provider.add_argument("url", help="https://… (http:// only for a loopback sandbox)")
+    provider.add_argument(
+        "--force",
+        action="store_true",
+        help="change it although payouts may still be paid at the current provider (audited; they become "
+        "needs reconciliation, for `reconcile`)",
+    )
     commands.add_parser("provider", help="show the team's provider base URL")
     rebind = commands.add_parser("rebind", help="move unsent payouts of an earlier provider to the team's (audited)")
     rebind.add_argument("--reason", required=True, help="why (recorded in the admin audit)")
@@ -61,19 +67,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _set_provider(conn: psycopg.Connection[Any], url: str, out: TextIO) -> None:
+def _set_provider(conn: psycopg.Connection[Any], url: str, force: bool, out: TextIO) -> None:
     try:
         normalised = normalize_base_url(url.strip())
     except InsecureBaseUrlError as exc:
         raise JournalError(
             f"set-provider URL: {exc} (https:// required; http:// only for a sandbox on this computer)"
         ) from None
-    conn.execute("SELECT payout_desk.set_provider_base_url(%s)", (normalised,))
+    try:
+        row = conn.execute("SELECT payout_desk.set_provider_base_url(%s, %s)", (normalised, force)).fetchone()
+    except psycopg.Error as exc:
+        if exc.sqlstate == "PDA01" and exc.diag.message_primary:  # payouts still open at the current provider
+            raise JournalError(f"set-provider refused: {exc.diag.message_primary}") from None
+        raise
     print(
         f"provider: {normalised} (agents refuse to send anywhere else; an agent still running with another "
         "provider claims nothing more and stops)",
         file=out,
     )
+    forced = [] if row is None else list(row[0])
+    if forced:
+        ids = ", ".join(f"#{i}" for i in forced)
+        print(
+            f"forced (audited): {ids} may still be paid at the former provider and now need reconciliation; no "
+            "agent follows them. Check each at that provider, then record it: payout-desk-admin reconcile N "
+            "--found PAYMENT_ID --reason TEXT",
+            file=out,
+        )
     left = _bound_elsewhere(conn, team_identity(normalised).key)
     if left:
         print(
@@ -86,7 +106,7 @@ def _set_provider(conn: psycopg.Connection[Any], url: str, out: TextIO) -> None:
 
 
 #: Payouts not finished at their provider: unsent, waiting, or still followed there.
-_OPEN_AT_PROVIDER = ("awaiting_approval", "confirmed", "outcome_unknown", "pending", "created")
+_OPEN_AT_PROVIDER = ("awaiting_approval", "confirmed", "outcome_unknown", "pending", "created", "needs_reconciliation")
 
 
 def _bound_elsewhere(conn: psycopg.Connection[Any], team_key: str) -> list[str]:
@@ -204,7 +224,7 @@ def _dispatch(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
             remove_person(conn, args.login)
             print(f"{args.login}: removed", file=out)
         elif args.command == "set-provider":
-            _set_provider(conn, args.url, out)
+            _set_provider(conn, args.url, args.force, out)
         elif args.command == "provider":
             _show_provider(conn, out)
         elif args.command == "rebind":
