@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, Final, TextIO
@@ -247,6 +248,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
     args = _parser().parse_args(argv)
     try:
         _run(args, stdin or sys.stdin, out or sys.stdout)
+    except BrokenPipeError:  # `rules | head -3`: the reader left; what was done is done, and no traceback
+        if out is None:  # the interpreter's last flush of stdout would fail again: point it at nothing
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (JournalError, psycopg.Error, ApprovalRefusedError, AmountError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"payout-desk-admin: {message}", file=sys.stderr)
