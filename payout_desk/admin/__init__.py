@@ -5,7 +5,9 @@
     payout-desk-admin --db CONNINFO remove-person LOGIN
     payout-desk-admin --db CONNINFO people     (tab-separated: login, role, can log in)
     payout-desk-admin --db CONNINFO audit      (tab-separated: time, actor, action, detail JSON)
-    payout-desk-admin --db CONNINFO set-provider URL   (the team's provider: the only one its agents send to)
+    payout-desk-admin --db CONNINFO set-provider URL [--force]   (the team's provider: the only one its agents send
+        to; refused while payouts may still be paid at the current one, unless --force: audited, and they then
+        need reconciliation)
     payout-desk-admin --db CONNINFO provider   (the team's provider base URL, or a line saying it is not set)
     payout-desk-admin --db CONNINFO reconcile LOCAL_ID (--found PAYMENT_ID | --not-found) --reason TEXT
         (a payout needing reconciliation: --not-found, an app admin's decision, audited, sends it again with the

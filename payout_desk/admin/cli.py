@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import psycopg
 
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("audit", help="list the recorded administrative changes (tab-separated)")
     provider = commands.add_parser("set-provider", help="set the team's provider base URL (audited)")
     provider.add_argument("url", help="https://… (http:// only for a loopback sandbox)")
+    provider.add_argument(
+        "--force",
+        action="store_true",
+        help="change it although payouts may still be paid at the current provider (audited; they become "
+        "needs reconciliation, for `reconcile`)",
+    )
     commands.add_parser("provider", help="show the team's provider base URL")
     rebind = commands.add_parser("rebind", help="move unsent payouts of an earlier provider to the team's (audited)")
     rebind.add_argument("--reason", required=True, help="why (recorded in the admin audit)")
@@ -61,19 +68,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _set_provider(conn: psycopg.Connection[Any], url: str, out: TextIO) -> None:
+def _set_provider(conn: psycopg.Connection[Any], url: str, force: bool, out: TextIO) -> None:
     try:
         normalised = normalize_base_url(url.strip())
     except InsecureBaseUrlError as exc:
         raise JournalError(
             f"set-provider URL: {exc} (https:// required; http:// only for a sandbox on this computer)"
         ) from None
-    conn.execute("SELECT payout_desk.set_provider_base_url(%s)", (normalised,))
+    try:
+        row = conn.execute("SELECT payout_desk.set_provider_base_url(%s, %s)", (normalised, force)).fetchone()
+    except psycopg.Error as exc:
+        if exc.sqlstate == "PDA01" and exc.diag.message_primary:  # payouts still open at the current provider
+            raise JournalError(f"set-provider refused: {exc.diag.message_primary}") from None
+        raise
     print(
         f"provider: {normalised} (agents refuse to send anywhere else; an agent still running with another "
         "provider claims nothing more and stops)",
         file=out,
     )
+    forced = [] if row is None else list(row[0])
+    if forced:
+        ids = ", ".join(f"#{i}" for i in forced)
+        print(
+            f"forced (audited): {ids} may still be paid at the former provider and now need reconciliation; no "
+            "agent follows them. Check each at that provider, then record it: payout-desk-admin reconcile N "
+            "--found PAYMENT_ID --reason TEXT",
+            file=out,
+        )
     left = _bound_elsewhere(conn, team_identity(normalised).key)
     if left:
         print(
@@ -86,7 +107,7 @@ def _set_provider(conn: psycopg.Connection[Any], url: str, out: TextIO) -> None:
 
 
 #: Payouts not finished at their provider: unsent, waiting, or still followed there.
-_OPEN_AT_PROVIDER = ("awaiting_approval", "confirmed", "outcome_unknown", "pending", "created")
+_OPEN_AT_PROVIDER = ("awaiting_approval", "confirmed", "outcome_unknown", "pending", "created", "needs_reconciliation")
 
 
 def _bound_elsewhere(conn: psycopg.Connection[Any], team_key: str) -> list[str]:
@@ -134,8 +155,16 @@ DBA_ONLY = (
 )
 
 
-def _check_agent_alone(conn: psycopg.Connection[Any], login: str, role: str) -> None:
-    """An agent's login holds the agent role alone (it runs with the provider token): refused otherwise."""
+#: Maker-checker (audit 2, N3): whoever changes the approval rules neither prepares nor approves payouts.
+_MAKERS: Final = frozenset({"preparer", "approver"})
+_ROLE_WORDS: Final = {"preparer": "a preparer", "approver": "an approver"}
+
+
+def _check_roles_apart(conn: psycopg.Connection[Any], login: str, role: str) -> None:
+    """Roles that one login may not hold together are refused in words, nothing changed: an agent's login holds
+    the agent role alone (it runs with the provider token); an app admin (who changes the approval rules) is no
+    preparer or approver, or one person could drop a rule, prepare a payout that then needs no approval, and put
+    the rule back (the database refuses such an admin's rule changes too, migration 21)."""
     held = sorted({p.role for p in list_people(conn) if p.login == login} - {role})
     if role == "agent" and held:
         raise JournalError(
@@ -146,6 +175,19 @@ def _check_agent_alone(conn: psycopg.Connection[Any], login: str, role: str) -> 
         raise JournalError(
             f"{login} is an agent's login and holds the agent role alone. Give the person a login of their own; "
             "nothing was changed."
+        )
+    makers = sorted(_MAKERS.intersection(held))
+    if role == "admin" and makers:
+        raise JournalError(
+            f"{login} is {' and '.join(_ROLE_WORDS[m] for m in makers)}: one person may not both change the approval "
+            "rules (admin) and prepare or approve payouts, or they could lower a rule for their own payout. Give "
+            "the administrator a login of its own; nothing was changed."
+        )
+    if role in _MAKERS and "admin" in held:
+        raise JournalError(
+            f"{login} is an app admin (changes the approval rules): one person may not also {role[:-1]} payouts, "
+            "or they could lower a rule for their own payout. Give the person a login of their own; nothing was "
+            "changed."
         )
 
 
@@ -176,14 +218,14 @@ def _dispatch(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
     with connect(args.db) as conn:
         check_version(conn)
         if args.command == "add-person":
-            _check_agent_alone(conn, args.login, args.role)
+            _check_roles_apart(conn, args.login, args.role)
             created = add_person(conn, args.login, args.role, password)
             print(f"{args.login}: {'created, ' if created else ''}now {args.role}", file=out)
         elif args.command == "remove-person":
             remove_person(conn, args.login)
             print(f"{args.login}: removed", file=out)
         elif args.command == "set-provider":
-            _set_provider(conn, args.url, out)
+            _set_provider(conn, args.url, args.force, out)
         elif args.command == "provider":
             _show_provider(conn, out)
         elif args.command == "rebind":
@@ -206,6 +248,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
     args = _parser().parse_args(argv)
     try:
         _run(args, stdin or sys.stdin, out or sys.stdout)
+    except BrokenPipeError:  # `rules | head -3`: the reader left; what was done is done, and no traceback
+        if out is None:  # the interpreter's last flush of stdout would fail again: point it at nothing
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (JournalError, psycopg.Error, ApprovalRefusedError, AmountError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"payout-desk-admin: {message}", file=sys.stderr)

@@ -128,11 +128,15 @@ def _capacity_warning(conn: psycopg.Connection[Any], approvers: int, preparer: s
     if len(able) >= approvers:
         return None
     count = f"only {len(able)} {'person' if len(able) == 1 else 'people'} ({', '.join(able)})" if able else "nobody"
-    whose = f"{who}'s payouts" if who is not None else "the payouts"
     own = " (a preparer cannot approve their own)" if who is not None and who in people else ""
+    if who is not None and preparer is None:  # a rule for everyone, short for one preparer (audit 2, nit)
+        said = f"this tier covers everyone's payouts, but {count} can approve those {who} prepares{own}"
+    else:
+        whose = f"{who}'s payouts" if who is not None else "the payouts"
+        said = f"{count} can approve {whose} this tier covers{own}"
     return (
-        f"Warning: {count} can approve {whose} this tier covers{own}; it needs {_approvers(approvers)}:"
-        " they would wait, then expire unsent (add-person LOGIN --role approver)."
+        f"Warning: {said}; it needs {_approvers(approvers)}: they would wait, then expire unsent"
+        " (add-person LOGIN --role approver)."
     )
 
 

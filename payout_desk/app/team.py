@@ -73,17 +73,33 @@ async def open_team(conninfo: str) -> tuple[Any, str, frozenset[str], str]:
     try:
         login, roles = await journal.on_connection(login_roles)
         if not roles & DESK_ROLES:
-            held = ", ".join(sorted(roles)) or "no Payout Desk role"
-            raise TeamRefusedError(
-                f"The login {login} holds {held}: a desk opens with a preparer, approver or viewer login only "
-                "(an agent's or administrator's login has its own tools). Ask your administrator "
-                "(payout-desk-admin add-person)."
-            )
+            raise TeamRefusedError(_no_desk_role(login, roles))
         database = await journal.on_connection(database_label)
     except BaseException:
         await journal.close()
         raise
     return journal, login, frozenset(roles), database
+
+
+def _no_desk_role(login: str, roles: frozenset[str]) -> str:
+    """Why ``login`` opens no desk: it holds no preparer, approver or viewer role (the real reason), and what its
+    role is for instead (audit 2, N3: an administrator's login is not refused for being an administrator)."""
+    held = {role.removeprefix("payout_desk_") for role in roles}
+    what = (
+        "an app administrator's login: it changes the team's rules with payout-desk-admin and, so that no one "
+        "both sets the rules and prepares or approves payouts, holds no preparer or approver role"
+        if held == {"admin"}
+        else "an agent's login: the agent's server uses it (payout-desk-agent)"
+        if held == {"agent"}
+        else f"a login holding {', '.join(sorted(held))}"
+        if held
+        else "a login with no Payout Desk role"
+    )
+    return (
+        f"The login {login} holds no preparer, approver or viewer role, and a desk opens with one of those only. "
+        f"{login} is {what}. To look at the team's payouts, ask your database administrator for a viewer login "
+        "(payout-desk-admin add-person LOGIN --role viewer)."
+    )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -17,7 +17,9 @@ from payout_desk.services.team import team_identity
 
 __all__ = ["Rebound", "rebind_onto_team"]
 
-_OPEN = ["awaiting_approval", "confirmed", "outcome_unknown", "pending", "created"]
+#: Not final at a provider; needs_reconciliation too: a forced set-provider leaves the payouts that may still be
+#: paid at the former provider so (audit 2, N2), and rebind lists them as left.
+_OPEN = ["awaiting_approval", "confirmed", "outcome_unknown", "pending", "created", "needs_reconciliation"]
 
 
 @dataclass(frozen=True)

@@ -77,12 +77,18 @@ def check_member(conn: psycopg.Connection[Any]) -> None:
     """JournalError unless the login holds one of the app's roles and is no superuser (audit F9)."""
     row = conn.execute(
         "SELECT session_user, bool_or(pg_has_role(session_user, g, 'USAGE')),"
-        " (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user)"
+        " (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user),"
+        " array_agg(g ORDER BY g) FILTER (WHERE pg_has_role(session_user, g, 'MEMBER'))"
         " FROM unnest(%s::text[]) AS g",
         (list(GROUPS.values()),),
     ).fetchone()
     if row is not None and row[2]:
         raise JournalError(f"The login {row[0]} is a database superuser: {SUPERUSER_WORDS}.")
+    if row is not None and not row[1] and row[3]:  # audit 2, N9: a member that does not inherit its group's rights
+        raise JournalError(
+            f"The login {row[0]} is a member of {', '.join(row[3])} but does not inherit its rights (the login is "
+            f"NOINHERIT). Ask your database administrator to run: ALTER ROLE {row[0]} INHERIT"
+        )
     if row is None or not row[1]:
         login = row[0] if row else "this login"
         raise JournalError(

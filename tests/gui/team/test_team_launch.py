@@ -81,7 +81,7 @@ def test_an_agent_login_is_refused_in_words(qtbot: Any, team_db: TeamDb, tmp_pat
     try:
         text = window.connection_banner.label.text()
         assert "agent_z" in text
-        assert "preparer, approver or viewer login" in text
+        assert "holds no preparer, approver or viewer role" in text
         assert window.context.desk is None
     finally:
         close_desk(qtbot, window)

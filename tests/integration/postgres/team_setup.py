@@ -12,10 +12,11 @@ from tests.fixtures.postgres import TeamDb
 from tests.unit.journal.helpers import request
 
 
-def set_provider(team_db: TeamDb, url: str) -> ConnectionIdentity:
-    """An app admin sets the team's provider; the team's connection identity."""
+def set_provider(team_db: TeamDb, url: str, *, force: bool = False) -> ConnectionIdentity:
+    """An app admin sets the team's provider (``force``: although payouts may still be paid at the current one,
+    which then need reconciliation); the team's connection identity."""
     with psycopg.connect(team_db.as_person("ada_admin", "admin"), autocommit=True) as conn:
-        conn.execute("SELECT payout_desk.set_provider_base_url(%s)", (url,))
+        conn.execute("SELECT payout_desk.set_provider_base_url(%s, %s)", (url, force))
     return team_identity(url)
 
 

@@ -146,4 +146,7 @@ def test_set_rule_warns_when_nobody_could_ever_give_the_approvals(team_db: TeamD
     assert code == 0
     assert "Warning: nobody can approve ben's payouts this tier covers (a preparer cannot approve their own)" in text
     code, text = _admin(team_db, "set-rule", "--currency", "USD", "--from", "0", "--approvers", "1")
-    assert "Warning: nobody can approve ben's payouts this tier covers" in text
+    assert (  # a rule for everyone: not worded as if it were ben's (audit 2, nit)
+        "Warning: this tier covers everyone's payouts, but nobody can approve those ben prepares (a preparer cannot"
+        " approve their own); it needs 1 approver" in text
+    )

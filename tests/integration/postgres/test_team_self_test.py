@@ -54,8 +54,23 @@ def test_the_team_self_test_fails_in_words(team_db: TeamDb, tmp_path: Path, caps
     agent = team_db.as_person("agent_one", "agent")
     code, out = _self_test(agent, tmp_path, capsys)
     assert code == 1
-    assert "a desk opens with a preparer, approver or viewer login only" in out
+    assert "The login agent_one holds no preparer, approver or viewer role, and a desk opens with one of" in out
+    assert "agent_one is an agent's login" in out
     code, out = _self_test("host=203.0.113.7 dbname=team user=anna sslmode=require", tmp_path, capsys)
     assert code == 1
     assert "sslmode: must be verify-full" in out
+    assert "Traceback" not in out
+
+
+def test_an_admins_login_is_told_the_real_reason_its_desk_does_not_open(
+    team_db: TeamDb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Audit 2, N3: not "it holds admin" (an admin who also approved used to open a desk), but that it holds no
+    preparer, approver or viewer role, and why an administrator does not."""
+    set_provider(team_db, "http://127.0.0.1:9")
+    code, out = _self_test(team_db.as_person("ada", "admin"), tmp_path, capsys)
+    assert code == 1
+    assert "The login ada holds no preparer, approver or viewer role, and a desk opens with one of those only" in out
+    assert "ada is an app administrator's login: it changes the team's rules with payout-desk-admin" in out
+    assert "--role viewer" in out
     assert "Traceback" not in out
