@@ -173,11 +173,12 @@ class _NoEnterDialog(QDialog):
         self.setMaximumSize(width, height)
         inner = self.details_scroll.widget()
         wanted = inner.sizeHint().height() + 2 if inner is not None else _DETAILS_MIN
-        self.details_scroll.setMinimumHeight(min(wanted, _DETAILS_MIN))
+        self.details_scroll.setMinimumHeight(0)
         self.details_scroll.setMaximumHeight(wanted)
-        excess = self.sizeHint().height() - height
-        if excess > 0:
-            self.details_scroll.setMaximumHeight(max(_DETAILS_MIN, wanted - excess))
+        rest = self.sizeHint().height() - self.details_scroll.sizeHint().height()  # all but the details
+        room = max(min(wanted, _DETAILS_MIN), min(wanted, height - rest))  # the details whole when they fit
+        self.details_scroll.setMinimumHeight(room)
+        self.details_scroll.setMaximumHeight(room)
         self.resize(
             min(max(self.sizeHint().width(), self.minimumWidth()), width), min(self.sizeHint().height(), height)
         )

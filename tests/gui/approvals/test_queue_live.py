@@ -26,7 +26,7 @@ from payout_desk.ui.approvals.dialogs import ApproveDialog, RejectDialog, Withdr
 from payout_desk.ui.approvals.panel import COLUMNS, ApprovalsPanel
 from payout_desk.ui.history.details_pane import DetailsPane
 from tests.fixtures.postgres import TeamDb
-from tests.integration.postgres.approvals_setup import row
+from tests.integration.postgres.approvals_setup import row, send
 from tests.integration.postgres.team_setup import set_provider
 from tests.unit.journal.helpers import request
 
@@ -208,11 +208,12 @@ SHOTS = os.environ.get("PAYOUT_DESK_SHOTS", "")
 
 @pytest.mark.skipif(not SHOTS, reason="set PAYOUT_DESK_SHOTS=<dir> to take screenshots")
 def test_screenshot_of_an_approval_with_warnings(
-    team: Team, desks: tuple[ApprovalsPanel, ApprovalsPanel], qtbot: Any
+    team: Team, desks: tuple[ApprovalsPanel, ApprovalsPanel], qtbot: Any, run_async: Callable[..., Any]
 ) -> None:
     _pia, abe = desks
     for n, amount in enumerate(("1200.00", "4000.00"), start=10):
-        team.confirm(amount, n, status="confirmed")  # below the rule: no approval, the recipient's history
+        paid = team.confirm(amount, n, status="confirmed")  # below the rule: no approval, the recipient's history
+        run_async(send(team.db, team.identity, paid, "succeeded"))  # only paid payouts make a history (F33)
     team.confirm("14950.00", 12)
     team.confirm("15000.00", 13, metadata=MappingProxyType({"order": "13"}), webhook_url=HOOK)
     qtbot.waitUntil(lambda: len(abe.items) == 2, timeout=10_000)
