@@ -236,7 +236,8 @@ def _dispatch(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> None:
             run_approval_command(conn, args, out)
         elif args.command == "people":
             for person in list_people(conn):
-                print(f"{person.login}\t{person.role}\t{'login' if person.can_login else 'nologin'}", file=out)
+                through = f"\tthrough {person.through}" if person.through else ""
+                print(f"{person.login}\t{person.role}\t{'login' if person.can_login else 'nologin'}{through}", file=out)
         else:
             for entry in audit_log(conn):
                 detail = json.dumps(entry.detail, ensure_ascii=False, sort_keys=True)

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from payout_desk.agent.runner import AgentContext
     from payout_desk.journal.postgres.leases import Lease
 
-__all__ = ["ProviderChangedError", "Sender", "wakes_sender"]
+__all__ = ["ProviderChangedError", "Sender", "record_disagreements", "wakes_sender"]
 
 log = logging.getLogger("payout_desk.agent.sender")
 
@@ -51,6 +51,18 @@ log = logging.getLogger("payout_desk.agent.sender")
 def wakes_sender(event: JournalEvent) -> bool:
     """Whether a feed event may have made a payout claimable (it became confirmed or outcome unknown)."""
     return event.kind == "confirmed" or event.detail.get("new") in UNSENT_STATUSES
+
+
+def record_disagreements(record: PayoutRecord) -> list[str]:
+    """Where the record's journaled body disagrees with its columns (amount, currency, reference, recipient)."""
+    return body_disagreements(
+        record.request_body,
+        amount=record.amount,
+        currency=record.currency,
+        external_id=record.external_id,
+        recipient_id=record.recipient_id,
+        recipient_name=record.recipient_name,
+    )
 
 
 class ProviderChangedError(AgentStopError):
@@ -225,9 +237,7 @@ class Sender:
 
     async def _held_back(self, record: PayoutRecord) -> bool:
         """Whether the body disagrees with the record's columns: then it is never sent and needs a person."""
-        problems = body_disagreements(
-            record.request_body, amount=record.amount, currency=record.currency, external_id=record.external_id
-        )
+        problems = record_disagreements(record)
         if not problems:
             return False
         message = held_back_message(problems)

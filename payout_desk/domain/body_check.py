@@ -5,7 +5,9 @@ the request body is what the provider reads. They were derived from each other a
 naming a field twice reads one way to one parser and another way to the next (PostgreSQL's jsonb keeps the
 last duplicate, some providers the first), and a body changed behind the desk's back says anything. So the
 sender parses the body with a parser that refuses duplicate keys at any depth and compares it with the
-columns: amount as the exact decimal text, currency, externalId, type. Any disagreement: not sent.
+columns: amount as the exact decimal text, currency, externalId, type, and the recipient (``customer.id`` and
+``customer.name`` against the recipient columns the approvers saw; second audit, residue 1). Any disagreement:
+not sent.
 
 The body must also have the shape the desk writes (audit N1, :func:`body_shape_problems`): only the keys
 ``PayoutRequest.to_body`` writes, each of its type, ``customer`` with ``id``/``name`` only, ``metadata`` flat
@@ -141,7 +143,28 @@ def body_shape_problems(body: dict[str, Any], *, compared: frozenset[str] = froz
 _COMPARED: Final = frozenset({"amount", "currency", "type", "externalId"})
 
 
-def body_disagreements(request_body: str, *, amount: Decimal, currency: str, external_id: str | None) -> list[str]:
+def _recipient_problems(body: dict[str, Any], recipient_id: str | None, recipient_name: str | None) -> list[str]:
+    """Where the body's ``customer`` is not the payout's recipient columns. ``PayoutRequest.to_body`` writes a
+    part only when it is set, so an empty or missing column means the body names no such part."""
+    customer = body.get("customer")
+    parts = customer if isinstance(customer, dict) else {}
+    problems = []
+    for key, label, ours in (("id", "recipient ID", recipient_id), ("name", "recipient name", recipient_name)):
+        said = parts.get(key)
+        if said != (ours or None):
+            problems.append(f"{label}: the body says {_words(said)}, the journal {_words(ours or None)}")
+    return problems
+
+
+def body_disagreements(
+    request_body: str,
+    *,
+    amount: Decimal,
+    currency: str,
+    external_id: str | None,
+    recipient_id: str | None,
+    recipient_name: str | None,
+) -> list[str]:
     """What keeps the body from being sent, in words (empty: it says exactly what the journal says)."""
     try:
         body = parse_body_once(request_body)
@@ -157,4 +180,5 @@ def body_disagreements(request_body: str, *, amount: Decimal, currency: str, ext
         problems.append(f"currency: the body says {_words(body.get('currency'))}, the journal {currency}")
     if body.get("externalId") != external_id:
         problems.append(f"reference: the body says {_words(body.get('externalId'))}, the journal {_words(external_id)}")
+    problems.extend(_recipient_problems(body, recipient_id, recipient_name))
     return problems

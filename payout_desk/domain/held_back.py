@@ -14,8 +14,17 @@ __all__ = ["HELD_BACK_PREFIX", "held_back_message", "held_back_problems", "held_
 HELD_BACK_PREFIX: Final = "Not sent: the journaled request body does not say what this payout's journal says ("
 _HELD_BACK_END: Final = "). Nothing went to the provider for this attempt; a person must look at the payout."
 
-_FIELDS: Final = {"amount": "the amount", "currency": "the currency", "reference": "the reference"}
-_SAYS = re.compile(r"^(?P<field>amount|currency|reference): the body says (?P<body>.+), the journal (?P<ours>.+)$")
+_FIELDS: Final = {
+    "amount": "the amount",
+    "currency": "the currency",
+    "reference": "the reference",
+    "recipient ID": "the recipient ID",
+    "recipient name": "the recipient name",
+}
+_SAYS = re.compile(
+    r"^(?P<field>amount|currency|reference|recipient ID|recipient name): the body says (?P<body>.+), "
+    r"the journal (?P<ours>.+)$"
+)
 _TYPE = re.compile(r"^type: the body says (?P<body>.+), not \"payout\"$")
 _UNREADABLE = re.compile(r"^the body cannot be read one way only \((?P<why>.+)\)$")
 

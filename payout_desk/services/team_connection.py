@@ -8,8 +8,9 @@ looked up: a name that merely resolves to 127.0.0.1 is not loopback, so a poison
 bar. A ``hostaddr`` is where libpq really dials (the host is then only the name checked in the certificate),
 so a loopback host with a remote hostaddr is remote. What a conninfo leaves out is libpq's default, which
 ``PGHOST``/``PGHOSTADDR``/``PGSSLMODE``/``PGSERVICE`` can point elsewhere: the rule checks what those give
-(:func:`libpq_defaults`; a service file's settings are unknown here, so never local). The same rule applies to
-a plain conninfo (``payout-desk --team``, the agent's ``--db``): :func:`check_team_connection` takes either.
+(:func:`libpq_defaults`; a service file is not read here, so a service that may set the host is refused,
+saying so). The same rule applies to a plain conninfo (``payout-desk --team``, the agent's ``--db``):
+:func:`check_team_connection` takes either.
 
 A password never lives in a saved connection: :meth:`TeamConnection.from_conninfo` refuses one ("passwords
 live in the keychain"); :meth:`TeamConnection.conninfo` adds one, read from the keychain, at connect time only.
@@ -273,7 +274,22 @@ def check_team_connection(tc: TeamConnection | str, environ: Mapping[str, str] |
         raise ValueError(f"{missing}: a client certificate needs both sslcert and sslkey")
 
 
-_WHERE: Final = {"": "", "hostaddr": " (its hostaddr)", "environment": " (from the environment)", "service": ""}
+def _service_words(given: Mapping[str, str], env: Mapping[str, str]) -> str:
+    """The refusal of a service entry whose settings decide where libpq connects (second audit N10): the service
+    file is not read (no well-kept library reads it as libpq does), so say that, not that the host is remote."""
+    if given.get("service"):
+        return (
+            f"service: a service entry (service={given['service']}) is not checked by Payout Desk: give host=… "
+            "and sslmode=verify-full, or a unix socket directory (host=/…), in the connection string instead"
+        )
+    return (
+        f"PGSERVICE: a service entry (PGSERVICE={env.get('PGSERVICE', '')} in the environment) is not checked by "
+        "Payout Desk: unset PGSERVICE and give host=… and sslmode=verify-full, or a unix socket directory "
+        "(host=/…), in the connection string"
+    )
+
+
+_WHERE: Final = {"": "", "hostaddr": " (its hostaddr)", "environment": " (from the environment)"}
 
 
 def _check_transport(given: Mapping[str, str], environ: Mapping[str, str] | None) -> None:
@@ -292,7 +308,9 @@ def _check_transport(given: Mapping[str, str], environ: Mapping[str, str] | None
     if sslmode == "verify-full":
         return
     for target in _targets(given, env):
-        if is_local_host(target.address) and target.source != "service":
+        if target.source == "service":
+            raise ValueError(_service_words(given, env))
+        if is_local_host(target.address):
             continue
         raise ValueError(
             f"sslmode: must be verify-full, because the host {target.address}{_WHERE[target.source]} is not on "

@@ -47,11 +47,15 @@ _LOGIN: Final = re.compile(r"^[a-z_][a-z0-9_.@-]{0,62}$")
 
 @dataclass(frozen=True)
 class Person:
-    """A login and the app role it holds (one line per role held)."""
+    """A login and the app role it holds (one line per role held, and per way it holds it).
+
+    ``through``: "" when granted the app role itself; else the group roles it holds it through, nearest the
+    login first (``"approvers"``; ``"team_a → approvers"``), second audit N5."""
 
     login: str
     role: str
     can_login: bool
+    through: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def remove_person(conn: psycopg.Connection[Any], login: str) -> None:
     """Remove a person: drop the login role (their payouts and events keep the name). Audited."""
     check_login(login)
     with conn.transaction():
-        held = [p.role for p in list_people(conn) if p.login == login]
+        held = sorted({p.role for p in list_people(conn) if p.login == login})
         if not held:
             raise JournalError(f"{login} is not a Payout Desk person (no app role); nothing was changed")
         try:
@@ -144,16 +148,30 @@ def remove_person(conn: psycopg.Connection[Any], login: str) -> None:
         _audit(conn, "remove-person", {"login": login, "roles": held})
 
 
+#: Members of the app roles at any depth (a login granted a group that holds the role: second audit N5), with the
+#: groups in between, nearest the member first. PostgreSQL refuses membership loops; the depth cap is a guard.
+_MEMBERS: Final = """
+WITH RECURSIVE held(member, app_role, through, depth) AS (
+    SELECT a.member, a.roleid, ARRAY[]::text[] COLLATE "C", 1
+      FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid
+     WHERE g.rolname = ANY(%s)
+    UNION
+    SELECT a.member, h.app_role,
+           (SELECT r.rolname::text COLLATE "C" FROM pg_roles r WHERE r.oid = h.member) || h.through, h.depth + 1
+      FROM pg_auth_members a JOIN held h ON a.roleid = h.member
+     WHERE h.depth < 32
+)
+SELECT DISTINCT m.rolname, g.rolname, m.rolcanlogin, array_to_string(h.through, ' → ')
+  FROM held h JOIN pg_roles m ON m.oid = h.member JOIN pg_roles g ON g.oid = h.app_role
+ ORDER BY 1, 2, 4
+"""
+
+
 def list_people(conn: psycopg.Connection[Any]) -> list[Person]:
-    """Every member of an app role, by login then role."""
-    rows = conn.execute(
-        "SELECT m.rolname, g.rolname, m.rolcanlogin FROM pg_auth_members a"
-        " JOIN pg_roles g ON g.oid = a.roleid JOIN pg_roles m ON m.oid = a.member"
-        " WHERE g.rolname = ANY(%s) ORDER BY m.rolname, g.rolname",
-        (list(GROUPS.values()),),
-    ).fetchall()
+    """Every member of an app role, directly or through groups, by login then role (direct first)."""
+    rows = conn.execute(_MEMBERS, (list(GROUPS.values()),)).fetchall()
     names = {group: name for name, group in GROUPS.items()}
-    return [Person(login, names[group], bool(can_login)) for login, group, can_login in rows]
+    return [Person(login, names[group], bool(can_login), through) for login, group, can_login, through in rows]
 
 
 def audit_log(conn: psycopg.Connection[Any]) -> list[AuditEntry]:

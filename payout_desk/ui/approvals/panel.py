@@ -59,6 +59,12 @@ SHORT_WARNINGS: Final = {
     "later_duplicate": "Near-duplicate (a later one)",  # the earlier of a pair is warned too
     "first": "First payout",
 }
+#: The Warnings column's width holds one short warning whole (with the icon); more words are elided (second audit
+#: N8): the cell's tooltip and ``approvalsSelectedWarnings`` give them in full, and "Prepared by" and "Approvals"
+#: stay in view at 1024×640. A recipient's name is elided past :data:`RECIPIENT_WIDTH_TEXT` (tooltip: in full).
+WARNINGS_WIDTH_TEXT: Final = "Near-duplicate"
+RECIPIENT_WIDTH_TEXT: Final = "Ada Lovelace"
+COL_RECIPIENT: Final = COLUMNS.index("Recipient")
 
 
 class ApprovalsPanel(QWidget):
@@ -123,6 +129,13 @@ class ApprovalsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_WARNINGS, QHeaderView.ResizeMode.Interactive)  # a person may widen it
+        header.setSectionResizeMode(COL_RECIPIENT, QHeaderView.ResizeMode.Interactive)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        metrics = self.table.fontMetrics()
+        icon = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        self.table.setColumnWidth(COL_WARNINGS, metrics.horizontalAdvance(WARNINGS_WIDTH_TEXT) + icon + 14)
+        self._recipient_cap = metrics.horizontalAdvance(RECIPIENT_WIDTH_TEXT) + 16
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.activated.connect(lambda _index: self.open_approve())  # opens the dialog; never approves
         layout.addWidget(self.table, 1)
@@ -245,11 +258,15 @@ class ApprovalsPanel(QWidget):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if column == COL_APPROVALS:
                     cell.setToolTip(decisions_text(request))
+                if column == COL_RECIPIENT:
+                    cell.setToolTip(text)
                 if column == COL_WARNINGS and item.warnings:
                     cell.setToolTip(warnings_text(item.warnings))
                     if serious:  # an icon as well as words: never colour alone
                         cell.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
                 self.table.setItem(row, column, cell)
+        self.table.resizeColumnToContents(COL_RECIPIENT)
+        self.table.setColumnWidth(COL_RECIPIENT, min(self.table.columnWidth(COL_RECIPIENT), self._recipient_cap))
         waiting = sum(1 for item in self.items if item.waits_for_me)
         self.count_label.setText(
             f"{waiting} payout{'' if waiting == 1 else 's'} wait{'s' if waiting == 1 else ''} for your approval"

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from PySide6.QtWidgets import QLabel
 
-from payout_desk.domain.body_check import body_disagreements
+from payout_desk.agent.sender import record_disagreements
 from payout_desk.domain.held_back import held_back_message
 from payout_desk.journal.postgres.fenced import FencedPgJournal
 from tests.fixtures.postgres import TeamDb
@@ -44,9 +44,7 @@ async def _agent_holds_it_back(team_db: TeamDb, connection: str, local_id: int) 
         assert lease is not None
         assert lease.local_id == local_id
         record = await agent.get(local_id)
-        problems = body_disagreements(
-            record.request_body, amount=record.amount, currency=record.currency, external_id=record.external_id
-        )
+        problems = record_disagreements(record)
         assert problems == ['amount: the body says "1200.00", the journal 12.00']
         message = held_back_message(problems)
         await agent.record_needs_reconciliation(local_id, message=message, actor="agent_a")

@@ -22,6 +22,9 @@ def _alter_behind_the_desks_back(admin: str, local_id: int, change: str) -> None
         assert '"amount":"1.00"' in body
         if change == "amount":
             body = body.replace('"amount":"1.00"', '"amount":"15000.00"')
+        elif change == "recipient":  # the approvers saw Anna Müller (the column); the provider would read Mallory
+            assert '"name":"Anna Müller"' in body
+            body = body.replace('"name":"Anna Müller"', '"name":"Mallory"')
         elif change == "unknown key":  # as journaled before migration 0020 (second audit N1): a second amount
             body = body.replace('"amount":"1.00"', '"Amount":"15000.00","amount":"1.00"')
         else:  # the same amount twice: jsonb (and Python's json) keep the last, a provider may keep the first
@@ -32,6 +35,7 @@ def _alter_behind_the_desks_back(admin: str, local_id: int, change: str) -> None
 _WORDS = {
     "amount": 'the body says "15000.00", the journal 1.00',
     "duplicate": 'the key "amount" appears twice',
+    "recipient": 'recipient name: the body says "Mallory", the journal "Anna Müller"',
     "unknown key": '"Amount": the desk never writes this key (names are case-sensitive: the desk writes "amount")',
 }
 

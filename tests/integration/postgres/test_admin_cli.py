@@ -160,3 +160,33 @@ def test_set_provider_normalises_audits_and_refuses_an_insecure_address(
     code, audit = run("--db", db, "audit")
     assert code == 0
     assert audit.splitlines()[-1].split("\t")[2] == "set-provider-base-url"
+
+
+def test_people_lists_who_holds_a_role_through_a_group(team_db: TeamDb) -> None:
+    """Second audit N5: a login granted a group that holds an app role is a person of the team (it approves), so
+    `people` lists it, saying through which group; a nested group shows the whole way."""
+    roles = ("n5_fred", "n5_gus", "n5_team", "n5_approvers")
+    with psycopg.connect(team_db.admin, autocommit=True) as conn:
+        conn.execute("CREATE ROLE n5_approvers NOLOGIN")
+        conn.execute("GRANT payout_desk_approver TO n5_approvers")
+        conn.execute("CREATE ROLE n5_fred LOGIN")
+        conn.execute("GRANT n5_approvers TO n5_fred")
+        conn.execute("CREATE ROLE n5_team NOLOGIN")
+        conn.execute("GRANT n5_approvers TO n5_team")
+        conn.execute("CREATE ROLE n5_gus LOGIN")
+        conn.execute("GRANT n5_team TO n5_gus")
+    try:
+        assert run("--db", team_db.admin, "add-person", "anna", "--role", "preparer")[0] == 0
+        code, people = run("--db", team_db.admin, "people")
+        assert code == 0
+        assert people.splitlines() == [
+            "anna\tpreparer\tlogin",
+            "n5_approvers\tapprover\tnologin",
+            "n5_fred\tapprover\tlogin\tthrough n5_approvers",
+            "n5_gus\tapprover\tlogin\tthrough n5_team → n5_approvers",
+            "n5_team\tapprover\tnologin\tthrough n5_approvers",
+        ]
+    finally:
+        with psycopg.connect(team_db.admin, autocommit=True) as conn:
+            for role in roles:
+                conn.execute(f"DROP ROLE IF EXISTS {role}")

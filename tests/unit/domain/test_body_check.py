@@ -13,12 +13,21 @@ BODY = request(amount="15000.00", external_id="INV-7").body_json()
 
 
 def _check(body: str, amount: str = "15000.00", code: str = "EUR", ref: str | None = "INV-7") -> list[str]:
-    return body_disagreements(body, amount=Decimal(amount), currency=code, external_id=ref)
+    return body_disagreements(
+        body, amount=Decimal(amount), currency=code, external_id=ref, recipient_id="cus_1", recipient_name="Anna Müller"
+    )
 
 
 def test_the_desks_own_body_says_what_its_columns_say() -> None:
     assert _check(BODY) == []
     assert _check(request(amount="0.10", external_id=None).body_json(), "0.10", ref=None) == []
+    nobody = request(recipient_id=None, recipient_name=None).body_json()
+    assert (
+        body_disagreements(
+            nobody, amount=Decimal("10.00"), currency="EUR", external_id="ORD-1", recipient_id=None, recipient_name=""
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -49,6 +58,9 @@ def test_only_one_json_object_is_a_body(text: str) -> None:
         (('"currency":"EUR"', '"currency":"HUF"'), 'currency: the body says "HUF", the journal EUR'),
         (('"externalId":"INV-7"', '"externalId":"INV-8"'), 'reference: the body says "INV-8", the journal "INV-7"'),
         (('"type":"payout"', '"type":"refund"'), 'type: the body says "refund", not "payout"'),
+        (('"name":"Anna Müller"', '"name":"Mallory"'), 'recipient name: the body says "Mallory", the journal "Anna'),
+        (('"id":"cus_1"', '"id":"cus_666"'), 'recipient ID: the body says "cus_666", the journal "cus_1"'),
+        ((',"name":"Anna Müller"', ""), 'recipient name: the body says nothing, the journal "Anna Müller"'),
         (('"amount":"15000.00"', '"amount":"15000.00","amount":"1.00"'), 'the key "amount" appears twice'),
     ],
 )

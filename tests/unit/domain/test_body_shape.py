@@ -16,8 +16,14 @@ from tests.fixtures.bodies import ATTACKS, DESK_BODIES
 def test_every_body_the_desk_writes_has_the_desks_shape(what: str, body: str) -> None:
     assert body_shape_problems(parse_body_once(body)) == [], what
     parsed = json.loads(body)
+    customer = parsed.get("customer", {})
     found = body_disagreements(
-        body, amount=Decimal(parsed["amount"]), currency=parsed["currency"], external_id=parsed.get("externalId")
+        body,
+        amount=Decimal(parsed["amount"]),
+        currency=parsed["currency"],
+        external_id=parsed.get("externalId"),
+        recipient_id=customer.get("id"),
+        recipient_name=customer.get("name"),
     )
     assert found == []
 
@@ -29,7 +35,10 @@ def test_a_body_the_desk_never_writes_is_refused_naming_the_key(key: str, body: 
     assert problems[0].startswith(key + ":"), problems
     # the agent's last look (a body journaled before migration 0020) holds it back in the same words
     parsed = json.loads(body)
-    held = body_disagreements(body, amount=Decimal(parsed["amount"]), currency="EUR", external_id="HIDE-1")
+    held = body_disagreements(
+        body, amount=Decimal(parsed["amount"]), currency="EUR", external_id="HIDE-1", recipient_id=None,
+        recipient_name=None,
+    )  # fmt: skip
     assert held
     if key != '"externalId"':  # that one is compared with the journal's reference: "the body says nothing"
         assert problems[0] in held

@@ -11,7 +11,9 @@ BODY = '{"type":"payout","amount":"1.00","currency":"EUR","externalId":"REF-1"}'
 
 
 def _problems(body: str) -> list[str]:
-    return body_disagreements(body, amount=Decimal("1.00"), currency="EUR", external_id="REF-1")
+    return body_disagreements(
+        body, amount=Decimal("1.00"), currency="EUR", external_id="REF-1", recipient_id=None, recipient_name=None
+    )
 
 
 def test_the_message_round_trips() -> None:
@@ -45,3 +47,17 @@ def test_other_messages_are_not_a_hold_back() -> None:
     assert held_back_words(None, 1) is None
     assert held_back_words("past the key's retention", 1) is None
     assert held_back_problems("Not sent: something else") is None
+
+
+def test_a_recipient_other_than_the_one_approved_in_words() -> None:
+    changed = BODY.replace("}", ',"customer":{"id":"cus_9","name":"Mallory"}}')
+    problems = body_disagreements(
+        changed, amount=Decimal("1.00"), currency="EUR", external_id="REF-1", recipient_id="cus_1",
+        recipient_name="Anna Müller",
+    )  # fmt: skip
+    words = held_back_words(held_back_message(problems), 4)
+    assert words is not None
+    assert words.startswith(
+        'The agent did not send this payout: its saved request says the recipient ID "cus_9" where the payout says '
+        '"cus_1"; its saved request says the recipient name "Mallory" where the payout says "Anna Müller". '
+    )

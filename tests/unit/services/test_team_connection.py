@@ -3,6 +3,8 @@ and no password in a saved connection."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -219,3 +221,22 @@ def test_what_a_conninfo_leaves_out_comes_from_the_environment() -> None:
 def test_a_conninfo_libpq_cannot_read_or_an_unknown_sslmode_is_refused_in_words() -> None:
     assert conninfo_refusal("host='unclosed").startswith("not a connection string libpq can read")
     assert conninfo_refusal("host=localhost sslmode=strict").startswith("sslmode: 'strict' is not a libpq sslmode")
+
+
+def test_a_service_entry_is_refused_in_true_words(tmp_path: Path) -> None:
+    """Second audit N10: the service file is not read, so a service (here a unix socket on this computer) is
+    refused saying so and what to give instead, never that its host "is not on this computer"."""
+    services = tmp_path / "pg_service.conf"
+    services.write_text("[pd]\nhost=/tmp/pd-run\nport=5432\ndbname=payout_desk\n", encoding="utf-8")
+    env = {"PGSERVICEFILE": str(services)}
+    for conninfo in ("service=pd user=ada", "service=pd user=ada host=localhost"):
+        message = conninfo_refusal(conninfo, env)
+        assert message == (
+            "service: a service entry (service=pd) is not checked by Payout Desk: give host=… and "
+            "sslmode=verify-full, or a unix socket directory (host=/…), in the connection string instead"
+        )
+    message = conninfo_refusal("host=/tmp/pd-run port=5432 dbname=payout_desk user=ada", {**env, "PGSERVICE": "pd"})
+    assert message.startswith("PGSERVICE: a service entry (PGSERVICE=pd in the environment) is not checked")
+    assert "unset PGSERVICE" in message
+    assert "not on this computer" not in message
+    check_team_connection("host=/tmp/pd-run port=5432 dbname=payout_desk user=ada", env)  # no service: a socket
