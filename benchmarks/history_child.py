@@ -92,7 +92,7 @@ async def reset_default(panel: Any) -> None:
     """Back to All, no text, newest first, scrolled to the top, page cache cleared (not timed)."""
     from PySide6.QtCore import Qt
 
-    from payout_desk.ui.history.model import COL_CREATED
+    from payout_desk.ui.history.columns import COL_CREATED
 
     panel.search_edit.blockSignals(True)
     panel.search_edit.setText("")
@@ -150,7 +150,7 @@ async def jump_last_ms(panel: Any, within: float = 60.0) -> tuple[float, float]:
 async def ops(journal_path: Path, runs: int, export_runs: int, out_dir: Path) -> None:
     from PySide6.QtCore import Qt
 
-    from payout_desk.ui.history.model import COL_AMOUNT
+    from payout_desk.ui.history.columns import COL_AMOUNT
 
     began = time.perf_counter()
     _window, panel, cleanup = await open_panel(journal_path)

@@ -56,7 +56,6 @@ __all__ = [
     "format_amount",
     "format_amount_number",
     "parse_amount",
-    "parse_displayed_amount",
 ]
 
 MAX_AMOUNT: Decimal = Decimal("1000000000")
@@ -261,30 +260,6 @@ def _parse_text(text: str, minor_units: int | None, code: str, decimal_separator
         with localcontext(_EXACT):
             return value.quantize(Decimal(1).scaleb(-minor_units))
     return value
-
-
-_DISPLAYED_CACHE: dict[tuple[str, str], re.Pattern[str]] = {}
-
-
-def parse_displayed_amount(text: str, *, group: str = ",", decimal: str = ".") -> Decimal | None:
-    """An amount as the desk displays it in a locale (``"98,000"``, ``"1,250.00"`` with ``group`` ","
-    and ``decimal`` "."; or without grouping, ``"1250.00"``), or None when ``text`` is not one.
-    For searching: a person may type an amount as they see it. Grouping must be well formed (groups
-    of three digits), so ``"1,25"`` is not an amount where "," groups thousands."""
-    key = (group, decimal)
-    pattern = _DISPLAYED_CACHE.get(key)
-    if pattern is None:
-        g, d = re.escape(group), re.escape(decimal)
-        pattern = re.compile(rf"(?:[0-9]{{1,3}}(?:{g}[0-9]{{3}})+|[0-9]+)(?:{d}[0-9]+)?" if group else
-                             rf"[0-9]+(?:{d}[0-9]+)?")  # fmt: skip
-        _DISPLAYED_CACHE[key] = pattern
-    stripped = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
-    if group.isspace():
-        stripped = stripped.replace(" ", group)
-    if not stripped or pattern.fullmatch(stripped) is None:
-        return None
-    value = Decimal(stripped.replace(group, "").replace(decimal, ".") if group else stripped.replace(decimal, "."))
-    return value if 0 < value <= MAX_AMOUNT else None
 
 
 #: "1250,00" where only "." is a decimal separator: a decimal comma, not a thousands separator

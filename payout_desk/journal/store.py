@@ -359,37 +359,6 @@ class Journal(OnceWrites):
         self._write(work)
         return self.get(local_id) if changed else None
 
-    def _set_error_status(
-        self, local_id: int, status: str, kind: str, actor: str, message: str, extra: Mapping[str, Any]
-    ) -> PayoutRecord:
-        def work(conn: sqlite3.Connection) -> None:
-            (old_status,) = self._current(conn, local_id, "status")
-            now = self._now()
-            conn.execute(
-                "UPDATE payouts SET status = ?, last_error = ?, updated_at = ? WHERE local_id = ?",
-                (status, message, now, local_id),
-            )
-            detail = {**extra, "message": message, "old": old_status, "new": status}
-            self._event(conn, local_id, now, kind, actor, detail)
-
-        self._write(work)
-        return self.get(local_id)
-
-    def record_outcome_unknown(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
-        """Retries ran out without a definitive answer: status ``outcome_unknown``, ``last_error``
-        = message, an ``outcome_unknown`` event (also when it already was: a new failed round)."""
-        return self._set_error_status(local_id, "outcome_unknown", "outcome_unknown", actor, message, {})
-
-    def record_needs_reconciliation(self, local_id: int, *, message: str, actor: str) -> PayoutRecord:
-        """Past the key's retention with no usable reference: ``needs_reconciliation``, never sent
-        automatically again; ``last_error`` = message (what a person reads)."""
-        return self._set_error_status(local_id, "needs_reconciliation", "needs_reconciliation", actor, message, {})
-
-    def record_rejected(self, local_id: int, *, code: str, message: str, actor: str) -> PayoutRecord:
-        """The provider refused the payout (definitive 4xx): status ``rejected``, ``last_error`` =
-        the provider's message, a ``rejected`` event with the error code."""
-        return self._set_error_status(local_id, "rejected", "rejected", actor, message, {"code": code})
-
     def record_checkin_completed(self, local_id: int, *, actor: str) -> None:
         """The checkin page redirected back (the recipient entered their details): an event, and the
         payout's ``updated_at`` (its status stays as the provider says)."""

@@ -24,7 +24,6 @@ import json
 import logging
 import random
 import ssl
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -32,7 +31,6 @@ from urllib.parse import quote
 import httpx
 import truststore
 
-from payout_desk.domain.answers import MAX_BODY_BYTES
 from payout_desk.provider.errors import (
     IdempotencyKeyReusedError,
     OutcomeUnknownError,
@@ -47,6 +45,7 @@ from payout_desk.provider.errors import (
 from payout_desk.provider.models import Attempt, ConnectionCheck, CreateResult, Payment, token_kind
 from payout_desk.provider.retry import RetryPolicy, parse_retry_after, retry_delay
 from payout_desk.provider.urls import is_loopback_host, normalize_base_url, url_host
+from payout_desk.provider.wire import read_limited, validate_idempotency_key
 
 __all__ = [
     "Attempt",
@@ -77,35 +76,6 @@ class Timeouts:
 
 DEFAULT_TIMEOUTS = Timeouts()
 DEFAULT_RETRY = RetryPolicy()
-
-
-def validate_idempotency_key(key: str) -> str:
-    """``key`` if it is a bare, lower-case UUID v4 (the only form this client sends)."""
-    try:
-        parsed = uuid.UUID(key)
-    except (ValueError, AttributeError, TypeError):
-        raise ValueError("the Idempotency-Key must be a UUID v4") from None
-    if parsed.version != 4 or str(parsed) != key:
-        raise ValueError("the Idempotency-Key must be a bare lower-case UUID v4")
-    return key
-
-
-async def _read_limited(response: httpx.Response, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The decoded body, or ProviderProtocolError as soon as it passes ``limit`` bytes."""
-    declared = response.headers.get("Content-Length", "")
-    too_large = ProviderProtocolError(
-        f"HTTP {response.status_code} with an answer over {limit:,} bytes; not read", status=response.status_code
-    )
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _check_token(token: str) -> None:
@@ -206,7 +176,7 @@ class PayoutsClient:
             request = self._http.build_request(method, path, content=content, headers=headers)
             response = await self._http.send(request, stream=True)
             try:
-                body = await _read_limited(response)
+                body = await read_limited(response)
             finally:
                 await response.aclose()
         headers_out = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import QTableView
 from payout_desk.journal import AsyncJournal, HistoryQuery, PayoutRecord
 from payout_desk.provider.client import PayoutsClient
 from payout_desk.services.desk import PayoutChange, PayoutDesk
-from payout_desk.ui.history.model import COL_STATUS, HistoryModel, JournalHistorySource, LocalIdRole
+from payout_desk.ui.history.columns import COL_STATUS
+from payout_desk.ui.history.model import HistoryModel, JournalHistorySource, LocalIdRole
 from payout_desk.ui.history.panel import HistoryPanel
 from tests.gui.test_history_fixtures import opened_copy
 

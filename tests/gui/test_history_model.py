@@ -15,11 +15,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
 
 from payout_desk.journal import AsyncJournal, HistoryQuery, PayoutRecord, SortKey
+from payout_desk.ui.history.columns import COL_AMOUNT, COL_CREATED, COL_DESCRIPTION, COL_STATUS
 from payout_desk.ui.history.model import (
-    COL_AMOUNT,
-    COL_CREATED,
-    COL_DESCRIPTION,
-    COL_STATUS,
     PLACEHOLDER,
     HistoryModel,
     JournalHistorySource,

@@ -247,8 +247,7 @@ def test_refresh_now_asks_the_desk_and_reports(panel: HistoryPanel, qtbot: Any) 
 
 
 def test_layout_shows_created_to_recipient_without_scrolling(panel: HistoryPanel, qtbot: Any) -> None:
-    from payout_desk.ui.history.columns import amount_widest
-    from payout_desk.ui.history.model import COL_AMOUNT, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS
+    from payout_desk.ui.history.columns import COL_AMOUNT, COL_DESCRIPTION, COL_RECIPIENT, COLUMNS, amount_widest
 
     assert panel.splitter.orientation() == Qt.Orientation.Vertical  # details below: the table gets the width
     assert panel.splitter.widget(1) is panel.details
@@ -408,7 +407,7 @@ def test_totals_equal_the_sum_of_the_exported_rows(
 
 
 def test_times_name_their_zone(panel: HistoryPanel) -> None:
-    from payout_desk.ui.history.model import COL_CREATED, COL_UPDATED
+    from payout_desk.ui.history.columns import COL_CREATED, COL_UPDATED
 
     for column in (COL_CREATED, COL_UPDATED):  # the table's minutes: the header says whose clock
         tip = panel.model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)

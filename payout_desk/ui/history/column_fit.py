@@ -9,8 +9,13 @@ from typing import Any, Final
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QTableView
 
-from payout_desk.ui.history.columns import COL_CREATED_BY, default_column_widths
-from payout_desk.ui.history.model import COL_CURRENCY, COL_DESCRIPTION, COL_RECIPIENT
+from payout_desk.ui.history.columns import (
+    COL_CREATED_BY,
+    COL_CURRENCY,
+    COL_DESCRIPTION,
+    COL_RECIPIENT,
+    default_column_widths,
+)
 
 __all__ = ["ColumnFit"]
 

@@ -23,7 +23,7 @@ from typing import Final
 from PySide6.QtCore import QDate, QLocale, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from payout_desk.domain.money import parse_displayed_amount
+from payout_desk.domain.displayed_amount import parse_displayed_amount
 from payout_desk.journal.models import HistoryQuery, SortKey
 from payout_desk.ui.history.columns import local_zone_name
 from payout_desk.ui.history.date_range import ANY_DATE, PRESETS, DateField, preset_range

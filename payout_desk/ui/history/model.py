@@ -27,7 +27,7 @@ PayoutChange; one row's ``dataChanged`` when loaded, a reload for a brand-new pa
 left the filter), ``sort(column, order)`` (server-side), signals ``loadingChanged(bool)``,
 ``countingChanged(bool)``, ``totalChanged(int)`` (the exact total), ``loadFailed(str)``, ``locale()``.
 Roles: history_cells (``RecordRole``, ``LocalIdRole``, ``StatusRole``, ``LoadedRole``). Columns and
-cell texts: history_columns.
+cell texts: ``ui.history.columns`` (import them from there).
 """
 
 from __future__ import annotations
@@ -51,29 +51,19 @@ from payout_desk.ui.history.cells import (  # re-exported: the model's roles
     RecordRole,
     StatusRole,
 )
-from payout_desk.ui.history.columns import (  # re-exported: the model's public column API
+from payout_desk.ui.history.columns import (
     COL_AMOUNT,
     COL_CREATED,
-    COL_CURRENCY,
-    COL_DESCRIPTION,
-    COL_PAYMENT_ID,
-    COL_RECIPIENT,
-    COL_REFERENCE,
-    COL_STATUS,
     COL_UPDATED,
     COLUMNS,
-    format_local_time,
-    format_record_amount,
     local_zone_name,
 )
 from payout_desk.ui.history.source import HistorySource, JournalHistorySource
 
 __all__ = [
-    "COLUMNS", "COL_AMOUNT", "COL_CREATED", "COL_CURRENCY", "COL_DESCRIPTION", "COL_PAYMENT_ID", "COL_RECIPIENT",
-    "COL_REFERENCE", "COL_STATUS", "COL_UPDATED", "PLACEHOLDER", "HistoryModel", "HistorySource",
-    "JournalHistorySource", "LoadedRole", "LocalIdRole", "RecordRole", "StatusRole", "format_local_time",
-    "format_record_amount",
-]
+    "PLACEHOLDER", "HistoryModel", "HistorySource", "JournalHistorySource", "LoadedRole", "LocalIdRole", "RecordRole",
+    "StatusRole",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 

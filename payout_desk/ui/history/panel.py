@@ -54,12 +54,13 @@ from payout_desk.domain.status import status_label
 from payout_desk.domain.totals import CurrencyTotals
 from payout_desk.journal.models import HistoryQuery, JournalEvent, PayoutRecord
 from payout_desk.ui.history.column_fit import ColumnFit
+from payout_desk.ui.history.columns import COL_CREATED
 from payout_desk.ui.history.csv_export import ask_export_path, export_failure, export_summary
 from payout_desk.ui.history.details_pane import DetailsPane, PollSchedule
 from payout_desk.ui.history.filters import SEARCH_DELAY_MS, STATUS_FILTERS, HistoryFilterBar
 from payout_desk.ui.history.fit import narrow_filters
 from payout_desk.ui.history.focus import TabLeaves
-from payout_desk.ui.history.model import COL_CREATED, HistoryModel, RecordRole
+from payout_desk.ui.history.model import HistoryModel, RecordRole
 from payout_desk.ui.history.row_actions import RowActions
 from payout_desk.ui.history.totals_bar import TotalsBar, totals_text
 

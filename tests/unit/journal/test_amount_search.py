@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from payout_desk.domain.money import parse_displayed_amount
+from payout_desk.domain.displayed_amount import parse_displayed_amount
 from payout_desk.journal import HistoryQuery, SortKey
 from tests.unit.journal.backends import AnyJournal, Backend
 from tests.unit.journal.helpers import confirm, request

@@ -9,8 +9,9 @@ import httpx
 import pytest
 import truststore
 
-from payout_desk.provider.client import PayoutsClient, validate_idempotency_key
+from payout_desk.provider.client import PayoutsClient
 from payout_desk.provider.errors import InsecureBaseUrlError
+from payout_desk.provider.wire import validate_idempotency_key
 
 TOKEN = "tk_test_Unit0Secret0Token0123456789"
 PROXY_VARS = (
